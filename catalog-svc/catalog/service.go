@@ -1,0 +1,50 @@
+// Package catalog is the movie catalog service: the source of truth for
+// movies, their validation, listing with filters and cursors, and the change
+// feed that other services (search) follow.
+package catalog
+
+import (
+	"context"
+
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/contract"
+)
+
+// Service is the catalog's business API. The HTTP client in this package
+// satisfies it too, so callers cannot tell a local catalog from a remote one.
+type Service interface {
+	// List returns one page of movies matching q.
+	List(ctx context.Context, q contract.ListQuery) (contract.Page, error)
+	// Get returns one movie.
+	Get(ctx context.Context, id int64) (contract.Movie, error)
+	// Create validates and stores a new movie (every required field present).
+	Create(ctx context.Context, in contract.MovieWrite) (contract.Movie, error)
+	// Replace validates and fully replaces a movie (PUT).
+	Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error)
+	// Patch validates and applies the fields present in p (PATCH).
+	Patch(ctx context.Context, id int64, p contract.MovieWrite) (contract.Movie, error)
+	// Delete removes a movie.
+	Delete(ctx context.Context, id int64) error
+	// Changes returns up to limit changes with Seq > after, in order.
+	Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error)
+}
+
+// Errors of the catalog.
+var (
+	ErrNotFound      = apierr.ErrNotFound
+	ErrInvalidCursor = apierr.Validation(map[string][]string{contract.ParamCursor: {"Invalid cursor."}})
+)
+
+type actorKey struct{}
+
+// WithActor records who is making a change; the change feed keeps it as the
+// audit trail.
+func WithActor(ctx context.Context, username string) context.Context {
+	return context.WithValue(ctx, actorKey{}, username)
+}
+
+// Actor returns the username stored by WithActor, or "" when there is none.
+func Actor(ctx context.Context) string {
+	a, _ := ctx.Value(actorKey{}).(string)
+	return a
+}

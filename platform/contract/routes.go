@@ -1,0 +1,47 @@
+// Package contract is the public and internal HTTP contract of the platform,
+// written once: route patterns, headers, DTOs and the list query language.
+// Servers register these routes and clients call them, so the two cannot
+// drift apart.
+package contract
+
+// Public routes, as the seed defines them. Every one is also served without
+// its trailing slash.
+const (
+	RouteMovies     = "/api/movies/"
+	RouteMovie      = "/api/movie/{id}/"
+	RouteAuthToken  = "/api/auth/token/"
+	RouteAuthMe     = "/api/auth/me/"
+	RouteAuthUsers  = "/api/auth/users/"
+	RouteSearch     = "/api/search/"
+	RouteOpenAPI    = "/api/openapi.json"
+	RouteDocs       = "/api/docs/"
+	RouteDocsAssets = "/api/docs/assets/"
+)
+
+// Internal routes: served by a service to other services, never through the
+// gateway. NetworkPolicies keep them inside the cluster.
+const (
+	RouteInternalChanges    = "/internal/changes"
+	RouteInternalIntrospect = "/internal/auth/introspect"
+)
+
+// Operational routes every service serves.
+const (
+	RouteHealthz = "/healthz"
+	RouteReadyz  = "/readyz"
+	RouteMetrics = "/metrics"
+)
+
+// Headers of the contract.
+const (
+	HeaderTotalCount = "X-Total-Count"
+	HeaderRequestID  = "X-Request-Id"
+	// HeaderActor carries the authenticated username from the gateway to the
+	// catalog, which records it in the change feed (the audit trail).
+	HeaderActor = "X-Movies-Actor"
+	// HeaderDegraded tells a client the answer came from a fallback path.
+	HeaderDegraded = "X-Movies-Degraded"
+)
+
+// MoviePath is the detail path of one movie.
+func MoviePath(id int64) string { return "/api/movie/" + itoa(id) + "/" }
