@@ -1,0 +1,148 @@
+// Package sqldb opens the platform's SQL databases, the embedded SQLite
+// (modernc.org/sqlite, pure Go) and MySQL/MariaDB/Vitess
+// (github.com/go-sql-driver/mysql), with pool and session settings that suit
+// each, and applies a service's versioned, embedded migrations (goose).
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Driver names a supported database.
+type Driver string
+
+// The supported drivers.
+const (
+	SQLite Driver = "sqlite"
+	MySQL  Driver = "mysql"
+)
+
+// ParseDriver validates a configured driver name.
+func ParseDriver(s string) (Driver, error) {
+	switch d := Driver(strings.ToLower(s)); d {
+	case SQLite, MySQL:
+		return d, nil
+	}
+	return "", fmt.Errorf("unknown database driver %q (want sqlite or mysql)", s)
+}
+
+// Open connects to dsn and checks the connection.
+//
+// SQLite: dsn is a path or file: URI; WAL, a busy timeout, foreign keys and
+// immediate write transactions are switched on, and the parent directory is
+// created. MySQL: a go-sql-driver DSN; parseTime and UTC are forced, utf8mb4 is the default.
+func Open(ctx context.Context, driver Driver, dsn string) (*sql.DB, error) {
+	var (
+		db  *sql.DB
+		err error
+	)
+	switch driver {
+	case SQLite:
+		db, err = openSQLite(dsn)
+	case MySQL:
+		db, err = openMySQL(dsn)
+	default:
+		return nil, fmt.Errorf("unknown database driver %q", driver)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", driver, err)
+	}
+	return db, nil
+}
+
+func openSQLite(dsn string) (*sql.DB, error) {
+	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: empty path in DSN %q", dsn)
+	}
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite DSN: %w", err)
+	}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	// Writers take the lock at BEGIN, so two writers queue on busy_timeout
+	// instead of failing with SQLITE_BUSY on lock upgrade.
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
+}
+
+func openMySQL(dsn string) (*sql.DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("mysql DSN: %w", err)
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if cfg.Collation == "" {
+		cfg.Collation = "utf8mb4_unicode_ci" // case-insensitive, as DRF's icontains
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = 30 * time.Second
+	}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(64)
+	db.SetMaxIdleConns(64)
+	db.SetConnMaxLifetime(5 * time.Minute)
+	db.SetConnMaxIdleTime(time.Minute)
+	return db, nil
+}
+
+// Migrate applies the migrations in fsys (goose SQL files, 00001_name.sql)
+// that db has not seen yet. table names the version table, so services that
+// share one database keep separate histories.
+func Migrate(ctx context.Context, db *sql.DB, driver Driver, fsys fs.FS, table string) error {
+	dialect := goose.DialectSQLite3
+	if driver == MySQL {
+		dialect = goose.DialectMySQL
+	}
+	p, err := goose.NewProvider(dialect, db, fsys, goose.WithTableName(table), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
