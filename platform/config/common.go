@@ -1,0 +1,14 @@
+package config
+
+import "time"
+
+// Common is the configuration every service process shares.
+type Common struct {
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
+	// ShutdownTimeout bounds how long in-flight requests may run after a
+	// stop signal; keep it below the pod's terminationGracePeriodSeconds.
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
+	// DrainDelay keeps serving (with /readyz failing) after a stop signal so
+	// Kubernetes removes the pod from endpoints before the listener closes.
+	DrainDelay time.Duration `env:"DRAIN_DELAY" envDefault:"0s"`
+}
