@@ -17,6 +17,7 @@ import (
 
 	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/telemetry"
 )
 
 // Component is one service ready to serve.
@@ -39,8 +40,9 @@ func SignalContext() (context.Context, context.CancelFunc) {
 }
 
 // Serve runs every component until ctx ends or one of them fails, then
-// drains and closes them all. It returns the first failure.
-func Serve(ctx context.Context, log *slog.Logger, common config.Common, comps ...Component) error {
+// drains and closes them all. It returns the first failure. Requests are
+// traced when tracing is configured (see package telemetry).
+func Serve(ctx context.Context, log *slog.Logger, common config.Common, tracing *telemetry.Tracing, comps ...Component) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -62,7 +64,7 @@ func Serve(ctx context.Context, log *slog.Logger, common config.Common, comps ..
 		go func() {
 			defer wg.Done()
 			fail(server.Run(ctx, log, server.Options{
-				Name: c.Name, Addr: c.Addr, Handler: c.Handler, Health: c.Health, Gatherer: c.Registry,
+				Name: c.Name, Addr: c.Addr, Handler: tracing.Handler(c.Handler, c.Name), Health: c.Health, Gatherer: c.Registry,
 				DrainDelay: common.DrainDelay, ShutdownTimeout: common.ShutdownTimeout,
 			}))
 		}()
