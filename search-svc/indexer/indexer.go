@@ -1,0 +1,320 @@
+// Package indexer keeps the search index in step with the catalog: it pulls
+// the catalog's change feed after the cursor stored in the index, applies
+// each page as one idempotent batch together with the new cursor, and retries
+// with backoff while the catalog is away. Delivery is at-least-once: a crash
+// between reading and storing replays changes, which upserts and deletes by
+// movie id absorb.
+package indexer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/search-svc/engine"
+)
+
+// Feed is the catalog's change feed. catalog.Service and the catalog's HTTP
+// client satisfy it.
+type Feed interface {
+	Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error)
+}
+
+// Options tune the indexer; zero values take the defaults.
+type Options struct {
+	// PageSize is how many changes one feed call asks for (500).
+	PageSize int
+	// PollInterval is the wait between polls once caught up (250ms), which
+	// bounds how long a change takes to become searchable.
+	PollInterval time.Duration
+	// MinBackoff and MaxBackoff bound the wait after a failure (100ms, 30s).
+	MinBackoff, MaxBackoff time.Duration
+	// CallTimeout bounds one feed call or one batch write (30s).
+	CallTimeout time.Duration
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+func (o *Options) defaults() {
+	if o.PageSize <= 0 {
+		o.PageSize = 500
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 250 * time.Millisecond
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = 100 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 30 * time.Second
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 30 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// ErrReindexRunning is returned when a reindex is asked for while one runs.
+var ErrReindexRunning = apierr.New(apierr.Conflict, "A reindex is already running.")
+
+// errFeedBehind means the catalog's feed ends before the index's cursor: the
+// catalog was restored or replaced, and only a full reindex can converge.
+var errFeedBehind = errors.New("indexer: the feed's head is behind the index cursor")
+
+// Status is the indexer's progress, shown in /readyz.
+type Status struct {
+	Cursor       int64     `json:"cursor"`
+	Head         int64     `json:"head"`
+	LagSequences int64     `json:"lag_sequences"`
+	LagSeconds   float64   `json:"lag_seconds"`
+	LastSync     time.Time `json:"last_sync,omitzero"`
+	LastError    string    `json:"last_error,omitempty"`
+	Reindexing   bool      `json:"reindexing"`
+}
+
+// Indexer applies the change feed to an engine.
+type Indexer struct {
+	feed Feed
+	eng  engine.Engine
+	log  *slog.Logger
+	m    *metrics
+	opts Options
+
+	// writeMu makes the live loop and a reindex's final catch-up and swap
+	// take turns on the live index.
+	writeMu    sync.Mutex
+	reindexing atomic.Bool
+
+	statusMu sync.Mutex
+	status   Status
+}
+
+// New returns an indexer; metrics register on reg.
+func New(feed Feed, eng engine.Engine, log *slog.Logger, reg metricsRegisterer, opts Options) *Indexer {
+	opts.defaults()
+	return &Indexer{feed: feed, eng: eng, log: log, m: newMetrics(reg), opts: opts}
+}
+
+// Status returns the current progress.
+func (ix *Indexer) Status() Status {
+	ix.statusMu.Lock()
+	defer ix.statusMu.Unlock()
+	s := ix.status
+	s.Reindexing = ix.reindexing.Load()
+	return s
+}
+
+// Run follows the feed until ctx ends. Failures are logged, counted and
+// retried with jittered exponential backoff; they never end the loop.
+func (ix *Indexer) Run(ctx context.Context) error {
+	backoff := ix.opts.MinBackoff
+	for {
+		caughtUp, err := ix.liveStep(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		switch {
+		case errors.Is(err, errFeedBehind):
+			ix.log.WarnContext(ctx, "feed is behind the index; reindexing", "error", err)
+			if err := ix.Reindex(ctx); err != nil && ctx.Err() == nil {
+				ix.log.ErrorContext(ctx, "reindex failed", "error", err)
+				sleep(ctx, backoff)
+				backoff = min(backoff*2, ix.opts.MaxBackoff)
+			}
+			continue
+		case err != nil:
+			ix.log.WarnContext(ctx, "indexer step failed; retrying", "error", err, "backoff", backoff)
+			// Full jitter keeps many replicas from hammering a recovering catalog in step.
+			sleep(ctx, backoff/2+time.Duration(rand.Int64N(int64(backoff/2)+1)))
+			backoff = min(backoff*2, ix.opts.MaxBackoff)
+			continue
+		}
+		backoff = ix.opts.MinBackoff
+		if caughtUp {
+			sleep(ctx, ix.opts.PollInterval)
+		}
+	}
+}
+
+// Sync applies the feed until it is caught up with the head it reports.
+func (ix *Indexer) Sync(ctx context.Context) error {
+	for {
+		caughtUp, err := ix.liveStep(ctx)
+		if err != nil || caughtUp {
+			return err
+		}
+	}
+}
+
+func (ix *Indexer) liveStep(ctx context.Context) (bool, error) {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	caughtUp, err := ix.step(ctx, ix.eng, true)
+	if err != nil {
+		ix.statusMu.Lock()
+		ix.status.LastError = err.Error()
+		ix.statusMu.Unlock()
+	}
+	return caughtUp, err
+}
+
+// step applies one page of the feed to w; live steps also report progress.
+func (ix *Indexer) step(ctx context.Context, w engine.Writer, live bool) (caughtUp bool, err error) {
+	cctx, cancel := context.WithTimeout(ctx, ix.opts.CallTimeout)
+	defer cancel()
+	cursor, err := w.Cursor(cctx)
+	if err != nil {
+		ix.m.errors.WithLabelValues("cursor").Inc()
+		return false, fmt.Errorf("read cursor: %w", err)
+	}
+	page, err := ix.feed.Changes(cctx, cursor, ix.opts.PageSize)
+	if err != nil {
+		ix.m.errors.WithLabelValues("feed").Inc()
+		return false, fmt.Errorf("read feed after %d: %w", cursor, err)
+	}
+	if page.Head < cursor {
+		return false, fmt.Errorf("%w: head %d, cursor %d", errFeedBehind, page.Head, cursor)
+	}
+	if len(page.Changes) > 0 {
+		start := time.Now()
+		b, n := collapse(page.Changes, page.Last)
+		if err := w.Apply(cctx, b); err != nil {
+			ix.m.errors.WithLabelValues("apply").Inc()
+			return false, fmt.Errorf("apply changes %d..%d: %w", page.Changes[0].Seq, page.Last, err)
+		}
+		ix.m.batchDuration.Observe(time.Since(start).Seconds())
+		if live {
+			ix.m.applied.WithLabelValues(string(contract.OpUpsert)).Add(float64(n.upserts))
+			ix.m.applied.WithLabelValues(string(contract.OpDelete)).Add(float64(n.deletes))
+		}
+		cursor = page.Last
+	}
+	caughtUp = cursor >= page.Head
+	if live {
+		ix.report(cursor, page, caughtUp)
+	}
+	return caughtUp, nil
+}
+
+// report records progress. Lag in seconds is the age of the newest applied
+// change while changes remain: the oldest pending one is at least that old.
+func (ix *Indexer) report(cursor int64, page contract.ChangePage, caughtUp bool) {
+	now := ix.opts.Now()
+	ix.statusMu.Lock()
+	defer ix.statusMu.Unlock()
+	s := &ix.status
+	s.Cursor, s.Head, s.LastSync, s.LastError = cursor, page.Head, now, ""
+	s.LagSequences = max(0, page.Head-cursor)
+	switch {
+	case caughtUp:
+		s.LagSeconds = 0
+	case len(page.Changes) > 0:
+		s.LagSeconds = max(0, now.Sub(page.Changes[len(page.Changes)-1].At).Seconds())
+	}
+	ix.m.cursor.Set(float64(s.Cursor))
+	ix.m.head.Set(float64(s.Head))
+	ix.m.lagSequences.Set(float64(s.LagSequences))
+	ix.m.lagSeconds.Set(s.LagSeconds)
+	ix.m.lastSync.Set(float64(now.UnixNano()) / 1e9)
+}
+
+type opCounts struct{ upserts, deletes int }
+
+// collapse turns a page of changes into one batch in which each movie's last
+// change wins, so a page that creates and then deletes a movie leaves no
+// trace of it.
+func collapse(changes []contract.Change, last int64) (engine.Batch, opCounts) {
+	final := make(map[int64]contract.Change, len(changes))
+	order := make([]int64, 0, len(changes))
+	for _, c := range changes {
+		if _, ok := final[c.MovieID]; !ok {
+			order = append(order, c.MovieID)
+		}
+		final[c.MovieID] = c
+	}
+	b := engine.Batch{Cursor: last}
+	var n opCounts
+	for _, id := range order {
+		c := final[id]
+		if c.Op == contract.OpUpsert && c.Movie != nil {
+			m := *c.Movie
+			m.ID = id
+			b.Upserts = append(b.Upserts, m)
+			n.upserts++
+			continue
+		}
+		// A delete, or an upsert without a body (never sent by the catalog):
+		// removing the movie is the safe reading of both.
+		b.Deletes = append(b.Deletes, id)
+		n.deletes++
+	}
+	return b, n
+}
+
+// Reindex builds a fresh index from the whole feed and swaps it in. The live
+// index keeps serving and following the feed meanwhile; only the final
+// catch-up and the swap pause it.
+func (ix *Indexer) Reindex(ctx context.Context) (err error) {
+	if !ix.reindexing.CompareAndSwap(false, true) {
+		return ErrReindexRunning
+	}
+	defer ix.reindexing.Store(false)
+	start := time.Now()
+	defer func() {
+		result := "ok"
+		if err != nil {
+			result = "error"
+		}
+		ix.m.reindexes.WithLabelValues(result).Inc()
+		ix.log.InfoContext(ctx, "reindex finished", "result", result, "error", err, "duration", time.Since(start))
+	}()
+	st, err := ix.eng.Staging(ctx)
+	if err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	discard := func(cause error) error {
+		return errors.Join(cause, st.Discard(context.WithoutCancel(ctx)))
+	}
+	if err := ix.fill(ctx, st); err != nil {
+		return discard(err)
+	}
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	if err := ix.fill(ctx, st); err != nil {
+		return discard(err)
+	}
+	if err := st.Swap(ctx); err != nil {
+		return discard(fmt.Errorf("reindex: swap: %w", err))
+	}
+	return nil
+}
+
+func (ix *Indexer) fill(ctx context.Context, st engine.Staging) error {
+	for {
+		caughtUp, err := ix.step(ctx, st, false)
+		if err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+		if caughtUp {
+			return nil
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,43 @@
+package indexer
+
+import "github.com/prometheus/client_golang/prometheus"
+
+type metricsRegisterer = prometheus.Registerer
+
+type metrics struct {
+	cursor, head, lagSequences, lagSeconds, lastSync prometheus.Gauge
+	applied, errors, reindexes                       *prometheus.CounterVec
+	batchDuration                                    prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	gauge := func(name, help string) prometheus.Gauge {
+		return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "search", Subsystem: "indexer", Name: name, Help: help})
+	}
+	m := &metrics{
+		cursor:       gauge("cursor", "Sequence number of the last catalog change applied to the index."),
+		head:         gauge("feed_head", "Newest sequence number of the catalog change feed, as last seen."),
+		lagSequences: gauge("lag_sequences", "Catalog changes not yet applied to the index."),
+		lagSeconds:   gauge("lag_seconds", "Age of the newest applied change while changes remain pending; 0 when caught up."),
+		lastSync:     gauge("last_sync_timestamp_seconds", "When the indexer last read the feed successfully (Unix time)."),
+		applied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "search", Subsystem: "indexer", Name: "changes_applied_total",
+			Help: "Movies upserted or deleted in the index, after collapsing each page by movie.",
+		}, []string{"op"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "search", Subsystem: "indexer", Name: "errors_total",
+			Help: "Failed indexer steps, by stage (cursor, feed, apply).",
+		}, []string{"stage"}),
+		reindexes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "search", Subsystem: "indexer", Name: "reindexes_total",
+			Help: "Full reindexes, by result.",
+		}, []string{"result"}),
+		batchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "search", Subsystem: "indexer", Name: "batch_duration_seconds",
+			Help:    "Time to write one page of changes to the index.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
+		}),
+	}
+	reg.MustRegister(m.cursor, m.head, m.lagSequences, m.lagSeconds, m.lastSync, m.applied, m.errors, m.reindexes, m.batchDuration)
+	return m
+}
