@@ -14,24 +14,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	gauge := func(name, help string) prometheus.Gauge {
 		return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "search", Subsystem: "indexer", Name: name, Help: help})
 	}
+	counter := func(name, help, label string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "search", Subsystem: "indexer", Name: name, Help: help}, []string{label})
+	}
 	m := &metrics{
 		cursor:       gauge("cursor", "Sequence number of the last catalog change applied to the index."),
 		head:         gauge("feed_head", "Newest sequence number of the catalog change feed, as last seen."),
 		lagSequences: gauge("lag_sequences", "Catalog changes not yet applied to the index."),
 		lagSeconds:   gauge("lag_seconds", "Age of the newest applied change while changes remain pending; 0 when caught up."),
 		lastSync:     gauge("last_sync_timestamp_seconds", "When the indexer last read the feed successfully (Unix time)."),
-		applied: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "search", Subsystem: "indexer", Name: "changes_applied_total",
-			Help: "Movies upserted or deleted in the index, after collapsing each page by movie.",
-		}, []string{"op"}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "search", Subsystem: "indexer", Name: "errors_total",
-			Help: "Failed indexer steps, by stage (cursor, feed, apply).",
-		}, []string{"stage"}),
-		reindexes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "search", Subsystem: "indexer", Name: "reindexes_total",
-			Help: "Full reindexes, by result.",
-		}, []string{"result"}),
+		applied:      counter("changes_applied_total", "Movies upserted or deleted in the index, after collapsing each page by movie.", "op"),
+		errors:       counter("errors_total", "Failed indexer steps, by stage (cursor, feed, apply).", "stage"),
+		reindexes:    counter("reindexes_total", "Full reindexes, by result.", "result"),
 		batchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "search", Subsystem: "indexer", Name: "batch_duration_seconds",
 			Help:    "Time to write one page of changes to the index.",
