@@ -1,0 +1,151 @@
+// Package app assembles the gateway from its configuration: upstream clients
+// guarded by deadlines and breakers, the token cache, the routes, metrics and
+// readiness. The single binary composes it with the other services' apps.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/moviesplatform/auth-svc/auth"
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/httpx"
+	"github.com/moviesplatform/platform/server"
+
+	"github.com/moviesplatform/gateway/authn"
+	"github.com/moviesplatform/gateway/gateway"
+	"github.com/moviesplatform/gateway/upstream"
+)
+
+// Config is the gateway's configuration, read from MOVIES_* variables.
+type Config struct {
+	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
+	DrainDelay      time.Duration `env:"DRAIN_DELAY" envDefault:"0s"`
+
+	Addr       string `env:"GATEWAY_ADDR" envDefault:":8080"`
+	CatalogURL string `env:"GATEWAY_CATALOG_URL" envDefault:"http://127.0.0.1:8081"`
+	AuthURL    string `env:"GATEWAY_AUTH_URL" envDefault:"http://127.0.0.1:8082"`
+	SearchURL  string `env:"GATEWAY_SEARCH_URL" envDefault:"http://127.0.0.1:8083"`
+	// AuthCacheTTL is how long a token check is trusted: the longest a token
+	// revoked through another gateway replica keeps working.
+	AuthCacheTTL time.Duration `env:"GATEWAY_AUTH_CACHE_TTL" envDefault:"5s"`
+	// Per-call deadlines of the upstreams.
+	CatalogTimeout time.Duration `env:"GATEWAY_CATALOG_TIMEOUT" envDefault:"3s"`
+	AuthTimeout    time.Duration `env:"GATEWAY_AUTH_TIMEOUT" envDefault:"2s"`
+}
+
+// Deps are services the gateway fronts. Nil members are reached over HTTP at
+// the configured URLs.
+type Deps struct {
+	Catalog catalog.Service
+	Auth    auth.Service
+	// Search, when set, answers ?search= with the catalog as its fallback.
+	Search gateway.Lister
+}
+
+// App is a built gateway.
+type App struct {
+	// Catalog and Auth are the guarded upstreams the gateway calls.
+	Catalog catalog.Service
+	Auth    auth.Service
+	Gateway *gateway.Gateway
+	// Handler serves the public API (without the operational endpoints).
+	Handler http.Handler
+	Health  *server.Health
+
+	httpClient *http.Client
+}
+
+// New builds the gateway.
+func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, deps Deps) (*App, error) {
+	a := &App{Health: server.NewHealth(), httpClient: newHTTPClient()}
+	var err error
+	if deps.Catalog == nil {
+		if deps.Catalog, err = remoteCatalog(cfg.CatalogURL, a.httpClient); err != nil {
+			return nil, err
+		}
+		a.Health.AddCheck("catalog", reachable(a.httpClient, cfg.CatalogURL))
+	}
+	if deps.Auth == nil {
+		if deps.Auth, err = remoteAuth(cfg.AuthURL, a.httpClient); err != nil {
+			return nil, err
+		}
+		a.Health.AddCheck("auth", reachable(a.httpClient, cfg.AuthURL))
+	}
+
+	guards := upstream.NewMetrics(reg)
+	catalogGuard := upstream.NewGuard(upstream.Settings{Name: "catalog", Timeout: cfg.CatalogTimeout}, guards)
+	authGuard := upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout}, guards)
+	a.Catalog = upstream.Catalog(catalogGuard)(deps.Catalog)
+	a.Auth = upstream.Auth(authGuard)(deps.Auth)
+	a.Health.AddDetail("breakers", func(context.Context) any {
+		return map[string]string{catalogGuard.Name(): catalogGuard.State(), authGuard.Name(): authGuard.State()}
+	})
+
+	a.Gateway = gateway.New(gateway.Options{
+		Catalog: a.Catalog,
+		Auth:    a.Auth,
+		Search:  deps.Search,
+		Tokens:  authn.NewCache(a.Auth, authn.CacheSettings{TTL: cfg.AuthCacheTTL}, reg),
+		Log:     log,
+		Metrics: httpx.NewHTTPMetrics(reg),
+	})
+	a.Handler = a.Gateway
+	return a, nil
+}
+
+// Close releases the upstream connections.
+func (a *App) Close() error {
+	a.httpClient.CloseIdleConnections()
+	return nil
+}
+
+// newHTTPClient is tuned for many concurrent calls to a few hosts; per-call
+// deadlines come from the upstream guards, not from the client.
+func newHTTPClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     false,
+	}}
+}
+
+// reachable checks an upstream answers its liveness endpoint. Liveness, not
+// readiness: a replica of this gateway that cannot reach the catalog is not
+// helped by being taken out of rotation when every replica shares the fault,
+// but a gateway that cannot reach it at all (network policy, DNS) should not
+// receive traffic.
+func reachable(hc *http.Client, base string) server.Check {
+	url := strings.TrimSuffix(base, "/") + contract.RouteHealthz
+	return func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return errors.New("unreachable")
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("answered %d", resp.StatusCode)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,140 @@
+// Package gateway is the public edge of the movies platform: the seed's
+// routes, who may call them, and the translation to the services behind.
+// It owns no data; the catalog and auth-svc answer, through interfaces, so
+// the same code fronts in-process services or remote ones.
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/moviesplatform/auth-svc/auth"
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/httpx"
+
+	"github.com/moviesplatform/gateway/authn"
+	"github.com/moviesplatform/gateway/docs"
+)
+
+// Lister answers list queries. The catalog is one; a search service will be
+// another, answering ?search= with the catalog as its fallback.
+type Lister interface {
+	List(ctx context.Context, q contract.ListQuery) (contract.Page, error)
+}
+
+// TokenCache remembers token introspections (authn.Cache is one).
+type TokenCache interface {
+	authn.Introspector
+	// Forget drops what is known about a token, at once.
+	Forget(token string)
+}
+
+// Options are the gateway's collaborators.
+type Options struct {
+	Catalog catalog.Service
+	Auth    auth.Service
+	// Search, when set, answers list queries with ?search=; the catalog
+	// answers them when it is unset or failing.
+	Search Lister
+	// Tokens answers introspections in front of Auth; nil asks Auth every time.
+	Tokens TokenCache
+	Log    *slog.Logger
+	// Metrics instrument every route; nil for none.
+	Metrics *httpx.HTTPMetrics
+}
+
+// Gateway is the public API's HTTP handler.
+type Gateway struct {
+	catalog catalog.Service
+	auth    auth.Service
+	search  Lister
+	tokens  TokenCache
+	log     *slog.Logger
+	router  *httpx.Router
+	handler http.Handler
+}
+
+// New builds the gateway and its routes.
+func New(o Options) *Gateway {
+	g := &Gateway{
+		catalog: o.Catalog,
+		auth:    o.Auth,
+		search:  o.Search,
+		tokens:  o.Tokens,
+		log:     o.Log,
+		router:  httpx.NewRouter(o.Metrics),
+	}
+	if g.tokens == nil {
+		g.tokens = uncached{o.Auth}
+	}
+	if g.log == nil {
+		g.log = slog.New(slog.DiscardHandler)
+	}
+	g.routes()
+	g.handler = httpx.Chain(g.router,
+		httpx.WithRequestID,
+		httpx.Recover(g.log),
+		httpx.AccessLog(g.log),
+		CORS,
+	)
+	return g
+}
+
+// The route table. Every path is also served without its trailing slash;
+// HEAD follows GET; other methods get 405 with Allow.
+//
+//	GET    /api/movies/        list (filters, ordering, cursor pages)   anyone
+//	POST   /api/movies/        create                                   admin
+//	GET    /api/movie/{id}/    fetch                                    anyone
+//	PUT    /api/movie/{id}/    replace                                  admin
+//	PATCH  /api/movie/{id}/    change some fields                       admin
+//	DELETE /api/movie/{id}/    delete                                   admin
+//	POST   /api/auth/token/    log in → {"token"}                       anyone
+//	DELETE /api/auth/token/    revoke the presented token               token holder
+//	GET    /api/auth/me/       who the token belongs to                 token holder
+//	POST   /api/auth/users/    create a user                            admin
+//	GET    /api/openapi.json   the OpenAPI 3.1 document                 anyone
+//	GET    /api/docs/          the document rendered with Redoc         anyone
+func (g *Gateway) routes() {
+	rt := g.router
+	rt.Handle(http.MethodGet, contract.RouteMovies, g.handle(g.listMovies))
+	rt.Handle(http.MethodPost, contract.RouteMovies, g.handle(g.createMovie))
+	rt.Handle(http.MethodGet, contract.RouteMovie, g.handle(g.getMovie))
+	rt.Handle(http.MethodPut, contract.RouteMovie, g.handle(g.replaceMovie))
+	rt.Handle(http.MethodPatch, contract.RouteMovie, g.handle(g.patchMovie))
+	rt.Handle(http.MethodDelete, contract.RouteMovie, g.handle(g.deleteMovie))
+	rt.Handle(http.MethodPost, contract.RouteAuthToken, g.handle(g.login))
+	rt.Handle(http.MethodDelete, contract.RouteAuthToken, g.handle(g.logout))
+	rt.Handle(http.MethodGet, contract.RouteAuthMe, g.handle(g.me))
+	rt.Handle(http.MethodPost, contract.RouteAuthUsers, g.handle(g.createUser))
+	docs.Register(rt)
+}
+
+// ServeHTTP serves the public API.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+
+// Routes lists the registered route patterns with their methods.
+func (g *Gateway) Routes() map[string][]string { return g.router.Routes() }
+
+// handle adapts a handler that returns its error, so every failure goes out
+// through the one encoder, and server-side ones are logged with their cause.
+func (g *Gateway) handle(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		if apierr.KindOf(err).Status() >= 500 {
+			g.log.WarnContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path,
+				"error", err, "request_id", httpx.RequestID(r.Context()))
+		}
+		apierr.Encode(r.Context(), err, w)
+	})
+}
+
+type uncached struct{ auth.Service }
+
+func (uncached) Forget(string) {}

@@ -1,0 +1,167 @@
+// Package upstream keeps the gateway's calls to the services behind it
+// bounded: each call gets a deadline, and each upstream a circuit breaker, so
+// a dead or slow service costs a fast 503/504 instead of piling up requests.
+package upstream
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/moviesplatform/platform/apierr"
+)
+
+// Settings configure the guard of one upstream.
+type Settings struct {
+	// Name labels metrics and logs ("catalog", "auth").
+	Name string
+	// Timeout bounds each call.
+	Timeout time.Duration
+	// TripAfter consecutive failures open the breaker.
+	TripAfter uint32
+	// OpenFor is how long an open breaker rejects calls before letting a
+	// probe through.
+	OpenFor time.Duration
+}
+
+func (s Settings) withDefaults() Settings {
+	if s.Timeout <= 0 {
+		s.Timeout = 2 * time.Second
+	}
+	if s.TripAfter == 0 {
+		s.TripAfter = 5
+	}
+	if s.OpenFor <= 0 {
+		s.OpenFor = 5 * time.Second
+	}
+	return s
+}
+
+// Guard applies a deadline and a circuit breaker to calls to one upstream.
+type Guard struct {
+	name       string
+	timeout    time.Duration
+	retryAfter string
+	cb         *gobreaker.CircuitBreaker[struct{}]
+	metrics    *Metrics
+}
+
+// NewGuard returns a guard; metrics may be nil.
+func NewGuard(s Settings, metrics *Metrics) *Guard {
+	s = s.withDefaults()
+	g := &Guard{
+		name:       s.Name,
+		timeout:    s.Timeout,
+		retryAfter: strconv.Itoa(max(1, int(s.OpenFor.Round(time.Second)/time.Second))),
+		metrics:    metrics,
+	}
+	g.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:        s.Name,
+		MaxRequests: 1,
+		Timeout:     s.OpenFor,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= s.TripAfter },
+		// A 4xx means the upstream is alive and answered; only its own
+		// failures (5xx, unreachable, too slow) count against it.
+		IsSuccessful: func(err error) bool { return err == nil || apierr.KindOf(err).Status() < 500 },
+		// The caller giving up says nothing about the upstream.
+		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
+		OnStateChange: func(name string, _, to gobreaker.State) {
+			metrics.setState(name, to)
+		},
+	})
+	metrics.setState(s.Name, gobreaker.StateClosed)
+	return g
+}
+
+// Name is the upstream's name.
+func (g *Guard) Name() string { return g.name }
+
+// State is the breaker's state: "closed", "half-open" or "open".
+func (g *Guard) State() string { return g.cb.State().String() }
+
+// Call runs fn with the guard's deadline, through the breaker. Failures come
+// back as apierr errors: unreachable or open breaker → Unavailable, too slow
+// → Timeout; errors the upstream itself classified pass through unchanged.
+func Call[T any](ctx context.Context, g *Guard, fn func(context.Context) (T, error)) (T, error) {
+	var out T
+	_, err := g.cb.Execute(func() (struct{}, error) {
+		cctx, cancel := context.WithTimeout(ctx, g.timeout)
+		defer cancel()
+		var err error
+		out, err = fn(cctx)
+		return struct{}{}, classify(ctx, err)
+	})
+	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+		g.metrics.count(g.name, "rejected")
+		return out, apierr.ErrUnavailable.WithHeader("Retry-After", g.retryAfter).Wrap(err)
+	}
+	g.metrics.count(g.name, result(err))
+	return out, err
+}
+
+func classify(parent context.Context, err error) error {
+	var ae *apierr.Error
+	switch {
+	case err == nil, errors.As(err, &ae):
+		return err
+	case parent.Err() != nil:
+		// The request itself ended (client gone, or its own deadline):
+		// report that, not an upstream fault.
+		return err
+	case errors.Is(err, context.DeadlineExceeded):
+		return apierr.ErrUpstreamSlow.Wrap(err)
+	default:
+		return apierr.ErrUnavailable.Wrap(err)
+	}
+}
+
+func result(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case apierr.KindOf(err).Status() < 500:
+		return "client_error"
+	default:
+		return "failure"
+	}
+}
+
+// Metrics count guarded calls and expose breaker states.
+type Metrics struct {
+	calls *prometheus.CounterVec
+	state *prometheus.GaugeVec
+}
+
+// NewMetrics registers the guard metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_upstream_calls_total",
+			Help: "Calls from the gateway to an upstream service, by result (ok, client_error, failure, rejected, canceled).",
+		}, []string{"upstream", "result"}),
+		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gateway_upstream_breaker_state",
+			Help: "Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.",
+		}, []string{"upstream"}),
+	}
+	reg.MustRegister(m.calls, m.state)
+	return m
+}
+
+func (m *Metrics) count(upstream, result string) {
+	if m != nil {
+		m.calls.WithLabelValues(upstream, result).Inc()
+	}
+}
+
+func (m *Metrics) setState(upstream string, s gobreaker.State) {
+	if m != nil {
+		m.state.WithLabelValues(upstream).Set(float64(s))
+	}
+}

@@ -1,0 +1,75 @@
+package upstream
+
+import (
+	"context"
+
+	"github.com/moviesplatform/auth-svc/auth"
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/contract"
+)
+
+// Catalog guards every call to a catalog.
+func Catalog(g *Guard) func(catalog.Service) catalog.Service {
+	return func(next catalog.Service) catalog.Service { return guardedCatalog{next, g} }
+}
+
+type guardedCatalog struct {
+	next  catalog.Service
+	guard *Guard
+}
+
+func (c guardedCatalog) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+	return Call(ctx, c.guard, func(ctx context.Context) (contract.Page, error) { return c.next.List(ctx, q) })
+}
+
+func (c guardedCatalog) Get(ctx context.Context, id int64) (contract.Movie, error) {
+	return Call(ctx, c.guard, func(ctx context.Context) (contract.Movie, error) { return c.next.Get(ctx, id) })
+}
+
+func (c guardedCatalog) Create(ctx context.Context, in contract.MovieWrite) (contract.Movie, error) {
+	return Call(ctx, c.guard, func(ctx context.Context) (contract.Movie, error) { return c.next.Create(ctx, in) })
+}
+
+func (c guardedCatalog) Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
+	return Call(ctx, c.guard, func(ctx context.Context) (contract.Movie, error) { return c.next.Replace(ctx, id, in) })
+}
+
+func (c guardedCatalog) Patch(ctx context.Context, id int64, p contract.MovieWrite) (contract.Movie, error) {
+	return Call(ctx, c.guard, func(ctx context.Context) (contract.Movie, error) { return c.next.Patch(ctx, id, p) })
+}
+
+func (c guardedCatalog) Delete(ctx context.Context, id int64) error {
+	_, err := Call(ctx, c.guard, func(ctx context.Context) (struct{}, error) { return struct{}{}, c.next.Delete(ctx, id) })
+	return err
+}
+
+func (c guardedCatalog) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
+	return Call(ctx, c.guard, func(ctx context.Context) (contract.ChangePage, error) { return c.next.Changes(ctx, after, limit) })
+}
+
+// Auth guards every call to auth-svc.
+func Auth(g *Guard) func(auth.Service) auth.Service {
+	return func(next auth.Service) auth.Service { return guardedAuth{next, g} }
+}
+
+type guardedAuth struct {
+	next  auth.Service
+	guard *Guard
+}
+
+func (a guardedAuth) Login(ctx context.Context, c contract.Credentials) (contract.TokenResponse, error) {
+	return Call(ctx, a.guard, func(ctx context.Context) (contract.TokenResponse, error) { return a.next.Login(ctx, c) })
+}
+
+func (a guardedAuth) Revoke(ctx context.Context, token string) error {
+	_, err := Call(ctx, a.guard, func(ctx context.Context) (struct{}, error) { return struct{}{}, a.next.Revoke(ctx, token) })
+	return err
+}
+
+func (a guardedAuth) Introspect(ctx context.Context, token string) (contract.Identity, error) {
+	return Call(ctx, a.guard, func(ctx context.Context) (contract.Identity, error) { return a.next.Introspect(ctx, token) })
+}
+
+func (a guardedAuth) CreateUser(ctx context.Context, u contract.NewUser) (contract.User, error) {
+	return Call(ctx, a.guard, func(ctx context.Context) (contract.User, error) { return a.next.CreateUser(ctx, u) })
+}
