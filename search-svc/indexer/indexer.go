@@ -96,12 +96,24 @@ type Indexer struct {
 
 	statusMu sync.Mutex
 	status   Status
+
+	// background reindexes (StartReindex) run under bg until Stop.
+	bg     context.Context
+	stopBg context.CancelFunc
+	bgWG   sync.WaitGroup
 }
 
 // New returns an indexer; metrics register on reg.
 func New(feed Feed, eng engine.Engine, log *slog.Logger, reg metricsRegisterer, opts Options) *Indexer {
 	opts.defaults()
-	return &Indexer{feed: feed, eng: eng, log: log, m: newMetrics(reg), opts: opts}
+	bg, stop := context.WithCancel(context.Background())
+	return &Indexer{feed: feed, eng: eng, log: log, m: newMetrics(reg), opts: opts, bg: bg, stopBg: stop}
+}
+
+// Stop cancels a background reindex and waits for it to end.
+func (ix *Indexer) Stop() {
+	ix.stopBg()
+	ix.bgWG.Wait()
 }
 
 // Status returns the current progress.
@@ -260,14 +272,33 @@ func collapse(changes []contract.Change, last int64) (engine.Batch, opCounts) {
 	return b, n
 }
 
+// StartReindex starts Reindex in the background and returns at once; it
+// fails only when a reindex is already running. Stop cancels it.
+func (ix *Indexer) StartReindex(ctx context.Context) error {
+	if !ix.reindexing.CompareAndSwap(false, true) {
+		return ErrReindexRunning
+	}
+	ix.bgWG.Add(1)
+	go func() {
+		defer ix.bgWG.Done()
+		defer ix.reindexing.Store(false)
+		_ = ix.reindex(ix.bg)
+	}()
+	return nil
+}
+
 // Reindex builds a fresh index from the whole feed and swaps it in. The live
 // index keeps serving and following the feed meanwhile; only the final
 // catch-up and the swap pause it.
-func (ix *Indexer) Reindex(ctx context.Context) (err error) {
+func (ix *Indexer) Reindex(ctx context.Context) error {
 	if !ix.reindexing.CompareAndSwap(false, true) {
 		return ErrReindexRunning
 	}
 	defer ix.reindexing.Store(false)
+	return ix.reindex(ctx)
+}
+
+func (ix *Indexer) reindex(ctx context.Context) (err error) {
 	start := time.Now()
 	defer func() {
 		result := "ok"

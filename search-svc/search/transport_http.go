@@ -1,0 +1,68 @@
+package search
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/go-kit/kit/transport"
+	httptransport "github.com/go-kit/kit/transport/http"
+
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/httpx"
+)
+
+// NewHTTPHandler serves s over HTTP, for the gateway and operators (never
+// exposed publicly):
+//
+//	GET  /internal/search?search=&genre=&director=&imdb_score_min=&imdb_score_max=
+//	     &popularity_min=&popularity_max=&ordering=&page_size=&cursor=&facets=
+//	                            a contract.SearchResult (hits, facets, estimated
+//	                            total, next/prev cursors); the list's parameters
+//	POST /internal/search/reindex   202: a full reindex started; 409 if one runs
+//
+// metrics may be nil.
+func NewHTTPHandler(s Service, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
+	e := MakeEndpoints(s)
+	opts := []httptransport.ServerOption{
+		httptransport.ServerErrorEncoder(apierr.Encode),
+		httptransport.ServerErrorHandler(transport.ErrorHandlerFunc(func(ctx context.Context, err error) {
+			if apierr.KindOf(err).Status() >= 500 {
+				log.ErrorContext(ctx, "search transport", "error", err)
+			}
+		})),
+	}
+	serve := func(e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, enc httptransport.EncodeResponseFunc) http.Handler {
+		return httptransport.NewServer(e, dec, enc, opts...)
+	}
+	rt := httpx.NewRouter(metrics)
+	rt.Handle(http.MethodGet, contract.RouteInternalSearch, serve(e.Search, decodeSearch, encodeSearch))
+	rt.Handle(http.MethodPost, contract.RouteInternalReindex, serve(e.StartReindex, decodeReindex, encodeReindex))
+	return rt
+}
+
+func decodeSearch(_ context.Context, r *http.Request) (any, error) {
+	q, err := contract.ParseSearchQuery(r.URL.Query())
+	return searchRequest{Query: q}, err
+}
+
+func encodeSearch(ctx context.Context, w http.ResponseWriter, resp any) error {
+	r := resp.(searchResponse)
+	if r.Err != nil {
+		apierr.Encode(ctx, r.Err, w)
+		return nil
+	}
+	return httpx.WriteJSON(w, http.StatusOK, r.Result)
+}
+
+func decodeReindex(context.Context, *http.Request) (any, error) { return reindexRequest{}, nil }
+
+func encodeReindex(ctx context.Context, w http.ResponseWriter, resp any) error {
+	if err := resp.(reindexResponse).Err; err != nil {
+		apierr.Encode(ctx, err, w)
+		return nil
+	}
+	return httpx.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "reindex started"})
+}
