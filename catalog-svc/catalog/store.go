@@ -1,0 +1,37 @@
+package catalog
+
+import (
+	"context"
+
+	"github.com/moviesplatform/platform/contract"
+)
+
+// Store keeps movies and their change feed. It receives movies already
+// validated and normalized (ValidateNew, ValidatePatch) and writes every
+// change together with its change-feed row, in one transaction.
+//
+// Errors: ErrNotFound for an unknown id, ErrInvalidCursor for a cursor the
+// store did not make for this ordering.
+type Store interface {
+	// List returns one page of movies matching q. q.Ordering ends with id and
+	// q.PageSize is within bounds (the service sees to both).
+	List(ctx context.Context, q contract.ListQuery) (contract.Page, error)
+	Get(ctx context.Context, id int64) (contract.Movie, error)
+	// Create stores m (its ID is ignored) and returns it with its new id.
+	Create(ctx context.Context, m contract.Movie, actor string) (contract.Movie, error)
+	// Update replaces movie id with what change returns for its current
+	// state; change runs inside the transaction, so a read-modify-write (PATCH)
+	// cannot lose a concurrent update. An error from change aborts the update.
+	Update(ctx context.Context, id int64, change func(cur contract.Movie) (contract.Movie, error), actor string) (contract.Movie, error)
+	Delete(ctx context.Context, id int64, actor string) error
+	// Import stores, in one transaction and in order, the movies of batch
+	// that are not there yet (same name and director, case-insensitively),
+	// and returns how many it added.
+	Import(ctx context.Context, batch []contract.Movie, actor string) (int, error)
+	// Changes returns up to limit changes with Seq > after, in order.
+	Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error)
+	// Count returns how many movies there are.
+	Count(ctx context.Context) (int64, error)
+	// Ping checks the database answers.
+	Ping(ctx context.Context) error
+}

@@ -1,0 +1,213 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/go-kit/kit/transport"
+	httptransport "github.com/go-kit/kit/transport/http"
+
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/httpx"
+)
+
+// Paging headers of a list answer. The body stays the seed's JSON array; the
+// cursors around it travel in headers (the gateway turns them into Link).
+const (
+	HeaderNextCursor = "X-Next-Cursor"
+	HeaderPrevCursor = "X-Prev-Cursor"
+)
+
+// Query parameters of the change feed.
+const (
+	ParamAfter = "after"
+	ParamLimit = "limit"
+)
+
+// NewHTTPHandler serves s over HTTP:
+//
+//	GET    /api/movies/              list: JSON array; X-Next-Cursor, X-Prev-Cursor, X-Total-Count
+//	POST   /api/movies/              create: 201, Location, the movie
+//	GET    /api/movie/{id}/          one movie
+//	PUT    /api/movie/{id}/          full replace
+//	PATCH  /api/movie/{id}/          partial update
+//	DELETE /api/movie/{id}/          204
+//	GET    /internal/changes?after=N&limit=M   the change feed (contract.ChangePage)
+//
+// Every path also answers without its trailing slash. The X-Movies-Actor
+// header names who makes a change (the gateway sets it after authorizing).
+// metrics may be nil.
+func NewHTTPHandler(s Service, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
+	e := MakeEndpoints(s)
+	opts := []httptransport.ServerOption{
+		httptransport.ServerBefore(actorFromHeader),
+		httptransport.ServerErrorEncoder(apierr.Encode),
+		httptransport.ServerErrorHandler(transport.ErrorHandlerFunc(func(ctx context.Context, err error) {
+			if apierr.KindOf(err) == apierr.Internal {
+				log.ErrorContext(ctx, "catalog transport", "error", err)
+			}
+		})),
+	}
+	serve := func(e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, enc httptransport.EncodeResponseFunc) http.Handler {
+		return httptransport.NewServer(e, dec, enc, opts...)
+	}
+	rt := httpx.NewRouter(metrics)
+	rt.Handle(http.MethodGet, contract.RouteMovies, serve(e.List, decodeList, encodeList))
+	rt.Handle(http.MethodPost, contract.RouteMovies, serve(e.Create, decodeWrite(false), encodeMovie))
+	rt.Handle(http.MethodGet, contract.RouteMovie, serve(e.Get, decodeID, encodeMovie))
+	rt.Handle(http.MethodPut, contract.RouteMovie, serve(e.Replace, decodeWrite(true), encodeMovie))
+	rt.Handle(http.MethodPatch, contract.RouteMovie, serve(e.Patch, decodeWrite(true), encodeMovie))
+	rt.Handle(http.MethodDelete, contract.RouteMovie, serve(e.Delete, decodeID, encodeDelete))
+	rt.Handle(http.MethodGet, contract.RouteInternalChanges, serve(e.Changes, decodeChanges, encodeChanges))
+	return rt
+}
+
+func actorFromHeader(ctx context.Context, r *http.Request) context.Context {
+	if a := r.Header.Get(contract.HeaderActor); a != "" {
+		return WithActor(ctx, a)
+	}
+	return ctx
+}
+
+func decodeList(_ context.Context, r *http.Request) (any, error) {
+	q, err := contract.ParseListQuery(r.URL.Query())
+	return listRequest{Query: q}, err
+}
+
+// pathID reads the {id} of a movie path; anything but a positive integer is
+// an unknown movie, as in the seed.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, ErrNotFound
+	}
+	return id, nil
+}
+
+func decodeID(_ context.Context, r *http.Request) (any, error) {
+	id, err := pathID(r)
+	return idRequest{ID: id}, err
+}
+
+func decodeWrite(withID bool) httptransport.DecodeRequestFunc {
+	return func(_ context.Context, r *http.Request) (any, error) {
+		var req writeRequest
+		if withID {
+			id, err := pathID(r)
+			if err != nil {
+				return nil, err
+			}
+			req.ID = id
+		}
+		// DecodeJSON only uses the writer to close an oversized request's
+		// connection, which the server does anyway.
+		if err := httpx.DecodeJSON(nil, r, &req.Body); err != nil {
+			return nil, err
+		}
+		return req, nil
+	}
+}
+
+func decodeChanges(_ context.Context, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	var req changesRequest
+	bad := map[string][]string{}
+	if raw := q.Get(ParamAfter); raw != "" {
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 0 {
+			bad[ParamAfter] = []string{"A valid non-negative integer is required."}
+		}
+		req.After = n
+	}
+	if raw := q.Get(ParamLimit); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > MaxChangesLimit {
+			bad[ParamLimit] = []string{"Ensure this value is between 1 and " + strconv.Itoa(MaxChangesLimit) + "."}
+		}
+		req.Limit = n
+	}
+	if len(bad) > 0 {
+		return nil, apierr.Validation(bad)
+	}
+	return req, nil
+}
+
+// failed encodes a response's business error, reporting whether it did.
+func failed(ctx context.Context, w http.ResponseWriter, resp any) bool {
+	if f, ok := resp.(endpoint.Failer); ok && f.Failed() != nil {
+		apierr.Encode(ctx, f.Failed(), w)
+		return true
+	}
+	return false
+}
+
+func encodeList(ctx context.Context, w http.ResponseWriter, resp any) error {
+	if failed(ctx, w, resp) {
+		return nil
+	}
+	p := resp.(listResponse).Page
+	h := w.Header()
+	if p.Next != "" {
+		h.Set(HeaderNextCursor, p.Next)
+	}
+	if p.Prev != "" {
+		h.Set(HeaderPrevCursor, p.Prev)
+	}
+	if p.Total != nil {
+		h.Set(contract.HeaderTotalCount, strconv.FormatInt(*p.Total, 10))
+	}
+	movies := p.Movies
+	if movies == nil {
+		movies = []contract.Movie{}
+	}
+	return httpx.WriteJSON(w, http.StatusOK, movies)
+}
+
+func encodeMovie(ctx context.Context, w http.ResponseWriter, resp any) error {
+	if failed(ctx, w, resp) {
+		return nil
+	}
+	r := resp.(movieResponse)
+	status := http.StatusOK
+	if r.created {
+		status = http.StatusCreated
+		w.Header().Set("Location", contract.MoviePath(r.Movie.ID))
+	}
+	return httpx.WriteJSON(w, status, r.Movie)
+}
+
+func encodeDelete(ctx context.Context, w http.ResponseWriter, resp any) error {
+	if failed(ctx, w, resp) {
+		return nil
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func encodeChanges(ctx context.Context, w http.ResponseWriter, resp any) error {
+	if failed(ctx, w, resp) {
+		return nil
+	}
+	return httpx.WriteJSON(w, http.StatusOK, resp.(changesResponse).Page)
+}
+
+// changesValues renders a change feed request as query parameters.
+func changesValues(after int64, limit int) url.Values {
+	v := url.Values{}
+	v.Set(ParamAfter, strconv.FormatInt(after, 10))
+	if limit > 0 {
+		v.Set(ParamLimit, strconv.Itoa(limit))
+	}
+	return v
+}
+
+// decodeJSONBody reads a successful response's JSON body into dst.
+func decodeJSONBody(resp *http.Response, dst any) error {
+	return json.NewDecoder(resp.Body).Decode(dst)
+}

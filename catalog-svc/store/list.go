@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/contract"
+)
+
+// sortColumns maps a sortable field to the column it orders by. Names and
+// directors sort by their folded keys, the same bytes on every backend.
+var sortColumns = map[string]string{
+	contract.FieldID:         "m.id",
+	contract.FieldName:       "m.name_key",
+	contract.FieldDirector:   "m.director_key",
+	contract.FieldPopularity: "m.popularity",
+	contract.FieldIMDBScore:  "m.imdb_score",
+}
+
+// List returns one page of the movies matching q, keyset-paginated: a cursor
+// holds the sort key of the row it continues from, so every page is an
+// index range scan however deep it is.
+func (s *SQL) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+	where, args := filters(q)
+	page := contract.Page{Movies: []contract.Movie{}}
+
+	var total int64
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM movies m"+whereSQL(where), args...).Scan(&total); err != nil {
+		return page, err
+	}
+	page.Total = &total
+
+	var c cursor
+	dir := forward
+	if q.Cursor != "" {
+		var err error
+		if c, err = decodeCursor(q.Cursor, q.Ordering); err != nil {
+			return page, err
+		}
+		dir = c.dir
+		cond, condArgs := keysetCondition(q.Ordering, c.keys, c.dir)
+		where = append(where, cond)
+		args = append(args, condArgs...)
+	}
+
+	order := make([]string, len(q.Ordering))
+	for i, o := range q.Ordering {
+		// Walking backwards reads the order reversed, then flips the page.
+		desc := o.Desc != (dir == backward)
+		order[i] = sortColumns[o.Field] + map[bool]string{false: " ASC", true: " DESC"}[desc]
+	}
+	rows, err := s.db.QueryContext(ctx,
+		"SELECT m.id, m.name, m.director, m.popularity, m.imdb_score, m.name_key, m.director_key FROM movies m"+
+			whereSQL(where)+" ORDER BY "+strings.Join(order, ", ")+" LIMIT ?",
+		append(args, q.PageSize+1)...)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	var keys [][]any
+	for rows.Next() {
+		var (
+			m               contract.Movie
+			nameKey, dirKey string
+		)
+		if err := rows.Scan(&m.ID, &m.Name, &m.Director, &m.Popularity, &m.IMDBScore, &nameKey, &dirKey); err != nil {
+			return page, err
+		}
+		page.Movies = append(page.Movies, m)
+		keys = append(keys, sortKey(q.Ordering, m, nameKey, dirKey))
+	}
+	if err := rows.Err(); err != nil {
+		return page, err
+	}
+	rows.Close()
+
+	more := len(page.Movies) > q.PageSize
+	if more {
+		page.Movies, keys = page.Movies[:q.PageSize], keys[:q.PageSize]
+	}
+	if dir == backward {
+		slices.Reverse(page.Movies)
+		slices.Reverse(keys)
+	}
+	if err := loadGenres(ctx, s.db, page.Movies); err != nil {
+		return page, err
+	}
+	// There are rows beyond the page in the direction walked when the query
+	// found one more; in the other direction when a cursor led here.
+	ahead, behind := more, q.Cursor != ""
+	if dir == backward {
+		ahead, behind = behind, ahead
+	}
+	if n := len(keys); n > 0 {
+		if ahead {
+			page.Next = encodeCursor(q.Ordering, keys[n-1], forward)
+		}
+		if behind {
+			page.Prev = encodeCursor(q.Ordering, keys[0], backward)
+		}
+	} else if q.Cursor != "" {
+		// An empty page reached by a cursor (its rows were deleted
+		// meanwhile): point back the way the client came.
+		if dir == forward {
+			page.Prev = encodeCursor(q.Ordering, c.keys, backward)
+		} else {
+			page.Next = encodeCursor(q.Ordering, c.keys, forward)
+		}
+	}
+	return page, nil
+}
+
+func whereSQL(where []string) string {
+	if len(where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(where, " AND ")
+}
+
+// filters renders q's filters as SQL conditions on movies m.
+func filters(q contract.ListQuery) ([]string, []any) {
+	var (
+		where []string
+		args  []any
+	)
+	// DRF's SearchFilter: every term is a case-insensitive substring of the name.
+	for _, term := range q.SearchTerms() {
+		where = append(where, "m.name_key LIKE ? ESCAPE '!'")
+		args = append(args, "%"+escapeLike(catalog.FoldKey(term))+"%")
+	}
+	if len(q.Genres) > 0 {
+		where = append(where, `EXISTS (SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
+			WHERE mg.movie_id = m.id AND g.name_key IN (`+placeholders(len(q.Genres))+`))`)
+		for _, g := range q.Genres {
+			args = append(args, catalog.FoldKey(g))
+		}
+	}
+	if q.Director != "" {
+		where = append(where, "m.director_key = ?")
+		args = append(args, catalog.FoldKey(q.Director))
+	}
+	for _, r := range []struct {
+		column string
+		rng    contract.Range
+	}{{"m.imdb_score", q.IMDBScore}, {"m.popularity", q.Popularity}} {
+		if r.rng.Min != nil {
+			where = append(where, r.column+" >= ?")
+			args = append(args, *r.rng.Min)
+		}
+		if r.rng.Max != nil {
+			where = append(where, r.column+" <= ?")
+			args = append(args, *r.rng.Max)
+		}
+	}
+	return where, args
+}
+
+// escapeLike makes s match literally in a LIKE pattern with ESCAPE '!'. The
+// escape character is not a backslash because MySQL string literals would
+// need it doubled and SQLite's not.
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+
+func escapeLike(s string) string { return likeEscaper.Replace(s) }
+
+// keysetCondition selects the rows after (dir forward) or before (backward)
+// the row whose sort key is keys, in ordering:
+//
+//	(a > ?) OR (a = ? AND b > ?) OR (a = ? AND b = ? AND id > ?)
+//
+// with each comparison flipped for descending keys. Written out rather than
+// as a row-value comparison because the keys' directions may differ.
+func keysetCondition(ordering []contract.Order, keys []any, dir direction) (string, []any) {
+	var (
+		ors  []string
+		args []any
+	)
+	for i, o := range ordering {
+		var ands []string
+		for j := range i {
+			ands = append(ands, sortColumns[ordering[j].Field]+" = ?")
+			args = append(args, keys[j])
+		}
+		op := " > ?"
+		if o.Desc != (dir == backward) {
+			op = " < ?"
+		}
+		ands = append(ands, sortColumns[o.Field]+op)
+		args = append(args, keys[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
+}
+
+// sortKey is the values of m's sort columns in ordering.
+func sortKey(ordering []contract.Order, m contract.Movie, nameKey, directorKey string) []any {
+	out := make([]any, len(ordering))
+	for i, o := range ordering {
+		switch o.Field {
+		case contract.FieldID:
+			out[i] = m.ID
+		case contract.FieldName:
+			out[i] = nameKey
+		case contract.FieldDirector:
+			out[i] = directorKey
+		case contract.FieldPopularity:
+			out[i] = float64(m.Popularity)
+		case contract.FieldIMDBScore:
+			out[i] = float64(m.IMDBScore)
+		}
+	}
+	return out
+}

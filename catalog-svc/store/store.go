@@ -1,0 +1,382 @@
+// Package store keeps the catalog in SQL: the embedded SQLite and MySQL (or
+// MariaDB, or Vitess) through one implementation of catalog.Store, whose
+// queries differ between the two only where dialect says.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/sqldb"
+)
+
+// MigrationTable records which catalog migrations a database has seen.
+const MigrationTable = "catalog_schema_migrations"
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations returns the versioned migrations for driver.
+func Migrations(driver sqldb.Driver) (fs.FS, error) {
+	return fs.Sub(migrations, "migrations/"+string(driver))
+}
+
+// Migrate brings db's catalog schema up to date.
+func Migrate(ctx context.Context, db *sql.DB, driver sqldb.Driver) error {
+	fsys, err := Migrations(driver)
+	if err != nil {
+		return err
+	}
+	return sqldb.Migrate(ctx, db, driver, fsys, MigrationTable)
+}
+
+// dialect holds the little SQL that differs between the drivers.
+type dialect struct {
+	// insertIgnore starts an INSERT that skips rows violating a unique key.
+	insertIgnore string
+	// lockRow ends a SELECT that must lock its rows until commit. SQLite
+	// needs none: its write transactions begin IMMEDIATE (sqldb.Open), so
+	// writers are serialized already.
+	lockRow string
+}
+
+var dialects = map[sqldb.Driver]dialect{
+	sqldb.SQLite: {insertIgnore: "INSERT OR IGNORE INTO", lockRow: ""},
+	sqldb.MySQL:  {insertIgnore: "INSERT IGNORE INTO", lockRow: " FOR UPDATE"},
+}
+
+// SQL is the catalog store on a SQL database.
+type SQL struct {
+	db *sql.DB
+	d  dialect
+	// now stamps change-feed rows; tests may replace it.
+	now func() time.Time
+}
+
+var _ catalog.Store = (*SQL)(nil)
+
+// New returns the store on db, whose schema Migrate has set up.
+func New(db *sql.DB, driver sqldb.Driver) (*SQL, error) {
+	d, ok := dialects[driver]
+	if !ok {
+		return nil, fmt.Errorf("store: unsupported driver %q", driver)
+	}
+	return &SQL{db: db, d: d, now: func() time.Time { return time.Now().UTC() }}, nil
+}
+
+// Ping checks the database answers.
+func (s *SQL) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Count returns the number of movies.
+func (s *SQL) Count(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM movies").Scan(&n)
+	return n, err
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *SQL) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Get returns one movie.
+func (s *SQL) Get(ctx context.Context, id int64) (contract.Movie, error) {
+	return getMovie(ctx, s.db, id, "")
+}
+
+// querier is what reads need: a database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func getMovie(ctx context.Context, q querier, id int64, lock string) (contract.Movie, error) {
+	m := contract.Movie{ID: id}
+	err := q.QueryRowContext(ctx,
+		"SELECT name, director, popularity, imdb_score FROM movies WHERE id = ?"+lock, id).
+		Scan(&m.Name, &m.Director, &m.Popularity, &m.IMDBScore)
+	if errors.Is(err, sql.ErrNoRows) {
+		return contract.Movie{}, catalog.ErrNotFound
+	}
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	movies := []contract.Movie{m}
+	if err := loadGenres(ctx, q, movies); err != nil {
+		return contract.Movie{}, err
+	}
+	return movies[0], nil
+}
+
+// loadGenres fills in the genres of movies, in their stored order.
+func loadGenres(ctx context.Context, q querier, movies []contract.Movie) error {
+	if len(movies) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(movies))
+	args := make([]any, len(movies))
+	for i := range movies {
+		movies[i].Genre = []contract.Genre{}
+		index[movies[i].ID] = i
+		args[i] = movies[i].ID
+	}
+	rows, err := q.QueryContext(ctx, `SELECT mg.movie_id, g.name FROM movie_genres mg
+		JOIN genres g ON g.id = mg.genre_id
+		WHERE mg.movie_id IN (`+placeholders(len(args))+`)
+		ORDER BY mg.movie_id, mg.position`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   int64
+			name string
+		)
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		i := index[id]
+		movies[i].Genre = append(movies[i].Genre, contract.Genre{Name: name})
+	}
+	return rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// Create stores a new movie and its change-feed row.
+func (s *SQL) Create(ctx context.Context, m contract.Movie, actor string) (contract.Movie, error) {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		m, err = s.insert(ctx, tx, m, genreIDs{}, actor)
+		return err
+	})
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	return m, nil
+}
+
+func (s *SQL) insert(ctx context.Context, tx *sql.Tx, m contract.Movie, ids genreIDs, actor string) (contract.Movie, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO movies
+		(name, name_key, director, director_key, popularity, imdb_score) VALUES (?, ?, ?, ?, ?, ?)`,
+		m.Name, catalog.FoldKey(m.Name), m.Director, catalog.FoldKey(m.Director), float64(m.Popularity), float64(m.IMDBScore))
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	if m.ID, err = res.LastInsertId(); err != nil {
+		return contract.Movie{}, err
+	}
+	if m.Genre, err = s.setGenres(ctx, tx, m.ID, m.Genre, ids); err != nil {
+		return contract.Movie{}, err
+	}
+	return m, s.writeChange(ctx, tx, m.ID, &m, actor)
+}
+
+// Update replaces a movie with change(current) and writes its change-feed row.
+func (s *SQL) Update(ctx context.Context, id int64, change func(contract.Movie) (contract.Movie, error), actor string) (contract.Movie, error) {
+	var m contract.Movie
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		cur, err := getMovie(ctx, tx, id, s.d.lockRow)
+		if err != nil {
+			return err
+		}
+		if m, err = change(cur); err != nil {
+			return err
+		}
+		m.ID = id
+		if _, err := tx.ExecContext(ctx, `UPDATE movies SET name = ?, name_key = ?, director = ?, director_key = ?,
+			popularity = ?, imdb_score = ? WHERE id = ?`,
+			m.Name, catalog.FoldKey(m.Name), m.Director, catalog.FoldKey(m.Director),
+			float64(m.Popularity), float64(m.IMDBScore), id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM movie_genres WHERE movie_id = ?", id); err != nil {
+			return err
+		}
+		if m.Genre, err = s.setGenres(ctx, tx, id, m.Genre, genreIDs{}); err != nil {
+			return err
+		}
+		return s.writeChange(ctx, tx, id, &m, actor)
+	})
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	return m, nil
+}
+
+// Delete removes a movie and writes its tombstone.
+func (s *SQL) Delete(ctx context.Context, id int64, actor string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// Deleting the links first keeps the delete independent of whether
+		// the connection enforces the foreign key's cascade.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM movie_genres WHERE movie_id = ?", id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM movies WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return catalog.ErrNotFound
+		}
+		return s.writeChange(ctx, tx, id, nil, actor)
+	})
+}
+
+// genreIDs caches genre rows by key within one transaction.
+type genreIDs map[string]genreRow
+
+type genreRow struct {
+	id   int64
+	name string
+}
+
+// setGenres links a movie to its genres in order, creating the genres that
+// do not exist yet, and returns them as stored: a genre keeps the spelling it
+// was first created with.
+func (s *SQL) setGenres(ctx context.Context, tx *sql.Tx, movieID int64, genres []contract.Genre, cache genreIDs) ([]contract.Genre, error) {
+	out := make([]contract.Genre, 0, len(genres))
+	for pos, g := range genres {
+		key := catalog.FoldKey(g.Name)
+		row, ok := cache[key]
+		if !ok {
+			var err error
+			if row, err = s.genre(ctx, tx, g.Name, key); err != nil {
+				return nil, err
+			}
+			cache[key] = row
+		}
+		if _, err := tx.ExecContext(ctx,
+			"INSERT INTO movie_genres (movie_id, genre_id, position) VALUES (?, ?, ?)", movieID, row.id, pos); err != nil {
+			return nil, err
+		}
+		out = append(out, contract.Genre{Name: row.name})
+	}
+	return out, nil
+}
+
+func (s *SQL) genre(ctx context.Context, tx *sql.Tx, name, key string) (genreRow, error) {
+	var row genreRow
+	find := func() error {
+		return tx.QueryRowContext(ctx, "SELECT id, name FROM genres WHERE name_key = ?", key).Scan(&row.id, &row.name)
+	}
+	err := find()
+	if !errors.Is(err, sql.ErrNoRows) {
+		return row, err
+	}
+	// Ignoring a duplicate lets a concurrent creator of the same genre win.
+	if _, err := tx.ExecContext(ctx, s.d.insertIgnore+" genres (name, name_key) VALUES (?, ?)", name, key); err != nil {
+		return row, err
+	}
+	return row, find()
+}
+
+// writeChange appends a change-feed row in tx: an upsert carrying m, or a
+// tombstone when m is nil.
+func (s *SQL) writeChange(ctx context.Context, tx *sql.Tx, movieID int64, m *contract.Movie, actor string) error {
+	op, payload := contract.OpDelete, sql.NullString{}
+	if m != nil {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		op, payload = contract.OpUpsert, sql.NullString{String: string(b), Valid: true}
+	}
+	// Taking the writer row first makes sequence numbers follow commit
+	// order: with concurrent MySQL writers, seq 11 could otherwise commit
+	// before seq 10, and a reader that had moved past 11 would miss 10.
+	if _, err := tx.ExecContext(ctx, "UPDATE movie_changes_writer SET changes = changes + 1 WHERE id = 1"); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx,
+		"INSERT INTO movie_changes (movie_id, op, payload, actor, created_at) VALUES (?, ?, ?, ?, ?)",
+		movieID, string(op), payload, actor, s.now())
+	return err
+}
+
+// Import stores the movies of batch not present yet, in order, in one
+// transaction.
+func (s *SQL) Import(ctx context.Context, batch []contract.Movie, actor string) (int, error) {
+	added := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		added = 0
+		ids := genreIDs{}
+		for _, m := range batch {
+			var one int
+			err := tx.QueryRowContext(ctx, "SELECT 1 FROM movies WHERE name_key = ? AND director_key = ? LIMIT 1",
+				catalog.FoldKey(m.Name), catalog.FoldKey(m.Director)).Scan(&one)
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if _, err := s.insert(ctx, tx, m, ids, actor); err != nil {
+				return err
+			}
+			added++
+		}
+		return nil
+	})
+	return added, err
+}
+
+// Changes returns up to limit change-feed rows after seq after, in order.
+func (s *SQL) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
+	p := contract.ChangePage{Changes: []contract.Change{}, Last: after}
+	// Head is read before the page; the page may still hold rows committed
+	// in between, so Head is raised to cover them below.
+	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM movie_changes").Scan(&p.Head); err != nil {
+		return p, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, movie_id, op, payload, actor, created_at
+		FROM movie_changes WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	if err != nil {
+		return p, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			c       contract.Change
+			op      string
+			payload sql.NullString
+		)
+		if err := rows.Scan(&c.Seq, &c.MovieID, &op, &payload, &c.Actor, &c.At); err != nil {
+			return p, err
+		}
+		c.Op = contract.ChangeOp(op)
+		c.At = c.At.UTC()
+		if payload.Valid {
+			c.Movie = new(contract.Movie)
+			if err := json.Unmarshal([]byte(payload.String), c.Movie); err != nil {
+				return p, fmt.Errorf("change %d: %w", c.Seq, err)
+			}
+		}
+		p.Changes = append(p.Changes, c)
+		p.Last = c.Seq
+		p.Head = max(p.Head, c.Seq)
+	}
+	return p, rows.Err()
+}
