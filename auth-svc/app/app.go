@@ -1,0 +1,133 @@
+// Package app assembles auth-svc from its configuration: database,
+// migrations, the admin account, the service with its middlewares, and the
+// HTTP handler. cmd/auth-svc and the all-in-one binary both build it here.
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/moviesplatform/auth-svc/auth"
+	"github.com/moviesplatform/auth-svc/sqlstore"
+	"github.com/moviesplatform/platform/httpx"
+	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/sqldb"
+)
+
+// Config is auth-svc's configuration (variables under MOVIES_).
+type Config struct {
+	Addr     string `env:"AUTH_ADDR" envDefault:":8082"`
+	DBDriver string `env:"AUTH_DB_DRIVER" envDefault:"sqlite"`
+	// DBDSN may hold a database password, so the start-up log masks it.
+	DBDSN   string `env:"AUTH_DB_DSN" envDefault:"file:data/auth.db" secret:"true"`
+	Migrate bool   `env:"AUTH_MIGRATE" envDefault:"true"`
+	// AdminUsername and AdminPassword, when set, are made an admin account
+	// at every start (created, or its password and role fixed).
+	AdminUsername string `env:"ADMIN_USERNAME"`
+	AdminPassword string `env:"ADMIN_PASSWORD" secret:"true"`
+	// DevAdmin, when no admin is configured, ensures an admin "admin" with a
+	// random password, logged once and written to DevAdminFile, which later
+	// starts reuse. For the one-command local run only.
+	DevAdmin     bool   `env:"AUTH_DEV_ADMIN" envDefault:"false"`
+	DevAdminFile string `env:"AUTH_DEV_ADMIN_FILE"`
+	// BcryptCost is the work factor of new password hashes.
+	BcryptCost int `env:"AUTH_BCRYPT_COST" envDefault:"10"`
+}
+
+// App is a built auth-svc.
+type App struct {
+	// Service is the auth service with its logging and metrics.
+	Service auth.Service
+	// Handler serves the service's routes (not the operational endpoints).
+	Handler http.Handler
+	// Health has the database readiness check.
+	Health *server.Health
+
+	db *sql.DB
+}
+
+// New opens the database, migrates it when cfg.Migrate, ensures the admin
+// account, and builds the service and its handler. Metrics go to reg.
+func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry) (*App, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	db, driver, err := open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Health: server.NewHealth(), db: db}
+	if err := a.build(ctx, cfg, driver, log, reg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *slog.Logger, reg *prometheus.Registry) error {
+	if cfg.Migrate {
+		if err := sqlstore.Migrate(ctx, a.db, driver); err != nil {
+			return err
+		}
+	}
+	store := sqlstore.New(a.db, driver)
+	basic, err := auth.NewService(store, auth.Options{BcryptCost: cfg.BcryptCost})
+	if err != nil {
+		return err
+	}
+	if err := ensureAdmin(ctx, cfg, basic, log); err != nil {
+		return err
+	}
+	a.Health.AddCheck("database", store.Ping)
+
+	var svc auth.Service = basic
+	svc = auth.LoggingMiddleware(log)(svc)
+	svc = auth.InstrumentingMiddleware(reg)(svc)
+	a.Service = svc
+	a.Handler = httpx.Chain(auth.NewHTTPHandler(svc, log, httpx.NewHTTPMetrics(reg)),
+		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
+	return nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.db.Close() }
+
+// Migrate brings the configured database's schema up to date (the migrate
+// subcommand; a Kubernetes Job runs it before a rollout).
+func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	db, driver, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := sqlstore.Migrate(ctx, db, driver); err != nil {
+		return err
+	}
+	log.Info("auth database migrated", "driver", driver)
+	return nil
+}
+
+func open(ctx context.Context, cfg Config) (*sql.DB, sqldb.Driver, error) {
+	driver, err := sqldb.ParseDriver(cfg.DBDriver)
+	if err != nil {
+		return nil, "", fmt.Errorf("MOVIES_AUTH_DB_DRIVER: %w", err)
+	}
+	db, err := sqldb.Open(ctx, driver, cfg.DBDSN)
+	if err != nil {
+		return nil, "", fmt.Errorf("auth database: %w", err)
+	}
+	return db, driver, nil
+}
+
+func (cfg Config) validate() error {
+	if (cfg.AdminUsername == "") != (cfg.AdminPassword == "") {
+		return errors.New("set both MOVIES_ADMIN_USERNAME and MOVIES_ADMIN_PASSWORD, or neither")
+	}
+	return nil
+}

@@ -1,0 +1,161 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/go-kit/kit/endpoint"
+	"github.com/go-kit/kit/transport"
+	httptransport "github.com/go-kit/kit/transport/http"
+
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/httpx"
+)
+
+// NewHTTPHandler serves s over HTTP:
+//
+//	POST   /api/auth/token/           login, JSON or form {username, password} → 200 {"token"}
+//	DELETE /api/auth/token/           revoke the token in Authorization (Token or Bearer) → 204
+//	POST   /api/auth/users/           create a user {username, password, is_admin} → 201 user
+//	POST   /internal/auth/introspect  {"token"} → 200 {username, is_admin}, 401 when invalid
+//
+// Every path also answers without its trailing slash. Creating users is not
+// authorized here: the gateway lets only admins through. Failed logins are
+// throttled per client by the last X-Forwarded-For address (which the gateway
+// sets; NetworkPolicies keep others from reaching this service), else by the
+// peer address. metrics may be nil.
+func NewHTTPHandler(s Service, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
+	e := MakeEndpoints(s)
+	opts := []httptransport.ServerOption{
+		httptransport.ServerBefore(clientAddrFromRequest),
+		httptransport.ServerErrorEncoder(apierr.Encode),
+		httptransport.ServerErrorHandler(transport.ErrorHandlerFunc(func(ctx context.Context, err error) {
+			if apierr.KindOf(err) == apierr.Internal {
+				log.ErrorContext(ctx, "auth transport", "error", err)
+			}
+		})),
+	}
+	serve := func(e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, status int) http.Handler {
+		return httptransport.NewServer(e, dec, encodeResponse(status), opts...)
+	}
+	rt := httpx.NewRouter(metrics)
+	rt.Handle(http.MethodPost, contract.RouteAuthToken, serve(e.Login, decodeLogin, http.StatusOK))
+	rt.Handle(http.MethodDelete, contract.RouteAuthToken, serve(e.Revoke, decodeRevoke, http.StatusNoContent))
+	rt.Handle(http.MethodPost, contract.RouteAuthUsers, serve(e.CreateUser, decodeCreateUser, http.StatusCreated))
+	rt.Handle(http.MethodPost, contract.RouteInternalIntrospect, serve(e.Introspect, decodeIntrospect, http.StatusOK))
+	return rt
+}
+
+func clientAddrFromRequest(ctx context.Context, r *http.Request) context.Context {
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		hops := strings.Split(xff[len(xff)-1], ",")
+		if last := strings.TrimSpace(hops[len(hops)-1]); last != "" {
+			return ContextWithClientAddr(ctx, last)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return ContextWithClientAddr(ctx, host)
+}
+
+// The decoders pass a nil writer to the body readers: go-kit does not give
+// decoders the writer, and http.MaxBytesReader only uses it to ask the server
+// to close the connection after an oversized body.
+
+// decodeLogin reads credentials as DRF's obtain_auth_token does: a JSON body,
+// or form fields (urlencoded or multipart).
+func decodeLogin(_ context.Context, r *http.Request) (any, error) {
+	var c contract.Credentials
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" && mt != "multipart/form-data" {
+		err := httpx.DecodeJSON(nil, r, &c)
+		return loginRequest{c}, err
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, httpx.MaxBodyBytes)
+	if err := r.ParseMultipartForm(httpx.MaxBodyBytes); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, apierr.ErrTooLarge
+		}
+		return nil, apierr.New(apierr.Invalid, "Malformed form data.")
+	}
+	c.Username, c.Password = r.PostFormValue("username"), r.PostFormValue("password")
+	return loginRequest{c}, nil
+}
+
+func decodeRevoke(_ context.Context, r *http.Request) (any, error) {
+	token, err := TokenFromHeader(r.Header.Get("Authorization"))
+	return tokenRequest{token}, err
+}
+
+func decodeIntrospect(_ context.Context, r *http.Request) (any, error) {
+	var req contract.IntrospectRequest
+	err := httpx.DecodeJSON(nil, r, &req)
+	return tokenRequest{req.Token}, err
+}
+
+func decodeCreateUser(_ context.Context, r *http.Request) (any, error) {
+	var u contract.NewUser
+	err := httpx.DecodeJSON(nil, r, &u)
+	return createUserRequest{u}, err
+}
+
+// encodeResponse writes a successful response with status, or the error the
+// response carries.
+func encodeResponse(status int) httptransport.EncodeResponseFunc {
+	return func(ctx context.Context, w http.ResponseWriter, resp any) error {
+		if f, ok := resp.(endpoint.Failer); ok && f.Failed() != nil {
+			apierr.Encode(ctx, f.Failed(), w)
+			return nil
+		}
+		var body any
+		switch r := resp.(type) {
+		case loginResponse:
+			body = r.Token
+		case introspectResponse:
+			body = r.Identity
+		case createUserResponse:
+			body = r.User
+		default:
+			w.WriteHeader(status)
+			return nil
+		}
+		return httpx.WriteJSON(w, status, body)
+	}
+}
+
+// Messages DRF's TokenAuthentication gives for a malformed header.
+const (
+	msgNoCredentials = "Invalid token header. No credentials provided."
+	msgTokenSpaces   = "Invalid token header. Token string should not contain spaces."
+)
+
+// TokenFromHeader extracts the token of an Authorization header, "Token
+// <key>" (DRF's) or "Bearer <key>". No header, or another scheme, is
+// apierr.ErrNotProvided; a malformed one is an invalid-token error.
+func TokenFromHeader(h string) (string, error) {
+	parts := strings.Fields(h)
+	if len(parts) == 0 || !strings.EqualFold(parts[0], "Token") && !strings.EqualFold(parts[0], "Bearer") {
+		return "", apierr.ErrNotProvided
+	}
+	switch len(parts) {
+	case 1:
+		return "", invalidHeader(msgNoCredentials)
+	case 2:
+		return parts[1], nil
+	default:
+		return "", invalidHeader(msgTokenSpaces)
+	}
+}
+
+func invalidHeader(msg string) error {
+	return apierr.New(apierr.Unauthenticated, msg).WithHeader("WWW-Authenticate", ErrInvalidToken.Header.Get("WWW-Authenticate"))
+}
