@@ -1,0 +1,154 @@
+// Package app assembles catalog-svc from its configuration: database,
+// migrations, the first import of the reference data, the service with its
+// middlewares, and the HTTP handler. cmd/catalog-svc and the all-in-one
+// binary both build it here.
+package app
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/importer"
+	"github.com/moviesplatform/catalog-svc/store"
+	"github.com/moviesplatform/platform/httpx"
+	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/sqldb"
+)
+
+// Config is catalog-svc's configuration (variables under MOVIES_).
+type Config struct {
+	Addr     string `env:"CATALOG_ADDR" envDefault:":8081"`
+	DBDriver string `env:"CATALOG_DB_DRIVER" envDefault:"sqlite"`
+	// DBDSN may hold a database password, so the start-up log masks it.
+	DBDSN string `env:"CATALOG_DB_DSN" envDefault:"file:data/catalog.db" secret:"true"`
+	// ReplicaDSNs are read replicas. Accepted and kept; reads still go to
+	// DBDSN until replica routing lands.
+	ReplicaDSNs []string `env:"CATALOG_DB_REPLICA_DSNS" envSeparator:"," secret:"true"`
+	Migrate     bool     `env:"CATALOG_MIGRATE" envDefault:"true"`
+	// ImportIfEmpty loads ImportFile into a catalog with no movies at start.
+	ImportIfEmpty bool `env:"CATALOG_IMPORT_IF_EMPTY" envDefault:"true"`
+	// ImportFile is an imdb.json-format file; empty means the reference
+	// dataset built into the binary.
+	ImportFile string `env:"CATALOG_IMPORT_FILE"`
+}
+
+// App is a built catalog-svc.
+type App struct {
+	// Service is the catalog with its logging and metrics.
+	Service catalog.Service
+	// Handler serves the catalog's routes (not the operational endpoints).
+	Handler http.Handler
+	// Health has the database readiness check.
+	Health *server.Health
+
+	db *sql.DB
+}
+
+// New opens the database, migrates it when cfg.Migrate, imports the
+// dataset into an empty catalog when cfg.ImportIfEmpty, and builds the
+// service and its handler. Metrics go to reg.
+func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry) (*App, error) {
+	db, s, err := open(ctx, cfg, cfg.Migrate, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ImportIfEmpty {
+		if err := importIfEmpty(ctx, cfg, s, log); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	a := &App{Health: server.NewHealth(), db: db}
+	a.Health.AddCheck("database", s.Ping)
+	a.Service = catalog.New(s, catalog.LoggingMiddleware(log), catalog.InstrumentingMiddleware(reg))
+	a.Handler = httpx.Chain(catalog.NewHTTPHandler(a.Service, log, httpx.NewHTTPMetrics(reg)),
+		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
+	return a, nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.db.Close() }
+
+// Migrate brings the catalog schema up to date.
+func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	db, _, err := open(ctx, cfg, true, log)
+	if err != nil {
+		return err
+	}
+	return db.Close()
+}
+
+// Import loads the imdb.json-format file at path ("" = the reference
+// dataset) into the catalog, skipping movies already there. It migrates
+// first when cfg.Migrate.
+func Import(ctx context.Context, cfg Config, log *slog.Logger, path string) error {
+	db, s, err := open(ctx, cfg, cfg.Migrate, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return runImport(ctx, s, log, path)
+}
+
+func importIfEmpty(ctx context.Context, cfg Config, s *store.SQL, log *slog.Logger) error {
+	n, err := s.Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count movies: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	return runImport(ctx, s, log, cfg.ImportFile)
+}
+
+func runImport(ctx context.Context, s *store.SQL, log *slog.Logger, path string) error {
+	var src io.Reader = importer.ReferenceDataset()
+	name := "reference dataset"
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		defer f.Close()
+		src, name = f, path
+	}
+	res, err := importer.Import(ctx, src, s, importer.DefaultBatchSize)
+	if err != nil {
+		return err
+	}
+	log.Info("catalog import done", "source", name, "read", res.Read, "added", res.Added, "skipped", res.Skipped)
+	return nil
+}
+
+// open connects to the configured database, migrating it when asked.
+func open(ctx context.Context, cfg Config, migrate bool, log *slog.Logger) (*sql.DB, *store.SQL, error) {
+	driver, err := sqldb.ParseDriver(cfg.DBDriver)
+	if err != nil {
+		return nil, nil, fmt.Errorf("MOVIES_CATALOG_DB_DRIVER: %w", err)
+	}
+	db, err := sqldb.Open(ctx, driver, cfg.DBDSN)
+	if err != nil {
+		return nil, nil, fmt.Errorf("catalog database: %w", err)
+	}
+	if migrate {
+		if err := store.Migrate(ctx, db, driver); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		log.Info("catalog database migrated", "driver", driver)
+	}
+	s, err := store.New(db, driver)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, s, nil
+}
