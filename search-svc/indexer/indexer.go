@@ -93,6 +93,8 @@ type Indexer struct {
 	// take turns on the live index.
 	writeMu    sync.Mutex
 	reindexing atomic.Bool
+	// caughtUpOnce is set when a live step first reaches the feed's head.
+	caughtUpOnce atomic.Bool
 
 	statusMu sync.Mutex
 	status   Status
@@ -124,6 +126,26 @@ func (ix *Indexer) Status() Status {
 	s.Reindexing = ix.reindexing.Load()
 	return s
 }
+
+// Ready is a readiness check: the index can serve once it has been built
+// before (its cursor is past 0) or this indexer has caught up with the feed
+// once. Until then searches would answer from an empty index, and the
+// gateway is better served by its SQL fallback.
+func (ix *Indexer) Ready(ctx context.Context) error {
+	if ix.caughtUpOnce.Load() {
+		return nil
+	}
+	c, err := ix.eng.Cursor(ctx)
+	if err != nil {
+		return err
+	}
+	if c == 0 {
+		return errNotBuilt
+	}
+	return nil
+}
+
+var errNotBuilt = errors.New("the index has not caught up with the catalog yet")
 
 // Run follows the feed until ctx ends. Failures are logged, counted and
 // retried with jittered exponential backoff; they never end the loop.
@@ -171,6 +193,9 @@ func (ix *Indexer) liveStep(ctx context.Context) (bool, error) {
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
 	caughtUp, err := ix.step(ctx, ix.eng, true)
+	if caughtUp {
+		ix.caughtUpOnce.Store(true)
+	}
 	if err != nil {
 		ix.statusMu.Lock()
 		ix.status.LastError = err.Error()
