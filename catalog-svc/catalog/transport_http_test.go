@@ -1,0 +1,112 @@
+package catalog_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/httpx"
+	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/sqldb/sqltest"
+)
+
+// TestHTTPContract checks the wire details the seed's clients rely on.
+func TestHTTPContract(t *testing.T) {
+	svc := newLocal(t, sqltest.Backend{Driver: "sqlite", DSN: sqltest.SQLite})
+	h := catalog.NewHTTPHandler(svc, logging.Discard(), nil)
+	do := func(method, path, body string, header ...string) *httptest.ResponseRecorder {
+		t.Helper()
+		var r io.Reader
+		if body != "" {
+			r = strings.NewReader(body)
+		}
+		req := httptest.NewRequest(method, path, r)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	type check struct {
+		method, path, body string
+		header             []string
+		status             int
+		bodyHas            string
+		respHeader         map[string]string
+	}
+	kingKong := `{"id": 10, "name": "King Kong", "director": "Merian C. Cooper", "popularity": 80.0, "imdb_score": 8.0,
+		"genre": [{"name": "Adventure"}, {"name": "Fantasy"}, {"name": "Horror"}]}`
+	for _, c := range []check{
+		{method: "GET", path: "/api/movies/", status: 200, bodyHas: "[]", respHeader: map[string]string{contract.HeaderTotalCount: "0"}},
+		{method: "POST", path: "/api/movies/", body: kingKong, header: []string{contract.HeaderActor, "admin"}, status: 201,
+			bodyHas:    `{"id":1,"name":"King Kong","director":"Merian C. Cooper","popularity":80.0,"imdb_score":8.0,"genre":[{"name":"Adventure"},{"name":"Fantasy"},{"name":"Horror"}]}`,
+			respHeader: map[string]string{"Location": "/api/movie/1/"}},
+		{method: "POST", path: "/api/movies", body: `{"name": "Psycho", "popularity": 87, "imdb_score": 8.7}`, status: 201},
+		{method: "GET", path: "/api/movie/1/", status: 200, bodyHas: `"name":"King Kong"`},
+		{method: "GET", path: "/api/movie/1", status: 200, bodyHas: `"name":"King Kong"`},
+		{method: "GET", path: "/api/movies/?page_size=1", status: 200, bodyHas: `[{"id":1,`,
+			respHeader: map[string]string{contract.HeaderTotalCount: "2"}},
+		{method: "GET", path: "/api/movies/?search=psy", status: 200, bodyHas: `"name":"Psycho"`},
+		{method: "GET", path: "/api/movie/abc/", status: 404, bodyHas: `{"detail":"Not found."}`},
+		{method: "GET", path: "/api/movie/99/", status: 404, bodyHas: `{"detail":"Not found."}`},
+		{method: "PUT", path: "/api/movie/1/", body: `{"name": "King Kong Part 2", "director": "Merian C. Cooper", "popularity": 85.0, "imdb_score": 8.5, "genre": [{"name": "Thriller"}]}`,
+			status: 200, bodyHas: `"name":"King Kong Part 2"`},
+		{method: "PATCH", path: "/api/movie/1/", body: `{"popularity": 81}`, status: 200, bodyHas: `"popularity":81.0`},
+		{method: "PATCH", path: "/api/movie/1/", body: `{"popularity": "high"}`, status: 400, bodyHas: `{"popularity":["A valid number is required."]}`},
+		{method: "POST", path: "/api/movies/", body: `{"name": `, status: 400, bodyHas: `"detail":"JSON parse error`},
+		{method: "POST", path: "/api/movies/", body: `{}`, status: 400, bodyHas: `"name":["This field is required."]`},
+		{method: "POST", path: "/api/movies/", body: `{"name": "x"}`, header: []string{"Content-Type", "text/plain"}, status: 415},
+		{method: "POST", path: "/api/movies/", body: `{"name": "` + strings.Repeat("x", httpx.MaxBodyBytes) + `"}`, status: 413},
+		{method: "PUT", path: "/api/movies/", status: 405, respHeader: map[string]string{"Allow": "GET, HEAD, OPTIONS, POST"}},
+		{method: "GET", path: "/api/movies/?ordering=budget", status: 400, bodyHas: `"ordering"`},
+		{method: "GET", path: "/api/movies/?cursor=nope", status: 400, bodyHas: `{"cursor":["Invalid cursor."]}`},
+		{method: "DELETE", path: "/api/movie/2/", status: 204},
+		{method: "DELETE", path: "/api/movie/2/", status: 404},
+		{method: "GET", path: "/internal/changes?after=0&limit=1", status: 200, bodyHas: `"actor":"admin"`},
+		{method: "GET", path: "/internal/changes?limit=0", status: 400, bodyHas: `"limit"`},
+	} {
+		w := do(c.method, c.path, c.body, c.header...)
+		if w.Code != c.status {
+			t.Errorf("%s %s: status %d, want %d; body %s", c.method, c.path, w.Code, c.status, w.Body)
+			continue
+		}
+		if !strings.Contains(w.Body.String(), c.bodyHas) {
+			t.Errorf("%s %s: body %s lacks %s", c.method, c.path, w.Body, c.bodyHas)
+		}
+		for k, v := range c.respHeader {
+			if got := w.Header().Get(k); got != v {
+				t.Errorf("%s %s: header %s = %q, want %q", c.method, c.path, k, got, v)
+			}
+		}
+	}
+
+	// The list walks with its cursor headers.
+	w := do("GET", "/api/movies/?page_size=1", "")
+	next := w.Header().Get(catalog.HeaderNextCursor)
+	if next != "" {
+		t.Fatalf("one movie left, yet a next cursor %q", next)
+	}
+	do("POST", "/api/movies/", `{"name": "Metropolis", "popularity": 84, "imdb_score": 8.4}`)
+	w = do("GET", "/api/movies/?page_size=1", "")
+	next = w.Header().Get(catalog.HeaderNextCursor)
+	w = do("GET", "/api/movies/?page_size=1&cursor="+next, "")
+	var page []contract.Movie
+	if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil || len(page) != 1 || page[0].Name != "Metropolis" {
+		t.Fatalf("second page %s (%v)", w.Body, err)
+	}
+	if w.Header().Get(catalog.HeaderPrevCursor) == "" || w.Header().Get(catalog.HeaderNextCursor) != "" {
+		t.Fatalf("second page cursors: %v", w.Header())
+	}
+	if w := do(http.MethodOptions, "/api/movie/1/", ""); w.Code != 204 {
+		t.Errorf("OPTIONS: %d", w.Code)
+	}
+}
