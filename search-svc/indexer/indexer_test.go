@@ -192,13 +192,13 @@ func TestRunRetriesWhileTheCatalogIsDown(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- ix.Run(runCtx) }()
-	waitFor(t, func() bool { return ix.Status().Cursor == feed.Head() })
+	feedtest.WaitFor(t, func() bool { return ix.Status().Cursor == feed.Head() })
 	if got := testutil.ToFloat64(ix.m.errors.WithLabelValues("feed")); got != 4 {
 		t.Errorf("feed errors counted: %v, want 4", got)
 	}
 	// Changes made later are picked up by the same loop.
 	feed.Delete(1)
-	waitFor(t, func() bool { return ix.Status().Cursor == feed.Head() })
+	feedtest.WaitFor(t, func() bool { return ix.Status().Cursor == feed.Head() })
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)
@@ -275,7 +275,7 @@ func TestFeedBehindTheIndexTriggersReindex(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() { _ = ix.Run(runCtx) }()
-	waitFor(t, func() bool { n, _ := e.Count(ctx); return n == 50 })
+	feedtest.WaitFor(t, func() bool { n, _ := e.Count(ctx); return n == 50 })
 	cancel()
 	assertIndexHolds(t, e, wantState(t, &feed))
 }
@@ -292,18 +292,5 @@ func TestCollapseKeepsEachMoviesLastChange(t *testing.T) {
 	}, 6)
 	if b.Cursor != 6 || len(b.Upserts) != 2 || b.Upserts[0].Name != "b2" || b.Upserts[1].Name != "c" || !slices.Equal(b.Deletes, []int64{1}) {
 		t.Errorf("collapse: %+v", b)
-	}
-}
-
-// waitFor polls cond; the deadline only bounds a broken test, it is not a
-// speed assertion.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
-		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }

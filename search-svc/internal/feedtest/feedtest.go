@@ -6,6 +6,7 @@ package feedtest
 import (
 	"context"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/moviesplatform/platform/apierr"
@@ -95,4 +96,17 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) (contract.Ch
 		page.Last = f.changes[i].Seq
 	}
 	return page, nil
+}
+
+// WaitFor polls cond until it holds; the deadline only bounds a broken test,
+// it is not a speed assertion.
+func WaitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }

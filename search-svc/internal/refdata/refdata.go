@@ -1,49 +1,49 @@
 // Package refdata is the seed's reference dataset (imdb.json, 248 movies) as
-// the catalog imports it: ids 1..248 in file order, "99popularity" as
-// popularity, genre names trimmed. Tests use it to check search against the
-// same data the catalog serves.
+// the catalog imports it: read and normalized by the catalog's own importer,
+// with ids 1..n in file order as an empty catalog gives them. Tests use it to
+// check search against exactly the data the catalog serves.
 package refdata
 
 import (
-	_ "embed"
-	"encoding/json"
-	"strings"
+	"context"
 
+	"github.com/moviesplatform/catalog-svc/importer"
 	"github.com/moviesplatform/platform/contract"
 )
 
-//go:embed imdb.json
-var imdbJSON []byte
-
-type record struct {
-	Popularity float64  `json:"99popularity"`
-	Director   string   `json:"director"`
-	Genre      []string `json:"genre"`
-	IMDBScore  float64  `json:"imdb_score"`
-	Name       string   `json:"name"`
-}
-
 // Movies returns the reference movies with the ids the catalog gives them.
 func Movies() []contract.Movie {
-	var recs []record
-	if err := json.Unmarshal(imdbJSON, &recs); err != nil {
-		panic("refdata: embedded imdb.json is invalid: " + err.Error())
+	var rec recorder
+	if _, err := importer.Import(context.Background(), importer.ReferenceDataset(), &rec, 0); err != nil {
+		panic("refdata: the catalog's reference dataset does not import: " + err.Error())
 	}
-	out := make([]contract.Movie, 0, len(recs))
-	for i, r := range recs {
-		m := contract.Movie{
-			ID: int64(i + 1), Name: strings.TrimSpace(r.Name), Director: strings.TrimSpace(r.Director),
-			Popularity: contract.Float(r.Popularity), IMDBScore: contract.Float(r.IMDBScore),
-			Genre: []contract.Genre{},
-		}
-		seen := map[string]bool{}
-		for _, g := range r.Genre {
-			if g = strings.TrimSpace(g); g != "" && !seen[g] {
-				seen[g] = true
-				m.Genre = append(m.Genre, contract.Genre{Name: g})
-			}
-		}
-		out = append(out, m)
+	return rec.movies
+}
+
+// recorder stores imported movies as an empty catalog would: the next id
+// for each movie it has not seen (same name and director), in order.
+type recorder struct {
+	movies []contract.Movie
+	seen   map[[2]string]bool
+}
+
+func (r *recorder) Import(_ context.Context, batch []contract.Movie, _ string) (int, error) {
+	if r.seen == nil {
+		r.seen = map[[2]string]bool{}
 	}
-	return out
+	added := 0
+	for _, m := range batch {
+		key := [2]string{m.Name, m.Director}
+		if r.seen[key] {
+			continue
+		}
+		r.seen[key] = true
+		m.ID = int64(len(r.movies) + 1)
+		if m.Genre == nil {
+			m.Genre = []contract.Genre{}
+		}
+		r.movies = append(r.movies, m)
+		added++
+	}
+	return added, nil
 }

@@ -1,0 +1,140 @@
+// Package app assembles search-svc from its configuration: the engine
+// (embedded Bleve by default, Meilisearch in production), the indexer that
+// follows the catalog's change feed, the service with its middlewares, the
+// HTTP handler, readiness and the indexer's lag in /readyz. cmd/search-svc
+// and the all-in-one binary both build it here.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/httpx"
+	"github.com/moviesplatform/platform/server"
+
+	"github.com/moviesplatform/search-svc/engine"
+	"github.com/moviesplatform/search-svc/engine/bleveengine"
+	"github.com/moviesplatform/search-svc/engine/meiliengine"
+	"github.com/moviesplatform/search-svc/indexer"
+	"github.com/moviesplatform/search-svc/search"
+)
+
+// Engine names accepted by MOVIES_SEARCH_ENGINE.
+const (
+	EngineBleve       = "bleve"
+	EngineMeilisearch = "meilisearch"
+)
+
+// Config is search-svc's configuration (variables under MOVIES_).
+type Config struct {
+	Addr   string `env:"SEARCH_ADDR" envDefault:":8083"`
+	Engine string `env:"SEARCH_ENGINE" envDefault:"bleve"`
+	// BlevePath holds the embedded engine's indexes; the feed cursor is
+	// stored inside the live index.
+	BlevePath string `env:"SEARCH_BLEVE_PATH" envDefault:"data/search"`
+	MeiliURL  string `env:"SEARCH_MEILI_URL"`
+	MeiliKey  string `env:"SEARCH_MEILI_KEY" secret:"true"`
+	// MeiliIndex is the live index uid; reindexes build "<uid>_staging_*".
+	MeiliIndex string `env:"SEARCH_MEILI_INDEX" envDefault:"movies"`
+	// CatalogURL is where the change feed is read when none is passed in.
+	CatalogURL string `env:"SEARCH_CATALOG_URL" envDefault:"http://127.0.0.1:8081"`
+	// PollInterval is the wait between feed polls once caught up: the
+	// longest a change takes to become searchable, plus indexing time.
+	PollInterval time.Duration `env:"SEARCH_POLL_INTERVAL" envDefault:"250ms"`
+}
+
+// Deps are what search-svc can be given instead of building from Config.
+type Deps struct {
+	// Feed is the catalog's change feed; nil reads it over HTTP from
+	// Config.CatalogURL. The all-in-one binary passes the catalog service.
+	Feed indexer.Feed
+	// Engine, when set, is used instead of the configured one.
+	Engine engine.Engine
+}
+
+// App is a built search-svc.
+type App struct {
+	Service search.Service
+	// Handler serves the search routes (not the operational endpoints).
+	Handler http.Handler
+	// Health has the engine and index readiness checks and the indexer's
+	// progress as detail.
+	Health  *server.Health
+	Indexer *indexer.Indexer
+	Engine  engine.Engine
+
+	httpClient *http.Client
+}
+
+// New opens the engine and builds the indexer and the service. The indexer
+// does not run until Run is called.
+func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, deps Deps) (*App, error) {
+	a := &App{Health: server.NewHealth(), httpClient: newHTTPClient()}
+	eng := deps.Engine
+	if eng == nil {
+		var err error
+		if eng, err = openEngine(ctx, cfg, a.httpClient); err != nil {
+			return nil, err
+		}
+	}
+	a.Engine = eng
+	feed := deps.Feed
+	if feed == nil {
+		c, err := catalog.NewHTTPClient(cfg.CatalogURL, a.httpClient)
+		if err != nil {
+			_ = eng.Close()
+			return nil, fmt.Errorf("search-svc: catalog feed: %w", err)
+		}
+		feed = c
+	}
+	a.Indexer = indexer.New(feed, eng, log.With("component", "indexer"), reg, indexer.Options{PollInterval: cfg.PollInterval})
+	a.Service = search.NewService(eng, a.Indexer, search.LoggingMiddleware(log), search.InstrumentingMiddleware(reg))
+	a.Handler = httpx.Chain(search.NewHTTPHandler(a.Service, log, httpx.NewHTTPMetrics(reg)),
+		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
+	a.Health.AddCheck("engine", eng.Ping)
+	a.Health.AddCheck("index", a.Indexer.Ready)
+	a.Health.AddDetail("indexer", func(context.Context) any { return a.Indexer.Status() })
+	return a, nil
+}
+
+// Run follows the catalog's change feed until ctx ends (runner.Component's
+// Background).
+func (a *App) Run(ctx context.Context) error { return a.Indexer.Run(ctx) }
+
+// Close stops a background reindex and closes the engine.
+func (a *App) Close() error {
+	a.Indexer.Stop()
+	a.httpClient.CloseIdleConnections()
+	return a.Engine.Close()
+}
+
+func openEngine(ctx context.Context, cfg Config, hc *http.Client) (engine.Engine, error) {
+	switch cfg.Engine {
+	case EngineBleve, "":
+		return bleveengine.Open(cfg.BlevePath)
+	case EngineMeilisearch:
+		return meiliengine.Open(ctx, meiliengine.Config{URL: cfg.MeiliURL, APIKey: cfg.MeiliKey, Index: cfg.MeiliIndex, HTTPClient: hc})
+	default:
+		return nil, errors.New("search-svc: MOVIES_SEARCH_ENGINE must be bleve or meilisearch, not " + cfg.Engine)
+	}
+}
+
+// newHTTPClient carries feed and Meilisearch calls; per-call deadlines come
+// from contexts (the indexer's and the task waits' timeouts).
+func newHTTPClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        64,
+		MaxIdleConnsPerHost: 32,
+		IdleConnTimeout:     90 * time.Second,
+	}}
+}
