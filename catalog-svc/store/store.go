@@ -44,13 +44,12 @@ type dialect struct {
 	// insertIgnore starts an INSERT that skips rows violating a unique key.
 	insertIgnore string
 	// lockRow ends a SELECT that must lock its rows until commit. SQLite
-	// needs none: its write transactions begin IMMEDIATE (sqldb.Open), so
-	// writers are serialized already.
+	// needs none: its write transactions begin IMMEDIATE (sqldb.Open).
 	lockRow string
 }
 
 var dialects = map[sqldb.Driver]dialect{
-	sqldb.SQLite: {insertIgnore: "INSERT OR IGNORE INTO", lockRow: ""},
+	sqldb.SQLite: {insertIgnore: "INSERT OR IGNORE INTO"},
 	sqldb.MySQL:  {insertIgnore: "INSERT IGNORE INTO", lockRow: " FOR UPDATE"},
 }
 
@@ -83,13 +82,28 @@ func (s *SQL) Count(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// inTx runs fn in a transaction, committing when it returns nil.
+// inTx runs the write fn in a transaction, committing when it returns nil.
+//
+// Every write first takes the feed's writer row (movie_changes_writer), so
+// writes are serialized, from the start, on every backend. Catalog writes
+// are rare admin edits and imports; in exchange:
+//   - feed sequence numbers follow commit order. With concurrent MySQL
+//     writers seq 11 could otherwise commit before seq 10, and a feed
+//     reader that had moved past 11 would never see 10;
+//   - a MySQL transaction's snapshot is taken after the lock, so its reads
+//     see every committed write: the importer's "already there?" check and
+//     the genre lookup after INSERT IGNORE cannot miss a concurrent one;
+//   - writers touching the same new genre cannot deadlock.
 func (s *SQL) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	_, err = tx.ExecContext(ctx, "UPDATE movie_changes_writer SET changes = changes + 1 WHERE id = 1")
+	if err == nil {
+		err = fn(tx)
+	}
+	if err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -258,8 +272,13 @@ type genreRow struct {
 // was first created with.
 func (s *SQL) setGenres(ctx context.Context, tx *sql.Tx, movieID int64, genres []contract.Genre, cache genreIDs) ([]contract.Genre, error) {
 	out := make([]contract.Genre, 0, len(genres))
-	for pos, g := range genres {
+	linked := map[string]bool{}
+	for _, g := range genres {
 		key := catalog.FoldKey(g.Name)
+		if linked[key] { // validated input has no duplicates; stay safe anyway
+			continue
+		}
+		linked[key] = true
 		row, ok := cache[key]
 		if !ok {
 			var err error
@@ -269,7 +288,7 @@ func (s *SQL) setGenres(ctx context.Context, tx *sql.Tx, movieID int64, genres [
 			cache[key] = row
 		}
 		if _, err := tx.ExecContext(ctx,
-			"INSERT INTO movie_genres (movie_id, genre_id, position) VALUES (?, ?, ?)", movieID, row.id, pos); err != nil {
+			"INSERT INTO movie_genres (movie_id, genre_id, position) VALUES (?, ?, ?)", movieID, row.id, len(out)); err != nil {
 			return nil, err
 		}
 		out = append(out, contract.Genre{Name: row.name})
@@ -286,7 +305,6 @@ func (s *SQL) genre(ctx context.Context, tx *sql.Tx, name, key string) (genreRow
 	if !errors.Is(err, sql.ErrNoRows) {
 		return row, err
 	}
-	// Ignoring a duplicate lets a concurrent creator of the same genre win.
 	if _, err := tx.ExecContext(ctx, s.d.insertIgnore+" genres (name, name_key) VALUES (?, ?)", name, key); err != nil {
 		return row, err
 	}
@@ -303,12 +321,6 @@ func (s *SQL) writeChange(ctx context.Context, tx *sql.Tx, movieID int64, m *con
 			return err
 		}
 		op, payload = contract.OpUpsert, sql.NullString{String: string(b), Valid: true}
-	}
-	// Taking the writer row first makes sequence numbers follow commit
-	// order: with concurrent MySQL writers, seq 11 could otherwise commit
-	// before seq 10, and a reader that had moved past 11 would miss 10.
-	if _, err := tx.ExecContext(ctx, "UPDATE movie_changes_writer SET changes = changes + 1 WHERE id = 1"); err != nil {
-		return err
 	}
 	_, err := tx.ExecContext(ctx,
 		"INSERT INTO movie_changes (movie_id, op, payload, actor, created_at) VALUES (?, ?, ?, ?, ?)",

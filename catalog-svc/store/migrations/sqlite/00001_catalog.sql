@@ -67,9 +67,9 @@ CREATE TABLE movie_changes (
 );
 CREATE INDEX movie_changes_movie ON movie_changes (movie_id, seq);
 
--- One row every writer updates just before its outbox insert: writers then
--- take sequence numbers in commit order, so a feed reader that has seen seq
--- N can never later find a smaller one committed (see store.writeChange).
+-- One row every write transaction updates first: writes are serialized, so
+-- sequence numbers are taken in commit order and a feed reader that has seen
+-- seq N can never later find a smaller one committed (see store.inTx).
 CREATE TABLE movie_changes_writer (
     id      INTEGER PRIMARY KEY,
     changes INTEGER NOT NULL
