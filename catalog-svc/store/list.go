@@ -23,33 +23,35 @@ var sortColumns = map[string]string{
 // holds the sort key of the row it continues from, so every page is an
 // index range scan however deep it is.
 func (s *SQL) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
-	where, args := filters(q)
 	page := contract.Page{Movies: []contract.Movie{}}
+	c := cursor{dir: forward}
+	if q.Cursor != "" {
+		var err error
+		if c, err = decodeCursor(q.Cursor, q.Ordering); err != nil {
+			return page, err
+		}
+	}
+	dir := c.dir
 
+	where, args := filters(q)
 	var total int64
 	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM movies m"+whereSQL(where), args...).Scan(&total); err != nil {
 		return page, err
 	}
 	page.Total = &total
 
-	var c cursor
-	dir := forward
 	if q.Cursor != "" {
-		var err error
-		if c, err = decodeCursor(q.Cursor, q.Ordering); err != nil {
-			return page, err
-		}
-		dir = c.dir
-		cond, condArgs := keysetCondition(q.Ordering, c.keys, c.dir)
+		cond, condArgs := keysetCondition(q.Ordering, c.keys, dir)
 		where = append(where, cond)
 		args = append(args, condArgs...)
 	}
-
 	order := make([]string, len(q.Ordering))
 	for i, o := range q.Ordering {
 		// Walking backwards reads the order reversed, then flips the page.
-		desc := o.Desc != (dir == backward)
-		order[i] = sortColumns[o.Field] + map[bool]string{false: " ASC", true: " DESC"}[desc]
+		order[i] = sortColumns[o.Field] + " ASC"
+		if o.Desc != (dir == backward) {
+			order[i] = sortColumns[o.Field] + " DESC"
+		}
 	}
 	rows, err := s.db.QueryContext(ctx,
 		"SELECT m.id, m.name, m.director, m.popularity, m.imdb_score, m.name_key, m.director_key FROM movies m"+
