@@ -42,29 +42,17 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Service, error) {
 	return validatingClient{Endpoints{
 		Login: client(http.MethodPost, contract.RouteAuthToken, func(_ context.Context, r *http.Request, req any) error {
 			return setJSONBody(r, req.(loginRequest).Credentials)
-		}, decodeInto(func(body []byte) (any, error) {
-			var resp loginResponse
-			err := unmarshal(body, &resp.Token)
-			return resp, err
-		})).Endpoint(),
+		}, decodeJSON(func(t contract.TokenResponse) any { return loginResponse{Token: t} })).Endpoint(),
 		Revoke: client(http.MethodDelete, contract.RouteAuthToken, func(_ context.Context, r *http.Request, req any) error {
 			r.Header.Set("Authorization", "Token "+req.(tokenRequest).Token)
 			return nil
-		}, decodeInto(func([]byte) (any, error) { return revokeResponse{}, nil })).Endpoint(),
+		}, decodeNoContent).Endpoint(),
 		Introspect: client(http.MethodPost, contract.RouteInternalIntrospect, func(_ context.Context, r *http.Request, req any) error {
 			return setJSONBody(r, contract.IntrospectRequest{Token: req.(tokenRequest).Token})
-		}, decodeInto(func(body []byte) (any, error) {
-			var resp introspectResponse
-			err := unmarshal(body, &resp.Identity)
-			return resp, err
-		})).Endpoint(),
+		}, decodeJSON(func(id contract.Identity) any { return introspectResponse{Identity: id} })).Endpoint(),
 		CreateUser: client(http.MethodPost, contract.RouteAuthUsers, func(_ context.Context, r *http.Request, req any) error {
 			return setJSONBody(r, req.(createUserRequest).User)
-		}, decodeInto(func(body []byte) (any, error) {
-			var resp createUserResponse
-			err := unmarshal(body, &resp.User)
-			return resp, err
-		})).Endpoint(),
+		}, decodeJSON(func(u contract.User) any { return createUserResponse{User: u} })).Endpoint(),
 	}.Service()}, nil
 }
 
@@ -109,24 +97,24 @@ func setJSONBody(r *http.Request, v any) error {
 	return nil
 }
 
-// decodeInto turns an error status into the error the server encoded, and a
-// success body into a response with parse.
-func decodeInto(parse func(body []byte) (any, error)) httptransport.DecodeResponseFunc {
+// decodeJSON turns an error status into the error the server encoded, and a
+// success body (a T) into the endpoint's response with wrap.
+func decodeJSON[T any](wrap func(T) any) httptransport.DecodeResponseFunc {
 	return func(_ context.Context, resp *http.Response) (any, error) {
 		if resp.StatusCode >= 400 {
 			return nil, apierr.FromResponse(resp)
 		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, httpx.MaxBodyBytes))
-		if err != nil {
-			return nil, err
+		var v T
+		if err := json.NewDecoder(io.LimitReader(resp.Body, httpx.MaxBodyBytes)).Decode(&v); err != nil {
+			return nil, fmt.Errorf("auth client: bad response body: %w", err)
 		}
-		return parse(body)
+		return wrap(v), nil
 	}
 }
 
-func unmarshal(body []byte, dst any) error {
-	if err := json.Unmarshal(body, dst); err != nil {
-		return fmt.Errorf("auth client: bad response body: %w", err)
+func decodeNoContent(_ context.Context, resp *http.Response) (any, error) {
+	if resp.StatusCode >= 400 {
+		return nil, apierr.FromResponse(resp)
 	}
-	return nil
+	return revokeResponse{}, nil
 }

@@ -71,36 +71,33 @@ func (e Endpoints) Service() Service { return endpointService{e} }
 type endpointService struct{ e Endpoints }
 
 func (s endpointService) Login(ctx context.Context, c contract.Credentials) (contract.TokenResponse, error) {
-	resp, err := s.e.Login(ctx, loginRequest{c})
-	if err != nil {
-		return contract.TokenResponse{}, err
-	}
-	r := resp.(loginResponse)
-	return r.Token, r.Err
+	r, err := call[loginResponse](ctx, s.e.Login, loginRequest{c})
+	return r.Token, err
 }
 
 func (s endpointService) Revoke(ctx context.Context, token string) error {
-	resp, err := s.e.Revoke(ctx, tokenRequest{token})
-	if err != nil {
-		return err
-	}
-	return resp.(revokeResponse).Err
+	_, err := call[revokeResponse](ctx, s.e.Revoke, tokenRequest{token})
+	return err
 }
 
 func (s endpointService) Introspect(ctx context.Context, token string) (contract.Identity, error) {
-	resp, err := s.e.Introspect(ctx, tokenRequest{token})
-	if err != nil {
-		return contract.Identity{}, err
-	}
-	r := resp.(introspectResponse)
-	return r.Identity, r.Err
+	r, err := call[introspectResponse](ctx, s.e.Introspect, tokenRequest{token})
+	return r.Identity, err
 }
 
 func (s endpointService) CreateUser(ctx context.Context, u contract.NewUser) (contract.User, error) {
-	resp, err := s.e.CreateUser(ctx, createUserRequest{u})
+	r, err := call[createUserResponse](ctx, s.e.CreateUser, createUserRequest{u})
+	return r.User, err
+}
+
+// call runs e and returns its response with either error: the transport's
+// or the business one the response carries.
+func call[R endpoint.Failer](ctx context.Context, e endpoint.Endpoint, req any) (R, error) {
+	resp, err := e(ctx, req)
 	if err != nil {
-		return contract.User{}, err
+		var zero R
+		return zero, err
 	}
-	r := resp.(createUserResponse)
-	return r.User, r.Err
+	r := resp.(R)
+	return r, r.Failed()
 }

@@ -1,0 +1,303 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moviesplatform/auth-svc/auth"
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/sqldb/sqltest"
+)
+
+// TestBehaviour runs the service's contract against the service itself and
+// against it through the HTTP transport and client: callers must not be able
+// to tell them apart, errors included.
+func TestBehaviour(t *testing.T) {
+	views := map[string]func(t *testing.T, s *auth.Basic) auth.Service{
+		"local":  func(_ *testing.T, s *auth.Basic) auth.Service { return s },
+		"remote": func(t *testing.T, s *auth.Basic) auth.Service { return remote(t, s) },
+	}
+	cases := []struct {
+		name string
+		test func(t *testing.T, s auth.Service)
+	}{
+		{"login issues a new 40-hex token each time", testLoginTokens},
+		{"wrong credentials get DRF's answer", testBadCredentials},
+		{"missing fields are field errors", testMissingFields},
+		{"introspect and revoke", testIntrospectRevoke},
+		{"admins and users", testRoles},
+		{"usernames are unique case-insensitively", testDuplicateUsername},
+		{"new users are validated per field", testValidation},
+	}
+	for view, wrap := range views {
+		for _, c := range cases {
+			t.Run(view+"/"+c.name, func(t *testing.T) {
+				t.Parallel()
+				c.test(t, wrap(t, sqlite(t, auth.Options{}).basic))
+			})
+		}
+	}
+}
+
+var tokenShape = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+func testLoginTokens(t *testing.T, s auth.Service) {
+	mustCreateUser(t, s, "Alice", "correct horse", false)
+	first := mustLogin(t, s, "Alice", "correct horse")
+	second := mustLogin(t, s, "  alice ", "correct horse") // usernames: trimmed, any case
+	for _, tok := range []string{first, second} {
+		if !tokenShape.MatchString(tok) {
+			t.Fatalf("token %q is not 40 hex characters", tok)
+		}
+	}
+	if first == second {
+		t.Fatal("two logins got the same token")
+	}
+	for _, tok := range []string{first, second} {
+		id, err := s.Introspect(context.Background(), tok)
+		if err != nil || id != (contract.Identity{Username: "Alice"}) {
+			t.Fatalf("introspect: %+v %v", id, err)
+		}
+	}
+}
+
+func wantFields(t *testing.T, err error, want map[string][]string) {
+	t.Helper()
+	var e *apierr.Error
+	if !errors.As(err, &e) || e.Kind != apierr.Invalid || !reflect.DeepEqual(e.Fields, want) {
+		t.Fatalf("got %v, want a 400 with fields %v", err, want)
+	}
+}
+
+func testBadCredentials(t *testing.T, s auth.Service) {
+	mustCreateUser(t, s, "bob", "correct horse", false)
+	ctx := context.Background()
+	for _, c := range []contract.Credentials{
+		{Username: "bob", Password: "wrong horse"},
+		{Username: "bob", Password: "correct horse "}, // passwords are not trimmed
+		{Username: "nobody", Password: "correct horse"},
+	} {
+		_, err := s.Login(ctx, c)
+		if !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		wantFields(t, err, map[string][]string{"non_field_errors": {"Unable to log in with provided credentials."}})
+	}
+}
+
+func testMissingFields(t *testing.T, s auth.Service) {
+	ctx := context.Background()
+	_, err := s.Login(ctx, contract.Credentials{})
+	wantFields(t, err, map[string][]string{"username": {apierr.MsgRequired}, "password": {apierr.MsgRequired}})
+	_, err = s.Login(ctx, contract.Credentials{Username: "   ", Password: "x"})
+	wantFields(t, err, map[string][]string{"username": {apierr.MsgRequired}})
+}
+
+func testIntrospectRevoke(t *testing.T, s auth.Service) {
+	ctx := context.Background()
+	mustCreateUser(t, s, "carol", "correct horse", false)
+	keep, drop := mustLogin(t, s, "carol", "correct horse"), mustLogin(t, s, "carol", "correct horse")
+	if err := s.Revoke(ctx, drop); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Introspect(ctx, drop); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("revoked token: %v", err)
+	}
+	if err := s.Revoke(ctx, drop); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("second revoke: %v", err)
+	}
+	if _, err := s.Introspect(ctx, keep); err != nil {
+		t.Fatalf("other token: %v", err)
+	}
+	for _, bad := range []string{"", "short", strings.Repeat("0", 40), strings.ToUpper(keep), keep + " x"} {
+		if _, err := s.Introspect(ctx, bad); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Fatalf("introspect %q: %v", bad, err)
+		}
+		if err := s.Revoke(ctx, bad); !errors.Is(err, auth.ErrInvalidToken) {
+			t.Fatalf("revoke %q: %v", bad, err)
+		}
+	}
+}
+
+func testRoles(t *testing.T, s auth.Service) {
+	ctx := context.Background()
+	admin := mustCreateUser(t, s, "root", "correct horse", true)
+	plain, err := s.CreateUser(ctx, contract.NewUser{Username: ptr("dave"), Password: ptr("correct horse")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !admin.IsAdmin || plain.IsAdmin || admin.ID == plain.ID || admin.ID == 0 {
+		t.Fatalf("created %+v and %+v", admin, plain)
+	}
+	for _, c := range []contract.Identity{{Username: "root", IsAdmin: true}, {Username: "dave"}} {
+		id, err := s.Introspect(ctx, mustLogin(t, s, c.Username, "correct horse"))
+		if err != nil || id != c {
+			t.Fatalf("identity %+v %v, want %+v", id, err, c)
+		}
+	}
+}
+
+func testDuplicateUsername(t *testing.T, s auth.Service) {
+	mustCreateUser(t, s, "Erin", "correct horse", false)
+	_, err := s.CreateUser(context.Background(), contract.NewUser{Username: ptr("ERIN"), Password: ptr("other horse")})
+	if !errors.Is(err, auth.ErrUsernameTaken) {
+		t.Fatalf("duplicate: %v", err)
+	}
+	wantFields(t, err, map[string][]string{"username": {"A user with that username already exists."}})
+}
+
+func testValidation(t *testing.T, s auth.Service) {
+	const (
+		invalid  = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
+		short    = "This password is too short. It must contain at least 8 characters."
+		blank    = "This field may not be blank."
+		required = apierr.MsgRequired
+	)
+	cases := []struct {
+		user contract.NewUser
+		want map[string][]string
+	}{
+		{contract.NewUser{}, map[string][]string{"username": {required}, "password": {required}}},
+		{contract.NewUser{Username: ptr(""), Password: ptr("")}, map[string][]string{"username": {blank}, "password": {blank}}},
+		{contract.NewUser{Username: ptr("has space"), Password: ptr("1234567")}, map[string][]string{"username": {invalid}, "password": {short}}},
+		{contract.NewUser{Username: ptr("semi;colon"), Password: ptr("correct horse")}, map[string][]string{"username": {invalid}}},
+		{contract.NewUser{Username: ptr(strings.Repeat("a", 151)), Password: ptr("correct horse")},
+			map[string][]string{"username": {"Ensure this field has no more than 150 characters."}}},
+		{contract.NewUser{Username: ptr("frank"), Password: ptr(strings.Repeat("p", 73))},
+			map[string][]string{"password": {"Ensure this password has no more than 72 bytes."}}},
+	}
+	for _, c := range cases {
+		_, err := s.CreateUser(context.Background(), c.user)
+		wantFields(t, err, c.want)
+	}
+	// Django's rules accept these.
+	for _, ok := range []string{"a", strings.Repeat("a", 150), "x.y@z+w-v_u", "José", "ünïcødé"} {
+		mustCreateUser(t, s, ok, "correct horse", false)
+	}
+}
+
+// TestStoredHashesOnly reads the rows: neither tokens nor passwords are
+// stored as given, on either backend.
+func TestStoredHashesOnly(t *testing.T) {
+	for _, b := range sqltest.Backends(t) {
+		t.Run(string(b.Driver), func(t *testing.T) {
+			f := newFixture(t, b, auth.Options{})
+			mustCreateUser(t, f.basic, "grace", "correct horse", false)
+			token := mustLogin(t, f.basic, "grace", "correct horse")
+
+			var stored string
+			if err := f.db.QueryRow(`SELECT token_hash FROM tokens`).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256([]byte(token))
+			if stored == token || stored != hex.EncodeToString(sum[:]) {
+				t.Fatalf("stored %q for token %q: want its SHA-256", stored, token)
+			}
+			var hash string
+			if err := f.db.QueryRow(`SELECT password_hash FROM users`).Scan(&hash); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(hash, "$2a$") || strings.Contains(hash, "correct horse") {
+				t.Fatalf("password stored as %q, want a bcrypt hash", hash)
+			}
+		})
+	}
+}
+
+func TestThrottlesRepeatedFailuresPerUsername(t *testing.T) {
+	f := sqlite(t, auth.Options{UserThrottle: auth.ThrottleRule{Burst: 3, Every: time.Minute}})
+	s, ctx := f.basic, context.Background()
+	mustCreateUser(t, s, "heidi", "correct horse", false)
+	for range 3 {
+		if _, err := s.Login(ctx, contract.Credentials{Username: "heidi", Password: "wrong horse"}); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("failure: %v", err)
+		}
+	}
+	// Even the right password waits now, and so does the name in other case.
+	for _, name := range []string{"heidi", "HEIDI"} {
+		_, err := s.Login(ctx, contract.Credentials{Username: name, Password: "correct horse"})
+		var e *apierr.Error
+		if !errors.Is(err, auth.ErrThrottled) || !errors.As(err, &e) || e.Header.Get("Retry-After") != "60" {
+			t.Fatalf("%s after 3 failures: %v", name, err)
+		}
+	}
+	// Others are not affected.
+	mustCreateUser(t, s, "ivan", "correct horse", false)
+	mustLogin(t, s, "ivan", "correct horse")
+
+	f.clock.Advance(time.Minute)
+	mustLogin(t, s, "heidi", "correct horse")
+}
+
+func TestThrottlesOneClientTryingManyUsernames(t *testing.T) {
+	f := sqlite(t, auth.Options{ClientThrottle: auth.ThrottleRule{Burst: 2, Every: time.Minute}})
+	s := f.basic
+	mustCreateUser(t, s, "judy", "correct horse", false)
+	attacker := auth.ContextWithClientAddr(context.Background(), "192.0.2.1")
+	for _, name := range []string{"a1", "a2"} {
+		if _, err := s.Login(attacker, contract.Credentials{Username: name, Password: "guess1234"}); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("failure: %v", err)
+		}
+	}
+	if _, err := s.Login(attacker, contract.Credentials{Username: "judy", Password: "correct horse"}); !errors.Is(err, auth.ErrThrottled) {
+		t.Fatalf("third username from the same client: %v", err)
+	}
+	other := auth.ContextWithClientAddr(context.Background(), "192.0.2.2")
+	if _, err := s.Login(other, contract.Credentials{Username: "judy", Password: "correct horse"}); err != nil {
+		t.Fatalf("another client: %v", err)
+	}
+}
+
+func TestEnsureAdmin(t *testing.T) {
+	f := sqlite(t, auth.Options{})
+	s, ctx := f.basic, context.Background()
+
+	u, err := s.EnsureAdmin(ctx, "boss", "first password")
+	if err != nil || !u.IsAdmin || u.Username != "boss" {
+		t.Fatalf("create: %+v %v", u, err)
+	}
+	token := mustLogin(t, s, "boss", "first password")
+
+	// Again with the same settings (a restart, another replica): no change.
+	again, err := s.EnsureAdmin(ctx, "boss", "first password")
+	if err != nil || again != u {
+		t.Fatalf("again: %+v %v", again, err)
+	}
+	if _, err := s.Introspect(ctx, token); err != nil {
+		t.Fatalf("token after a no-op ensure: %v", err)
+	}
+
+	// A new password replaces the old and revokes its tokens.
+	if _, err := s.EnsureAdmin(ctx, "BOSS", "second password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Introspect(ctx, token); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("token after a password reset: %v", err)
+	}
+	if _, err := s.Login(ctx, contract.Credentials{Username: "boss", Password: "first password"}); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Fatalf("old password: %v", err)
+	}
+	mustLogin(t, s, "boss", "second password")
+
+	// An existing user is promoted, keeping the password it has.
+	mustCreateUser(t, s, "mallory", "correct horse", false)
+	token = mustLogin(t, s, "mallory", "correct horse")
+	if _, err := s.EnsureAdmin(ctx, "mallory", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := s.Introspect(ctx, token); err != nil || !id.IsAdmin {
+		t.Fatalf("promoted: %+v %v", id, err)
+	}
+
+	if _, err := s.EnsureAdmin(ctx, "boss", "short"); err == nil {
+		t.Fatal("a too-short admin password was accepted")
+	}
+}
