@@ -26,6 +26,9 @@ type Options struct {
 	// MaxThrottled bounds how many usernames and addresses each limiter
 	// tracks (10000).
 	MaxThrottled int
+	// MaxTokensPerUser bounds the tokens a user has: each login issues one,
+	// and the oldest go past this many (100).
+	MaxTokensPerUser int
 	// Now is the clock (time.Now).
 	Now func() time.Time
 }
@@ -42,6 +45,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxThrottled == 0 {
 		o.MaxThrottled = 10000
+	}
+	if o.MaxTokensPerUser == 0 {
+		o.MaxTokensPerUser = 100
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -113,11 +119,31 @@ func (s *Basic) Login(ctx context.Context, c contract.Credentials) (contract.Tok
 		s.throttle.fail(username, client, now)
 		return contract.TokenResponse{}, ErrBadCredentials
 	}
+	if err := s.upgradeHash(ctx, u, c.Password); err != nil {
+		return contract.TokenResponse{}, err
+	}
 	token := newToken()
 	if err := s.store.CreateToken(ctx, HashToken(token), u.ID, now); err != nil {
 		return contract.TokenResponse{}, err
 	}
+	if err := s.store.PruneTokens(ctx, u.ID, s.opts.MaxTokensPerUser); err != nil {
+		return contract.TokenResponse{}, err
+	}
 	return contract.TokenResponse{Token: token}, nil
+}
+
+// upgradeHash rehashes a password whose hash has another cost than the
+// configured one, as Django does at login: raising the cost reaches every
+// active user without a reset.
+func (s *Basic) upgradeHash(ctx context.Context, u UserRecord, password string) error {
+	if cost, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil || cost == s.opts.BcryptCost {
+		return nil
+	}
+	hash, err := hashPassword(password, s.opts.BcryptCost)
+	if err != nil {
+		return err
+	}
+	return s.store.UpdateUser(ctx, u.ID, hash, u.IsAdmin)
 }
 
 // Revoke deletes a token.

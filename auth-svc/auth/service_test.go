@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/moviesplatform/auth-svc/auth"
+	"github.com/moviesplatform/auth-svc/sqlstore"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
@@ -300,4 +303,38 @@ func TestEnsureAdmin(t *testing.T) {
 	if _, err := s.EnsureAdmin(ctx, "boss", "short"); err == nil {
 		t.Fatal("a too-short admin password was accepted")
 	}
+}
+
+func TestOldestTokensGoPastTheLimit(t *testing.T) {
+	f := sqlite(t, auth.Options{MaxTokensPerUser: 3})
+	mustCreateUser(t, f.basic, "ivy", "correct horse", false)
+	var tokens []string
+	for range 5 {
+		tokens = append(tokens, mustLogin(t, f.basic, "ivy", "correct horse"))
+		f.clock.Advance(time.Second)
+	}
+	for i, tok := range tokens {
+		_, err := f.basic.Introspect(context.Background(), tok)
+		if kept := i >= 2; kept != (err == nil) {
+			t.Fatalf("token %d: kept=%v, err %v", i, kept, err)
+		}
+	}
+}
+
+func TestLoginUpgradesTheHashCost(t *testing.T) {
+	f := sqlite(t, auth.Options{BcryptCost: bcrypt.MinCost})
+	mustCreateUser(t, f.basic, "jack", "correct horse", false)
+	stronger, err := auth.NewService(sqlstore.New(f.db, "sqlite"), auth.Options{BcryptCost: bcrypt.MinCost + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustLogin(t, stronger, "jack", "correct horse")
+	var hash string
+	if err := f.db.QueryRow(`SELECT password_hash FROM users`).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	if cost, _ := bcrypt.Cost([]byte(hash)); cost != bcrypt.MinCost+1 {
+		t.Fatalf("hash cost %d after login, want %d", cost, bcrypt.MinCost+1)
+	}
+	mustLogin(t, stronger, "jack", "correct horse")
 }

@@ -39,6 +39,9 @@ type Store interface {
 	DeleteToken(ctx context.Context, tokenHash string) error
 	// DeleteUserTokens removes every token of a user.
 	DeleteUserTokens(ctx context.Context, userID int64) error
+	// PruneTokens removes a user's tokens older than its keep newest ones
+	// (tokens created in the same instant as the oldest kept one stay).
+	PruneTokens(ctx context.Context, userID int64, keep int) error
 	// Ping checks the store can serve.
 	Ping(ctx context.Context) error
 }

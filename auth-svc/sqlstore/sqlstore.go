@@ -130,6 +130,24 @@ func (s *Store) DeleteUserTokens(ctx context.Context, userID int64) error {
 	return nil
 }
 
+// PruneTokens removes a user's tokens older than its keep newest ones. It
+// finds the cut-off first because MySQL cannot LIMIT an IN subquery.
+func (s *Store) PruneTokens(ctx context.Context, userID int64, keep int) error {
+	var cutoff time.Time
+	err := s.db.QueryRowContext(ctx,
+		`SELECT created_at FROM tokens WHERE user_id = ? ORDER BY created_at DESC LIMIT 1 OFFSET ?`, userID, keep-1).Scan(&cutoff)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // keep or fewer tokens
+	}
+	if err != nil {
+		return fmt.Errorf("prune tokens: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND created_at < ?`, userID, cutoff); err != nil {
+		return fmt.Errorf("prune tokens: %w", err)
+	}
+	return nil
+}
+
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 

@@ -40,6 +40,7 @@ var conformance = []struct {
 	{"usernames are unique case-insensitively", testDuplicates},
 	{"update user", testUpdateUser},
 	{"tokens", testTokens},
+	{"prune tokens", testPruneTokens},
 	{"ping", func(t *testing.T, s auth.Store) {
 		if err := s.Ping(context.Background()); err != nil {
 			t.Fatal(err)
@@ -161,5 +162,34 @@ func testTokens(t *testing.T, s auth.Store) {
 	}
 	if got, err := s.UserByToken(ctx, auth.HashToken("frank-1")); err != nil || got.ID != frank.ID {
 		t.Fatalf("other user's token: %+v %v", got, err)
+	}
+}
+
+func testPruneTokens(t *testing.T, s auth.Store) {
+	ctx := context.Background()
+	gina := mustCreate(t, s, "gina", false)
+	hank := mustCreate(t, s, "hank", false)
+	if err := s.CreateToken(ctx, auth.HashToken("hank"), hank.ID, created); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := s.CreateToken(ctx, auth.HashToken("gina"+strconv.Itoa(i)), gina.ID, created.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PruneTokens(ctx, gina.ID, 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PruneTokens(ctx, gina.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		_, err := s.UserByToken(ctx, auth.HashToken("gina"+strconv.Itoa(i)))
+		if kept := i >= 3; kept != (err == nil) {
+			t.Fatalf("token %d: kept=%v, err %v", i, kept, err)
+		}
+	}
+	if _, err := s.UserByToken(ctx, auth.HashToken("hank")); err != nil {
+		t.Fatalf("another user's token: %v", err)
 	}
 }

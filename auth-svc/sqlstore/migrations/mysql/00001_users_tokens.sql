@@ -18,8 +18,9 @@ CREATE TABLE tokens (
     user_id      BIGINT      NOT NULL,
     created_at   DATETIME(6) NOT NULL,
     last_used_at DATETIME(6) NULL,
-    -- Serves revoking every token of a user (password reset) and the cascade.
-    KEY tokens_user_id (user_id),
+    -- Serves revoking every token of a user (password reset), pruning a
+    -- user's oldest tokens at login, and the cascade.
+    KEY tokens_user_id (user_id, created_at),
     CONSTRAINT tokens_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 

@@ -17,8 +17,9 @@ CREATE TABLE tokens (
     created_at   TIMESTAMP NOT NULL,
     last_used_at TIMESTAMP NULL
 );
--- Serves revoking every token of a user (password reset) and the cascade.
-CREATE INDEX tokens_user_id ON tokens (user_id);
+-- Serves revoking every token of a user (password reset), pruning a user's
+-- oldest tokens at login, and the cascade.
+CREATE INDEX tokens_user_id ON tokens (user_id, created_at);
 
 -- +goose Down
 DROP TABLE tokens;
