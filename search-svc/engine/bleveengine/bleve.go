@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
@@ -85,7 +86,7 @@ func (e *Engine) openLive() (*index, error) {
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
 	dir := filepath.Join(e.path, strings.TrimSpace(string(name)))
-	idx, err := bleve.Open(dir)
+	idx, err := bleve.OpenUsing(dir, runtimeConfig())
 	if err != nil {
 		return nil, fmt.Errorf("bleve: open %s: %w", dir, err)
 	}
@@ -98,19 +99,28 @@ func (e *Engine) create() (*index, error) {
 		return nil, err
 	}
 	if e.path == "" {
-		idx, err := bleve.NewMemOnly(m)
+		// Scorch keeps an index in memory when its path is empty; bleve's
+		// NewMemOnly would use the much slower upsidedown+gtreap index.
+		idx, err := bleve.NewUsing("", m, scorch.Name, bleve.Config.DefaultKVStore, nil)
 		if err != nil {
 			return nil, fmt.Errorf("bleve: %w", err)
 		}
 		return &index{idx: idx}, nil
 	}
 	dir := filepath.Join(e.path, e.nameFunc())
-	idx, err := bleve.New(dir, m)
+	idx, err := bleve.NewUsing(dir, m, scorch.Name, bleve.Config.DefaultKVStore, runtimeConfig())
 	if err != nil {
 		return nil, fmt.Errorf("bleve: create %s: %w", dir, err)
 	}
 	return &index{idx: idx, dir: dir}, nil
 }
+
+// runtimeConfig lets a batch return once it is searchable rather than once
+// it is on disk. That is safe here because the feed cursor travels in the
+// same batch (SetInternal) and scorch persists a batch's segment and its
+// internal values in one snapshot: a crash loses the newest batches and
+// their cursor together, and the indexer replays them.
+func runtimeConfig() map[string]any { return map[string]any{"unsafe_batch": true} }
 
 func (e *Engine) writeCurrent(dir string) error {
 	tmp := filepath.Join(e.path, currentFile+".tmp")
