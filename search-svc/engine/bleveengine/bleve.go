@@ -184,7 +184,7 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
-	return e.live.idx.Close()
+	return errors.Join(e.live.flush(), e.live.idx.Close())
 }
 
 // Staging implements engine.Engine.
@@ -215,6 +215,9 @@ func (s *staging) Swap(context.Context) error {
 		return errClosed
 	}
 	if e.path != "" {
+		if err := s.ix.flush(); err != nil {
+			return err
+		}
 		if err := e.writeCurrent(s.ix.dir); err != nil {
 			return err
 		}
@@ -244,6 +247,42 @@ func (ix *index) apply(b engine.Batch) error {
 		return fmt.Errorf("bleve: batch: %w", err)
 	}
 	return nil
+}
+
+// flushTimeout bounds the wait for an index to reach the disk.
+const flushTimeout = time.Minute
+
+// flush waits until everything applied so far is on disk: batches return
+// once searchable (unsafe_batch), and closing an index does not persist
+// what is still in memory. It writes the current cursor again in a batch
+// whose persisted callback fires once that batch, and all before it, are
+// stored.
+func (ix *index) flush() error {
+	if ix.dir == "" {
+		return nil
+	}
+	cur, err := ix.idx.GetInternal([]byte(cursorKey))
+	if err != nil {
+		return fmt.Errorf("bleve: flush: %w", err)
+	}
+	done := make(chan error, 1)
+	b := ix.idx.NewBatch()
+	b.SetInternal([]byte(cursorKey), cur)
+	b.SetPersistedCallback(func(err error) {
+		select {
+		case done <- err:
+		default:
+		}
+	})
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("bleve: flush: %w", err)
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(flushTimeout):
+		return errors.New("bleve: flush: index not persisted in time")
+	}
 }
 
 func (ix *index) cursor() (int64, error) {
