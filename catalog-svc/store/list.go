@@ -30,6 +30,9 @@ func (s *SQL) List(ctx context.Context, q contract.ListQuery) (contract.Page, er
 		if c, err = decodeCursor(q.Cursor, q.Ordering); err != nil {
 			return page, err
 		}
+		if err := c.resolve(ctx, s.db, q.Ordering); err != nil {
+			return page, err
+		}
 	}
 	dir := c.dir
 
