@@ -199,11 +199,11 @@ func (s *Basic) EnsureAdmin(ctx context.Context, username, password string) (con
 	u, err := s.store.UserByUsername(ctx, username)
 	if errors.Is(err, ErrUserNotFound) {
 		admin := true
-		created, err := s.CreateUser(ctx, contract.NewUser{Username: &username, Password: &password, IsAdmin: &admin})
-		if !errors.Is(err, ErrUsernameTaken) {
-			return created, err
+		created, cerr := s.CreateUser(ctx, contract.NewUser{Username: &username, Password: &password, IsAdmin: &admin})
+		if !errors.Is(cerr, ErrUsernameTaken) {
+			return created, cerr
 		}
-		// Another replica created it first: fall through and check it.
+		// Another replica created it first: check that one instead.
 		u, err = s.store.UserByUsername(ctx, username)
 	}
 	if err != nil {

@@ -338,3 +338,32 @@ func TestLoginUpgradesTheHashCost(t *testing.T) {
 	}
 	mustLogin(t, stronger, "jack", "correct horse")
 }
+
+// racingStore hides a user from the first lookup, as when another replica
+// creates the admin between this one's lookup and insert.
+type racingStore struct {
+	auth.Store
+	raced bool
+}
+
+func (s *racingStore) UserByUsername(ctx context.Context, username string) (auth.UserRecord, error) {
+	if !s.raced {
+		s.raced = true
+		return auth.UserRecord{}, auth.ErrUserNotFound
+	}
+	return s.Store.UserByUsername(ctx, username)
+}
+
+func TestEnsureAdminLosingTheRaceToCreate(t *testing.T) {
+	f := sqlite(t, auth.Options{})
+	mustCreateUser(t, f.basic, "boss", "other replica's", false)
+	s, err := auth.NewService(&racingStore{Store: sqlstore.New(f.db, "sqlite")}, auth.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.EnsureAdmin(context.Background(), "boss", "boss password")
+	if err != nil || !u.IsAdmin {
+		t.Fatalf("ensure after losing the race: %+v %v", u, err)
+	}
+	mustLogin(t, s, "boss", "boss password")
+}
