@@ -53,8 +53,17 @@ func (s loggingService) done(ctx context.Context, method string, start time.Time
 }
 
 func (s loggingService) Login(ctx context.Context, c contract.Credentials) (tok contract.TokenResponse, err error) {
-	defer func(start time.Time) { s.done(ctx, "Login", start, err, "username", c.Username) }(time.Now())
+	defer func(start time.Time) { s.done(ctx, "Login", start, err, "username", loggable(c.Username)) }(time.Now())
 	return s.next.Login(ctx, c)
+}
+
+// loggable bounds an unvalidated username (a login's may be up to a body
+// long) to the longest valid one.
+func loggable(username string) string {
+	if r := []rune(username); len(r) > MaxUsernameLength {
+		return string(r[:MaxUsernameLength]) + "…"
+	}
+	return username
 }
 
 func (s loggingService) Revoke(ctx context.Context, token string) (err error) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"strings"
 
@@ -27,9 +26,9 @@ import (
 //
 // Every path also answers without its trailing slash. Creating users is not
 // authorized here: the gateway lets only admins through. Failed logins are
-// throttled per client by the last X-Forwarded-For address (which the gateway
-// sets; NetworkPolicies keep others from reaching this service), else by the
-// peer address. metrics may be nil.
+// throttled per client by the last X-Forwarded-For address, which the
+// gateway sets (NetworkPolicies keep others from reaching this service).
+// metrics may be nil.
 func NewHTTPHandler(s Service, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
 	e := MakeEndpoints(s)
 	opts := []httptransport.ServerOption{
@@ -52,18 +51,20 @@ func NewHTTPHandler(s Service, log *slog.Logger, metrics *httpx.HTTPMetrics) *ht
 	return rt
 }
 
+// clientAddrFromRequest takes the end client's address from the last
+// X-Forwarded-For entry, which the caller (the gateway) sets. The peer
+// address is deliberately not used: it is the gateway's, and one bucket for
+// every client behind it would let anyone lock everyone out of logging in.
 func clientAddrFromRequest(ctx context.Context, r *http.Request) context.Context {
-	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-		hops := strings.Split(xff[len(xff)-1], ",")
-		if last := strings.TrimSpace(hops[len(hops)-1]); last != "" {
-			return ContextWithClientAddr(ctx, last)
-		}
+	xff := r.Header.Values("X-Forwarded-For")
+	if len(xff) == 0 {
+		return ctx
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	hops := strings.Split(xff[len(xff)-1], ",")
+	if last := strings.TrimSpace(hops[len(hops)-1]); last != "" {
+		return ContextWithClientAddr(ctx, last)
 	}
-	return ContextWithClientAddr(ctx, host)
+	return ctx
 }
 
 // The decoders pass a nil writer to the body readers: go-kit does not give

@@ -116,6 +116,10 @@ func TestHTTPThrottle(t *testing.T) {
 		t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
 	}
 	do(t, "POST", login, jsonType, `{"username":"y","password":"guess1234"}`, "X-Forwarded-For", "198.51.100.8").want(t, 400, "")
+	// Unnamed clients do not share one bucket (the peer is the gateway).
+	for _, name := range []string{"p", "q", "r"} {
+		do(t, "POST", login, jsonType, `{"username":"`+name+`","password":"guess1234"}`).want(t, 400, "")
+	}
 }
 
 func TestHTTPTokens(t *testing.T) {
