@@ -1,0 +1,206 @@
+package bulk_test
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/moviesplatform/catalog-svc/bulk"
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/store"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/sqldb/sqltest"
+)
+
+var testGenres = []string{"Drama", "Comedy", "Sci-Fi", "Film-Noir", "Western", "Horror"}
+
+// movies makes n movies whose names exercise quoting: quotes, backslashes,
+// newlines and non-ASCII letters must come back as written.
+func movies(n int) iter.Seq[contract.Movie] {
+	odd := []string{`O'Brien's "Quote"`, `back\slash \' \\`, "new\nline\r\x1a", "Ça Été Ünïcode 映画", "percent %_!"}
+	return func(yield func(contract.Movie) bool) {
+		for i := range n {
+			m := contract.Movie{
+				ID:         int64(1_000_000 + i), // ignored by Load
+				Name:       fmt.Sprintf("Movie %d %s", i, odd[i%len(odd)]),
+				Director:   fmt.Sprintf("Director %d", i%97),
+				Popularity: contract.Float(float64(i%1000) / 10),
+				IMDBScore:  contract.Float(float64(i%100) / 10),
+			}
+			for k := range i%5 + 1 {
+				m.Genre = append(m.Genre, contract.Genre{Name: testGenres[(i+k)%len(testGenres)]})
+			}
+			if i%7 == 0 { // duplicate spellings merge, as in an API write
+				m.Genre = append(m.Genre, contract.Genre{Name: " " + m.Genre[0].Name})
+			}
+			if !yield(m) {
+				return
+			}
+		}
+	}
+}
+
+func TestLoadIsReadBackByTheStore(t *testing.T) {
+	const n = 20_000
+	for _, b := range sqltest.Backends(t) {
+		t.Run(string(b.Driver), func(t *testing.T) {
+			ctx := context.Background()
+			db := sqltest.Open(t, b)
+			if err := store.Migrate(ctx, db, b.Driver); err != nil {
+				t.Fatal(err)
+			}
+			s, err := store.New(db, b.Driver)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A movie already there (with a genre spelled differently): the
+			// load continues after it and reuses its genre row.
+			first, err := s.Create(ctx, contract.Movie{Name: "Already", Popularity: 1, IMDBScore: 1,
+				Genre: []contract.Genre{{Name: "drama"}}}, "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			res, err := bulk.Load(ctx, db, b.Driver, bulk.Movies(movies(n)),
+				bulk.Options{BatchMovies: 700, TxMovies: 3000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Movies != n || res.FirstID != first.ID+1 || res.LastID != first.ID+n {
+				t.Fatalf("result %+v, want %d movies from id %d", res, n, first.ID+1)
+			}
+			if c, _ := s.Count(ctx); c != n+1 {
+				t.Fatalf("count %d, want %d", c, n+1)
+			}
+
+			want := map[int64]contract.Movie{}
+			i := int64(0)
+			for m := range movies(n) {
+				v, err := catalog.ValidateNew(contract.MovieWrite{Name: &m.Name, Director: &m.Director,
+					Popularity: ptr(float64(m.Popularity)), IMDBScore: ptr(float64(m.IMDBScore)), Genre: &m.Genre})
+				if err != nil {
+					t.Fatal(err)
+				}
+				v.ID = res.FirstID + i
+				for k, g := range v.Genre {
+					if catalog.FoldKey(g.Name) == "drama" {
+						v.Genre[k].Name = "drama" // the first spelling stays
+					}
+				}
+				want[v.ID] = v
+				i++
+			}
+			for _, id := range []int64{res.FirstID, res.FirstID + 1, res.FirstID + 2, res.FirstID + 3, res.FirstID + 4, res.FirstID + 7, res.LastID} {
+				got, err := s.Get(ctx, id)
+				if err != nil {
+					t.Fatalf("get %d: %v", id, err)
+				}
+				if !reflect.DeepEqual(got, want[id]) {
+					t.Fatalf("movie %d read back as\n%+v\nwant\n%+v", id, got, want[id])
+				}
+			}
+
+			// One upsert per movie in the feed, after the earlier create,
+			// in id order, carrying the movie as the API shows it.
+			seen, after := 0, int64(1)
+			for {
+				p, err := s.Changes(ctx, after, 1000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range p.Changes {
+					if c.Op != contract.OpUpsert || c.Actor != bulk.Actor || c.Movie == nil ||
+						c.MovieID != res.FirstID+int64(seen) || c.At.IsZero() {
+						t.Fatalf("change %+v", c)
+					}
+					if seen%997 == 0 && !reflect.DeepEqual(*c.Movie, want[c.MovieID]) {
+						t.Fatalf("feed payload %+v, want %+v", *c.Movie, want[c.MovieID])
+					}
+					seen++
+				}
+				if len(p.Changes) == 0 {
+					break
+				}
+				after = p.Last
+			}
+			if seen != n {
+				t.Fatalf("feed has %d loaded changes, want %d", seen, n)
+			}
+
+			// Filters see the links: genre, director, ordering.
+			page, err := s.List(ctx, contract.ListQuery{Genres: []string{"film-noir"}, Director: "director 5",
+				Ordering: []contract.Order{{Field: contract.FieldPopularity, Desc: true}, {Field: contract.FieldID}}, PageSize: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Movies) == 0 {
+				t.Fatal("genre + director filter found nothing")
+			}
+			for _, m := range page.Movies {
+				if m.Director != "Director 5" || !reflect.DeepEqual(m, want[m.ID]) {
+					t.Fatalf("listed %+v, want %+v", m, want[m.ID])
+				}
+			}
+
+			// The API keeps working after a load: the next create takes the next id.
+			next, err := s.Create(ctx, contract.Movie{Name: "After", Genre: []contract.Genre{}}, "admin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next.ID != res.LastID+1 {
+				t.Fatalf("next id %d, want %d", next.ID, res.LastID+1)
+			}
+		})
+	}
+}
+
+func TestLoadStopsAtAnInvalidMovie(t *testing.T) {
+	ctx := context.Background()
+	b := sqltest.Backends(t)[0]
+	db := sqltest.Open(t, b)
+	if err := store.Migrate(ctx, db, b.Driver); err != nil {
+		t.Fatal(err)
+	}
+	bad := func(yield func(contract.Movie, error) bool) {
+		for m := range movies(10) {
+			if !yield(m, nil) {
+				return
+			}
+		}
+		yield(contract.Movie{Name: "", Popularity: 500}, nil)
+	}
+	if _, err := bulk.Load(ctx, db, b.Driver, bad, bulk.Options{}); err == nil {
+		t.Fatal("an invalid movie was loaded")
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM movies").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d movies stored (%v); the failed transaction should hold them all", n, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestJSONLines(t *testing.T) {
+	in := `{"id":1,"name":"A","director":"D","popularity":1.0,"imdb_score":2.5,"genre":[{"name":"Drama"}]}
+{"name":"B","popularity":3,"imdb_score":4,"genre":["Comedy"]}
+{"name":`
+	var got []contract.Movie
+	var last error
+	for m, err := range bulk.JSONLines(strings.NewReader(in)) {
+		if err != nil {
+			last = err
+			break
+		}
+		got = append(got, m)
+	}
+	want := []contract.Movie{
+		{ID: 1, Name: "A", Director: "D", Popularity: 1, IMDBScore: 2.5, Genre: []contract.Genre{{Name: "Drama"}}},
+		{Name: "B", Popularity: 3, IMDBScore: 4, Genre: []contract.Genre{{Name: "Comedy"}}},
+	}
+	if !reflect.DeepEqual(got, want) || last == nil {
+		t.Fatalf("got %+v, error %v", got, last)
+	}
+}
