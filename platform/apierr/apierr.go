@@ -128,15 +128,22 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.cause }
 
-// Is matches errors of the same kind whose detail is equal, or any detail when
-// the target's is empty. Errors rebuilt from a remote response therefore match
-// the sentinel they were encoded from.
+// Is matches errors of the same kind whose detail is equal (any detail when
+// the target's is empty) and, when the target names fields, whose field
+// messages are equal. Errors rebuilt from a remote response therefore match
+// the sentinel they were encoded from, and only that one.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	if !ok {
 		return false
 	}
-	return t.Kind == e.Kind && (t.Detail == "" || t.Detail == e.Detail)
+	if t.Kind != e.Kind || (t.Detail != "" && t.Detail != e.Detail) {
+		return false
+	}
+	if t.Fields == nil {
+		return true
+	}
+	return maps.EqualFunc(t.Fields, e.Fields, slices.Equal[[]string])
 }
 
 // KindOf returns the kind of err, Internal when it is not classified.
