@@ -60,9 +60,7 @@ func MySQL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("%s: %v", EnvMySQL, err)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "movies_test_" + hex.EncodeToString(b[:])
+	name := uniqueName()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin, err := sqldb.Open(ctx, sqldb.MySQL, base)
@@ -79,6 +77,12 @@ func MySQL(t testing.TB) string {
 	})
 	cfg.DBName = name
 	return cfg.FormatDSN()
+}
+
+func uniqueName() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "movies_test_" + hex.EncodeToString(b[:])
 }
 
 // Open opens a new empty database of backend b for the test.
