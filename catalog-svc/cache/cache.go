@@ -1,0 +1,388 @@
+// Package cache is the catalog's read-through cache: a catalog.Service
+// middleware that answers movie details and list pages from a small
+// in-process L1 in front of Redis (L2), and invalidates both on every write.
+//
+// Consistency, in short (catalog-svc/README.md has the whole argument):
+// the pod that handled a write answers its client from fresh data at once,
+// Redis is invalidated before the write returns, and other pods drop their
+// L1 entries when the invalidation message arrives, within L1TTL at worst.
+// Redis being slow or down never fails a request: every call has a budget
+// and a circuit breaker, and reads fall through to the store.
+package cache
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/contract"
+)
+
+var errNotFound = catalog.ErrNotFound
+
+// fillTimeout bounds one store read made on behalf of every caller waiting
+// for the same key; callers themselves stop waiting when their own context
+// ends.
+const fillTimeout = 30 * time.Second
+
+// Cache holds the cache's state; Middleware puts it in front of a service.
+type Cache struct {
+	cfg     Config
+	keys    keys
+	log     *slog.Logger
+	m       *metrics
+	movies  *expirable.LRU[int64, entry]
+	lists   *expirable.LRU[string, entry]
+	remote  *remote // nil: L1 only
+	pending *pending
+	flights singleflight.Group
+	// epoch changes with every invalidation this pod learns of. A fill
+	// keeps its answer only if the epoch is the one it started under, so
+	// a store read from before a write is never cached after it.
+	epoch atomic.Uint64
+	// l1mu makes "epoch unchanged, so add to L1" and "new epoch, drop
+	// from L1" exclusive.
+	l1mu sync.Mutex
+	// distrustUntil (unix nanos) is set when failed invalidations overflow
+	// pending: until then Redis details are not trusted by this pod.
+	distrustUntil atomic.Int64
+
+	stop context.CancelFunc
+	bg   sync.WaitGroup
+}
+
+// New builds the cache from cfg. With cfg.RedisAddr set it connects to Redis
+// lazily (Redis down at start is not an error) and listens for other pods'
+// invalidations. Metrics go to reg. Close releases it.
+func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) *Cache {
+	return newCache(cfg, ShapeVersion, log, reg)
+}
+
+func newCache(cfg Config, version string, log *slog.Logger, reg prometheus.Registerer) *Cache {
+	c := &Cache{cfg: cfg, keys: keys{ns: cfg.Namespace, version: version}, log: log, pending: newPending()}
+	c.m = newMetrics(reg, func() float64 { return float64(c.pending.count()) })
+	if cfg.L1Size > 0 && cfg.L1TTL > 0 {
+		c.movies = expirable.NewLRU[int64, entry](cfg.L1Size, nil, cfg.L1TTL)
+		c.lists = expirable.NewLRU[string, entry](cfg.L1Size, nil, cfg.L1TTL)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	c.stop = stop
+	if cfg.RedisAddr != "" {
+		c.remote = newRemote(cfg, c.keys, c.m)
+		c.bg.Add(2)
+		go func() { defer c.bg.Done(); c.listen(ctx) }()
+		go func() { defer c.bg.Done(); c.retry(ctx) }()
+	}
+	return c
+}
+
+// Middleware returns the catalog.Service middleware reading through c.
+func (c *Cache) Middleware() catalog.Middleware {
+	return func(next catalog.Service) catalog.Service { return service{c: c, next: next} }
+}
+
+// Status describes the cache for /readyz. Redis never makes the pod unready:
+// without it the pod serves from the database.
+func (c *Cache) Status(context.Context) any {
+	st := map[string]any{"redis": "off", "pending_invalidations": c.pending.count()}
+	if c.remote != nil {
+		st["redis"] = c.remote.state()
+	}
+	return st
+}
+
+// InvalidateAll drops every cached list page everywhere and this pod's L1.
+// Writers that bypass the service (bulk loads) call it when done; movie
+// details they did not change stay valid, and "no such movie" answers for
+// the ids they created expire within NegativeTTL.
+func (c *Cache) InvalidateAll(ctx context.Context) {
+	c.dropLocal(nil, true)
+	c.invalidateRemote(ctx, nil, "write")
+}
+
+// Close stops listening, makes a last attempt at pending invalidations and
+// closes the Redis client.
+func (c *Cache) Close() error {
+	c.stop()
+	c.bg.Wait()
+	if c.remote == nil {
+		return nil
+	}
+	c.flushPending(context.Background())
+	return c.remote.rdb.Close()
+}
+
+// dropLocal forgets ids (all movies when all) and every list page in this
+// pod's L1.
+func (c *Cache) dropLocal(ids []int64, all bool) {
+	c.l1mu.Lock()
+	defer c.l1mu.Unlock()
+	c.epoch.Add(1)
+	if c.movies == nil {
+		return
+	}
+	if all {
+		c.movies.Purge()
+	}
+	for _, id := range ids {
+		c.movies.Remove(id)
+	}
+	c.lists.Purge()
+}
+
+// invalidateRemote tells Redis and the other pods about a write to ids; when
+// Redis does not take it in the budget, the pod remembers it, skips Redis for
+// those keys, and retries.
+func (c *Cache) invalidateRemote(ctx context.Context, ids []int64, source string) {
+	if c.remote == nil {
+		return
+	}
+	if err := c.remote.invalidate(ctx, ids, true); err != nil {
+		if !c.pending.add(ids) {
+			c.distrustDetails()
+		}
+		c.m.invalidations.WithLabelValues(source, "deferred").Inc()
+		c.log.Warn("catalog cache: invalidation deferred, Redis did not take it", "ids", ids, "error", err)
+		return
+	}
+	c.m.invalidations.WithLabelValues(source, "ok").Inc()
+}
+
+// distrustDetails stops this pod reading movie details from Redis for one
+// DetailTTL, by which time every entry written before is gone.
+func (c *Cache) distrustDetails() {
+	c.distrustUntil.Store(time.Now().Add(c.cfg.DetailTTL).UnixNano())
+	c.log.Error("catalog cache: too many pending invalidations; Redis details ignored for one detail TTL",
+		"until", time.Unix(0, c.distrustUntil.Load()))
+}
+
+// useRedisMovie reports whether Redis may answer for movie id.
+func (c *Cache) useRedisMovie(id int64) bool {
+	return c.remote != nil && !c.pending.has(id) && time.Now().UnixNano() >= c.distrustUntil.Load()
+}
+
+func (c *Cache) useRedisLists() bool {
+	return c.remote != nil && !c.pending.listsPending()
+}
+
+// flight runs fill once per key at a time in this process; every caller
+// with the same key gets its answer. The fill is not cancelled by the
+// caller that started it going away, since others may be waiting.
+func (c *Cache) flight(ctx context.Context, key string, fill func(context.Context) (entry, error)) (entry, error) {
+	ch := c.flights.DoChan(key, func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fillTimeout)
+		defer cancel()
+		return fill(fctx)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return entry{}, r.Err
+		}
+		return r.Val.(entry), nil
+	case <-ctx.Done():
+		return entry{}, ctx.Err()
+	}
+}
+
+// keep puts e in an L1 unless an invalidation came since the fill began.
+func keep[K comparable](c *Cache, l1 *expirable.LRU[K, entry], k K, e entry, epoch uint64) {
+	if l1 == nil {
+		return
+	}
+	c.l1mu.Lock()
+	defer c.l1mu.Unlock()
+	if c.epoch.Load() == epoch {
+		l1.Add(k, e)
+	}
+}
+
+// store writes e to Redis in the background, unless an invalidation came
+// since the fill began or the fill took so long that a tombstone set after
+// its store read may already be gone.
+func (c *Cache) store(ctx context.Context, key string, e entry, ttl time.Duration, epoch uint64, began time.Time) {
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		if c.epoch.Load() != epoch || time.Since(began) > tombstoneTTL/2 {
+			return
+		}
+		c.remote.fill(context.WithoutCancel(ctx), key, e, ttl)
+	}()
+}
+
+type service struct {
+	c    *Cache
+	next catalog.Service
+}
+
+func (s service) Get(ctx context.Context, id int64) (contract.Movie, error) {
+	c := s.c
+	if id <= 0 {
+		return s.next.Get(ctx, id)
+	}
+	if c.movies != nil {
+		if e, ok := c.movies.Get(id); ok {
+			c.m.lookup("movie", "l1", "hit")
+			return e.movie()
+		}
+		c.m.lookup("movie", "l1", "miss")
+	}
+	epoch := c.epoch.Load()
+	e, err := c.flight(ctx, "m"+strconv.FormatInt(id, 10)+"@"+strconv.FormatUint(epoch, 10),
+		func(ctx context.Context) (entry, error) { return s.fillMovie(ctx, id, epoch) })
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	return e.movie()
+}
+
+func (s service) fillMovie(ctx context.Context, id int64, epoch uint64) (entry, error) {
+	c := s.c
+	began := time.Now()
+	l2 := c.useRedisMovie(id)
+	if l2 {
+		e, l := c.remote.getMovie(ctx, id)
+		c.m.lookup("movie", "l2", lookupResult(l))
+		if l == found {
+			keep(c, c.movies, id, e, epoch)
+			return e, nil
+		}
+		l2 = l == absent
+	}
+	m, err := s.next.Get(ctx, id)
+	var e entry
+	switch {
+	case err == nil:
+		e = entry{Movie: &m}
+	case apierr.KindOf(err) == apierr.NotFound:
+		e = entry{Missing: true}
+	default:
+		return entry{}, err
+	}
+	c.m.fills.WithLabelValues("movie").Inc()
+	keep(c, c.movies, id, e, epoch)
+	if l2 {
+		ttl := c.cfg.DetailTTL
+		if e.Missing {
+			ttl = c.cfg.NegativeTTL
+		}
+		c.store(ctx, c.keys.movie(id), e, ttl, epoch, began)
+	}
+	return e, nil
+}
+
+func (s service) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+	c := s.c
+	query := q.Values().Encode()
+	if c.lists != nil {
+		if e, ok := c.lists.Get(query); ok {
+			c.m.lookup("list", "l1", "hit")
+			return e.page(), nil
+		}
+		c.m.lookup("list", "l1", "miss")
+	}
+	epoch := c.epoch.Load()
+	e, err := c.flight(ctx, "l"+query+"@"+strconv.FormatUint(epoch, 10),
+		func(ctx context.Context) (entry, error) { return s.fillList(ctx, q, query, epoch) })
+	if err != nil {
+		return contract.Page{}, err
+	}
+	return e.page(), nil
+}
+
+func (s service) fillList(ctx context.Context, q contract.ListQuery, query string, epoch uint64) (entry, error) {
+	c := s.c
+	began := time.Now()
+	gen := ""
+	if c.useRedisLists() {
+		var e entry
+		var l lookup
+		gen, e, l = c.remote.getList(ctx, query)
+		c.m.lookup("list", "l2", lookupResult(l))
+		if l == found {
+			keep(c, c.lists, query, e, epoch)
+			return e, nil
+		}
+	}
+	p, err := s.next.List(ctx, q)
+	if err != nil {
+		return entry{}, err
+	}
+	e := entry{Page: &p}
+	c.m.fills.WithLabelValues("list").Inc()
+	keep(c, c.lists, query, e, epoch)
+	if gen != "" {
+		// The page goes under the generation read before the store was:
+		// a write since then has moved readers to a new generation.
+		c.store(ctx, c.keys.list(gen, query), e, c.cfg.ListTTL, epoch, began)
+	}
+	return e, nil
+}
+
+func lookupResult(l lookup) string {
+	switch l {
+	case found:
+		return "hit"
+	case failed:
+		return "error"
+	default:
+		return "miss"
+	}
+}
+
+// afterWrite invalidates after a write to ids that may have changed
+// something: it succeeded, or failed in a way that leaves its outcome
+// unknown. Rejected input changed nothing.
+func (s service) afterWrite(ctx context.Context, err error, ids ...int64) {
+	if err != nil {
+		switch apierr.KindOf(err) {
+		case apierr.Invalid, apierr.Conflict:
+			return
+		}
+	}
+	s.c.dropLocal(ids, false)
+	s.c.invalidateRemote(context.WithoutCancel(ctx), ids, "write")
+}
+
+func (s service) Create(ctx context.Context, in contract.MovieWrite) (contract.Movie, error) {
+	m, err := s.next.Create(ctx, in)
+	if err == nil {
+		// The new id may hold a "no such movie" answer.
+		s.afterWrite(ctx, nil, m.ID)
+	} else {
+		s.afterWrite(ctx, err)
+	}
+	return m, err
+}
+
+func (s service) Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
+	m, err := s.next.Replace(ctx, id, in)
+	s.afterWrite(ctx, err, id)
+	return m, err
+}
+
+func (s service) Patch(ctx context.Context, id int64, p contract.MovieWrite) (contract.Movie, error) {
+	m, err := s.next.Patch(ctx, id, p)
+	s.afterWrite(ctx, err, id)
+	return m, err
+}
+
+func (s service) Delete(ctx context.Context, id int64) error {
+	err := s.next.Delete(ctx, id)
+	s.afterWrite(ctx, err, id)
+	return err
+}
+
+func (s service) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
+	return s.next.Changes(ctx, after, limit)
+}

@@ -1,0 +1,69 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sony/gobreaker/v2"
+)
+
+type metrics struct {
+	lookups       *prometheus.CounterVec
+	fills         *prometheus.CounterVec
+	errors        *prometheus.CounterVec
+	invalidations *prometheus.CounterVec
+	breaker       prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer, pending func() float64) *metrics {
+	m := &metrics{
+		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "catalog_cache_lookups_total",
+			Help: "Catalog cache lookups, by kind (movie, list), level (l1 in-process, l2 Redis) and result (hit, miss, error).",
+		}, []string{"kind", "level", "result"}),
+		fills: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "catalog_cache_fills_total",
+			Help: "Answers read from the store to fill the cache (one per key at a time per pod), by kind.",
+		}, []string{"kind"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "catalog_cache_redis_errors_total",
+			Help: "Redis operations that failed, by operation and reason (timeout, breaker_open, error).",
+		}, []string{"op", "reason"}),
+		invalidations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "catalog_cache_invalidations_total",
+			Help: "Invalidations, by source (write, message, retry) and result (ok, deferred: Redis missed it and a retry is pending).",
+		}, []string{"source", "result"}),
+		breaker: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "catalog_cache_breaker_state",
+			Help: "State of the Redis circuit breaker: 0 closed, 1 half-open, 2 open.",
+		}),
+	}
+	reg.MustRegister(m.lookups, m.fills, m.errors, m.invalidations, m.breaker,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "catalog_cache_pending_invalidations",
+			Help: "Movie invalidations Redis has not accepted yet (lists count as one).",
+		}, pending))
+	return m
+}
+
+func (m *metrics) lookup(kind, level, result string) {
+	m.lookups.WithLabelValues(kind, level, result).Inc()
+}
+
+func (m *metrics) redisError(op string, err error) {
+	m.errors.WithLabelValues(op, reason(err)).Inc()
+}
+
+func reason(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+		return "breaker_open"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	default:
+		return "error"
+	}
+}

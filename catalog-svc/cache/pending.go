@@ -1,0 +1,102 @@
+package cache
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// maxPending bounds the movie invalidations kept for retry while Redis is
+// away; past it the pod stops trusting Redis for details altogether (see
+// Cache.distrustDetails).
+const maxPending = 100_000
+
+// retryBatch bounds the ids one retry sends to Redis.
+const retryBatch = 1000
+
+// pending remembers the invalidations Redis has not accepted: this pod skips
+// Redis for them, so its clients read their own writes, and retries them
+// until Redis takes them.
+type pending struct {
+	mu    sync.Mutex
+	seq   uint64
+	ids   map[int64]uint64 // id → seq of its newest failed invalidation
+	lists uint64           // seq of the newest failed list invalidation; 0: none
+	// n mirrors len(ids) plus one for lists, read without the lock on every
+	// request.
+	n atomic.Int64
+}
+
+func newPending() *pending { return &pending{ids: map[int64]uint64{}} }
+
+// add records a failed invalidation of ids and the lists. It reports false
+// when some ids did not fit.
+func (p *pending) add(ids []int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seq++
+	p.lists = p.seq
+	fit := true
+	for _, id := range ids {
+		if _, ok := p.ids[id]; !ok && len(p.ids) >= maxPending {
+			fit = false
+			continue
+		}
+		p.ids[id] = p.seq
+	}
+	p.n.Store(int64(len(p.ids)) + 1)
+	return fit
+}
+
+func (p *pending) count() int64 { return p.n.Load() }
+
+func (p *pending) has(id int64) bool {
+	if p.n.Load() == 0 {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.ids[id]
+	return ok
+}
+
+func (p *pending) listsPending() bool {
+	if p.n.Load() == 0 {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lists != 0
+}
+
+// batch returns up to retryBatch pending ids, whether lists are pending, and
+// the sequence number that done needs.
+func (p *pending) batch() (ids []int64, lists bool, seq uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id := range p.ids {
+		if len(ids) == retryBatch {
+			break
+		}
+		ids = append(ids, id)
+	}
+	return ids, p.lists != 0, p.seq
+}
+
+// done forgets what batch returned, except what failed again since.
+func (p *pending) done(ids []int64, seq uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, id := range ids {
+		if p.ids[id] <= seq {
+			delete(p.ids, id)
+		}
+	}
+	if p.lists <= seq {
+		p.lists = 0
+	}
+	n := int64(len(p.ids))
+	if p.lists != 0 {
+		n++
+	}
+	p.n.Store(n)
+}

@@ -1,0 +1,185 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/sony/gobreaker/v2"
+)
+
+// tombstoneTTL is how long a just-invalidated movie key refuses fills. A
+// fill that took longer than half of it does not write to Redis at all, so a
+// database read from before the write can never outlive the tombstone.
+const tombstoneTTL = 5 * time.Second
+
+// breakerTrips is how many Redis failures in a row open the breaker.
+const breakerTrips = 5
+
+// remote is Redis behind a time budget and a circuit breaker: every call
+// either answers within the budget or fails, and while Redis keeps failing
+// calls fail at once without touching the network.
+type remote struct {
+	rdb     *redis.Client
+	cb      *gobreaker.CircuitBreaker[struct{}]
+	keys    keys
+	timeout time.Duration
+	m       *metrics
+}
+
+func newRemote(cfg Config, k keys, m *metrics) *remote {
+	rdb := redis.NewClient(&redis.Options{
+		Addr:     cfg.RedisAddr,
+		Password: cfg.RedisPassword,
+		DB:       cfg.RedisDB,
+		// The budget is the context deadline; go-redis must honour it on
+		// dial, write and read, and never retry past it.
+		ContextTimeoutEnabled: true,
+		MaxRetries:            -1,
+		DialTimeout:           max(cfg.Timeout, 100*time.Millisecond),
+		ReadTimeout:           time.Second,
+		WriteTimeout:          time.Second,
+		PoolTimeout:           cfg.Timeout,
+		DisableIdentity:       true,
+	})
+	r := &remote{rdb: rdb, keys: k, timeout: cfg.Timeout, m: m}
+	r.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:        "redis",
+		MaxRequests: 1,
+		Timeout:     cfg.BreakerOpen,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= breakerTrips },
+		// A caller that went away says nothing about Redis.
+		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
+		OnStateChange: func(_ string, _, to gobreaker.State) {
+			m.breaker.Set(float64(to))
+		},
+	})
+	return r
+}
+
+// do runs fn within the budget and through the breaker, counting failures
+// under op.
+func (r *remote) do(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	_, err := r.cb.Execute(func() (struct{}, error) { return struct{}{}, fn(ctx) })
+	if err != nil && !errors.Is(err, context.Canceled) {
+		r.m.redisError(op, err)
+	}
+	return err
+}
+
+// lookup is the outcome of reading one key.
+type lookup int
+
+const (
+	found lookup = iota
+	absent
+	invalidated // a tombstone: treat as absent, do not fill
+	failed      // Redis did not answer in time: treat as absent, do not fill
+)
+
+func (r *remote) getMovie(ctx context.Context, id int64) (entry, lookup) {
+	var raw []byte
+	err := r.do(ctx, "get", func(ctx context.Context) error {
+		var err error
+		raw, err = r.rdb.Get(ctx, r.keys.movie(id)).Bytes()
+		return ignoreNil(err)
+	})
+	return r.decoded(raw, err)
+}
+
+// getList reads the list generation (creating it when Redis has none) and
+// the page of query under it, within one budget. gen is "" when Redis failed.
+func (r *remote) getList(ctx context.Context, query string) (gen string, e entry, l lookup) {
+	var raw []byte
+	err := r.do(ctx, "get", func(ctx context.Context) error {
+		g, err := r.rdb.Get(ctx, r.keys.listGen()).Result()
+		if errors.Is(err, redis.Nil) {
+			fresh := newGeneration()
+			// NX GET: the first pod's generation wins; the others read it.
+			g, err = r.rdb.SetArgs(ctx, r.keys.listGen(), fresh, redis.SetArgs{Mode: "NX", Get: true}).Result()
+			if errors.Is(err, redis.Nil) {
+				g, err = fresh, nil
+			}
+		}
+		if err != nil {
+			return err
+		}
+		gen = g
+		raw, err = r.rdb.Get(ctx, r.keys.list(g, query)).Bytes()
+		return ignoreNil(err)
+	})
+	if err != nil {
+		gen = ""
+	}
+	e, l = r.decoded(raw, err)
+	return gen, e, l
+}
+
+func (r *remote) decoded(raw []byte, err error) (entry, lookup) {
+	switch {
+	case err != nil:
+		return entry{}, failed
+	case raw == nil:
+		return entry{}, absent
+	case string(raw) == tombstone:
+		return entry{}, invalidated
+	}
+	e, err := decode(raw)
+	if err != nil {
+		// An unreadable value is a bug or a foreign writer; the database
+		// answers and the fill replaces it when it expires.
+		r.m.redisError("decode", err)
+		return entry{}, failed
+	}
+	return e, found
+}
+
+// fill stores e under key unless the key exists (a tombstone, or a fill
+// from another pod).
+func (r *remote) fill(ctx context.Context, key string, e entry, ttl time.Duration) {
+	b, err := encode(e)
+	if err != nil {
+		r.m.redisError("encode", err)
+		return
+	}
+	_ = r.do(ctx, "fill", func(ctx context.Context) error {
+		return ignoreNil(r.rdb.SetNX(ctx, key, b, ttl).Err())
+	})
+}
+
+// invalidate tombstones the movies ids and, when announce, starts a new list
+// generation and tells every pod, in one transaction. A pod relaying another
+// shape version's message does not announce, so messages never echo.
+func (r *remote) invalidate(ctx context.Context, ids []int64, announce bool) error {
+	return r.do(ctx, "invalidate", func(ctx context.Context) error {
+		_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for _, id := range ids {
+				p.Set(ctx, r.keys.movie(id), tombstone, tombstoneTTL)
+			}
+			if announce {
+				p.Set(ctx, r.keys.listGen(), newGeneration(), 0)
+				p.Publish(ctx, r.keys.channel(), invalidation(r.keys.version, ids))
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("invalidate: %w", err)
+		}
+		return nil
+	})
+}
+
+func (r *remote) state() string {
+	return r.cb.State().String()
+}
+
+func ignoreNil(err error) error {
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	return err
+}
