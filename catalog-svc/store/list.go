@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 
@@ -21,8 +22,19 @@ var sortColumns = map[string]string{
 
 // List returns one page of the movies matching q, keyset-paginated: a cursor
 // holds the sort key of the row it continues from, so every page is an
-// index range scan however deep it is.
+// index range scan however deep it is. The page's queries all go to one
+// database (a replica, see ReadFrom), so its count, rows and genres agree.
 func (s *SQL) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+	var page contract.Page
+	err := s.reads.Read(ctx, func(db *sql.DB) error {
+		var err error
+		page, err = s.list(ctx, db, q)
+		return err
+	})
+	return page, err
+}
+
+func (s *SQL) list(ctx context.Context, db querier, q contract.ListQuery) (contract.Page, error) {
 	page := contract.Page{Movies: []contract.Movie{}}
 	c := cursor{dir: forward}
 	if q.Cursor != "" {
@@ -30,7 +42,7 @@ func (s *SQL) List(ctx context.Context, q contract.ListQuery) (contract.Page, er
 		if c, err = decodeCursor(q.Cursor, q.Ordering); err != nil {
 			return page, err
 		}
-		if err := c.resolve(ctx, s.db, q.Ordering); err != nil {
+		if err := c.resolve(ctx, db, q.Ordering); err != nil {
 			return page, err
 		}
 	}
@@ -38,7 +50,7 @@ func (s *SQL) List(ctx context.Context, q contract.ListQuery) (contract.Page, er
 
 	where, args := filters(q)
 	var total int64
-	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM movies m"+whereSQL(where), args...).Scan(&total); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM movies m"+whereSQL(where), args...).Scan(&total); err != nil {
 		return page, err
 	}
 	page.Total = &total
@@ -56,7 +68,7 @@ func (s *SQL) List(ctx context.Context, q contract.ListQuery) (contract.Page, er
 			order[i] = sortColumns[o.Field] + " DESC"
 		}
 	}
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := db.QueryContext(ctx,
 		"SELECT m.id, m.name, m.director, m.popularity, m.imdb_score, m.name_key, m.director_key FROM movies m"+
 			whereSQL(where)+" ORDER BY "+strings.Join(order, ", ")+" LIMIT ?",
 		append(args, q.PageSize+1)...)
@@ -89,7 +101,7 @@ func (s *SQL) List(ctx context.Context, q contract.ListQuery) (contract.Page, er
 		slices.Reverse(page.Movies)
 		slices.Reverse(keys)
 	}
-	if err := loadGenres(ctx, s.db, page.Movies); err != nil {
+	if err := loadGenres(ctx, db, page.Movies); err != nil {
 		return page, err
 	}
 	// There are rows beyond the page in the direction walked when the query

@@ -55,21 +55,58 @@ var dialects = map[sqldb.Driver]dialect{
 
 // SQL is the catalog store on a SQL database.
 type SQL struct {
+	// db is the primary: writes, and the reads inside them, go there.
 	db *sql.DB
-	d  dialect
+	// reads runs the reads outside writes (Get, List, Changes).
+	reads Reader
+	d     dialect
 	// now stamps change-feed rows; tests may replace it.
 	now func() time.Time
 }
 
 var _ catalog.Store = (*SQL)(nil)
 
-// New returns the store on db, whose schema Migrate has set up.
-func New(db *sql.DB, driver sqldb.Driver) (*SQL, error) {
+// Reader runs reads on the database it picks: sqldb.Cluster sends them to
+// a healthy replica, or to the primary for a caller that must see its own
+// write (sqldb.WithPrimaryReads).
+type Reader interface {
+	Read(ctx context.Context, fn func(db *sql.DB) error) error
+}
+
+// Option configures a store.
+type Option func(*SQL)
+
+// ReadFrom sends Get, List and Changes through r. Writes, and every read a
+// write makes (the row PATCH changes, "already imported?", genre lookups),
+// stay in their transaction on the primary given to New.
+//
+// Changes may lag on a replica, and that is safe: a replica applies the
+// primary's transactions in commit order, and writes serialize on the feed
+// writer row, so what a replica holds is a prefix of the feed. A follower
+// asking for seq > N gets rows later rather than never, and a page from a
+// replica further behind than the last one is empty, not out of order.
+// The feed's readers (search-svc) are already eventually consistent; the
+// replica adds at most the lag bound to their delay and takes their polling
+// off the primary.
+func ReadFrom(r Reader) Option { return func(s *SQL) { s.reads = r } }
+
+// primaryReads runs every read on the primary.
+type primaryReads struct{ db *sql.DB }
+
+func (p primaryReads) Read(_ context.Context, fn func(*sql.DB) error) error { return fn(p.db) }
+
+// New returns the store on db, whose schema Migrate has set up. Reads go to
+// db too unless ReadFrom says otherwise.
+func New(db *sql.DB, driver sqldb.Driver, opts ...Option) (*SQL, error) {
 	d, ok := dialects[driver]
 	if !ok {
 		return nil, fmt.Errorf("store: unsupported driver %q", driver)
 	}
-	return &SQL{db: db, d: d, now: func() time.Time { return time.Now().UTC() }}, nil
+	s := &SQL{db: db, reads: primaryReads{db}, d: d, now: func() time.Time { return time.Now().UTC() }}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Ping checks the database answers.
@@ -112,7 +149,13 @@ func (s *SQL) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // Get returns one movie.
 func (s *SQL) Get(ctx context.Context, id int64) (contract.Movie, error) {
-	return getMovie(ctx, s.db, id, "")
+	var m contract.Movie
+	err := s.reads.Read(ctx, func(db *sql.DB) error {
+		var err error
+		m, err = getMovie(ctx, db, id, "")
+		return err
+	})
+	return m, err
 }
 
 // querier is what reads need: a database or a transaction.
@@ -355,15 +398,26 @@ func (s *SQL) Import(ctx context.Context, batch []contract.Movie, actor string) 
 	return added, err
 }
 
-// Changes returns up to limit change-feed rows after seq after, in order.
+// Changes returns up to limit change-feed rows after seq after, in order,
+// from one database (see ReadFrom on reading the feed from a replica).
 func (s *SQL) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
+	var p contract.ChangePage
+	err := s.reads.Read(ctx, func(db *sql.DB) error {
+		var err error
+		p, err = changes(ctx, db, after, limit)
+		return err
+	})
+	return p, err
+}
+
+func changes(ctx context.Context, db querier, after int64, limit int) (contract.ChangePage, error) {
 	p := contract.ChangePage{Changes: []contract.Change{}, Last: after}
 	// Head is read before the page; the page may still hold rows committed
 	// in between, so Head is raised to cover them below.
-	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM movie_changes").Scan(&p.Head); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM movie_changes").Scan(&p.Head); err != nil {
 		return p, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, movie_id, op, payload, actor, created_at
+	rows, err := db.QueryContext(ctx, `SELECT seq, movie_id, op, payload, actor, created_at
 		FROM movie_changes WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
 		return p, err
