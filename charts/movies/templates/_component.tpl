@@ -1,0 +1,297 @@
+{{/*
+The objects every service component has. Each templates/<component>/ file includes one of these
+with (dict "ctx" $ "component" "<name>"), so the four components cannot drift apart.
+*/}}
+
+{{- define "movies.deployment" -}}
+{{- $ctx := .ctx }}
+{{- $v := index $ctx.Values .component }}
+{{- $sel := dict "ctx" $ctx "component" .component }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "movies.componentName" $sel }}
+  namespace: {{ $ctx.Release.Namespace }}
+  labels:
+    {{- include "movies.labels" $sel | nindent 4 }}
+spec:
+  {{- if not $v.autoscaling.enabled }}
+  replicas: {{ $v.replicas }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 25%
+      maxUnavailable: 0
+  selector:
+    matchLabels:
+      {{- include "movies.selectorLabels" $sel | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "movies.labels" $sel | nindent 8 }}
+        {{- with $v.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      annotations:
+        checksum/config: {{ include "movies.env" $sel | sha256sum }}
+        {{- with $v.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      serviceAccountName: {{ include "movies.serviceAccountName" $ctx }}
+      automountServiceAccountToken: false
+      terminationGracePeriodSeconds: {{ $ctx.Values.shutdown.terminationGracePeriodSeconds }}
+      {{- with $ctx.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $v.priorityClassName }}
+      priorityClassName: {{ . }}
+      {{- end }}
+      securityContext:
+        {{- toYaml $ctx.Values.podSecurityContext | nindent 8 }}
+      topologySpreadConstraints:
+        {{- if $v.topologySpreadConstraints }}
+        {{- toYaml $v.topologySpreadConstraints | nindent 8 }}
+        {{- else }}
+        {{- range $key := list "topology.kubernetes.io/zone" "kubernetes.io/hostname" }}
+        - maxSkew: 1
+          topologyKey: {{ $key }}
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "movies.selectorLabels" $sel | nindent 14 }}
+        {{- end }}
+        {{- end }}
+      {{- with $v.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $v.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $v.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: {{ .component }}
+          image: {{ include "movies.image" $sel }}
+          imagePullPolicy: {{ $ctx.Values.image.pullPolicy }}
+          args:
+            - serve
+            {{- range $v.extraArgs }}
+            - {{ . | quote }}
+            {{- end }}
+          ports:
+            - name: http
+              containerPort: {{ $v.service.port }}
+              protocol: TCP
+          env:
+            {{- include "movies.env" $sel | nindent 12 }}
+            {{- include "movies.runtimeEnv" $ctx | nindent 12 }}
+            {{- with $v.env }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          startupProbe:
+            httpGet: {path: /healthz, port: http}
+            {{- toYaml $v.probes.startup | nindent 12 }}
+          readinessProbe:
+            httpGet: {path: /readyz, port: http}
+            {{- toYaml $v.probes.readiness | nindent 12 }}
+          livenessProbe:
+            httpGet: {path: /healthz, port: http}
+            {{- toYaml $v.probes.liveness | nindent 12 }}
+          resources:
+            {{- toYaml $v.resources | nindent 12 }}
+          securityContext:
+            {{- toYaml $ctx.Values.containerSecurityContext | nindent 12 }}
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+            {{- if and (eq .component "search") (eq $ctx.Values.meilisearch.mode "disabled") }}
+            - name: index
+              mountPath: /data/search
+            {{- end }}
+      volumes:
+        - name: tmp
+          emptyDir: {sizeLimit: 64Mi}
+        {{- if and (eq .component "search") (eq $ctx.Values.meilisearch.mode "disabled") }}
+        # Each pod keeps its own Bleve index, rebuilt from the catalog change feed.
+        - name: index
+          emptyDir: {sizeLimit: 2Gi}
+        {{- end }}
+{{- end }}
+
+{{- define "movies.service" -}}
+{{- $v := index .ctx.Values .component }}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "movies.componentName" . }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "movies.labels" . | nindent 4 }}
+  {{- with $v.service.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  type: {{ $v.service.type }}
+  selector:
+    {{- include "movies.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: http
+      port: {{ $v.service.port }}
+      targetPort: http
+      protocol: TCP
+{{- end }}
+
+{{- define "movies.hpa" -}}
+{{- $a := (index .ctx.Values .component).autoscaling }}
+{{- if $a.enabled }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "movies.componentName" . }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "movies.labels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "movies.componentName" . }}
+  minReplicas: {{ $a.minReplicas }}
+  maxReplicas: {{ $a.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ $a.targetCPUUtilizationPercentage }}
+    {{- if $a.targetMemoryUtilizationPercentage }}
+    - type: Resource
+      resource:
+        name: memory
+        target:
+          type: Utilization
+          averageUtilization: {{ $a.targetMemoryUtilizationPercentage }}
+    {{- end }}
+    {{- if $a.requestsPerSecond.enabled }}
+    - type: Pods
+      pods:
+        metric:
+          name: {{ $a.requestsPerSecond.metricName }}
+        target:
+          type: AverageValue
+          averageValue: {{ $a.requestsPerSecond.averageValue | quote }}
+    {{- end }}
+  {{- with $a.behavior }}
+  behavior:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.pdb" -}}
+{{- $p := (index .ctx.Values .component).pdb }}
+{{- if $p.enabled }}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "movies.componentName" . }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "movies.labels" . | nindent 4 }}
+spec:
+  maxUnavailable: {{ $p.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "movies.selectorLabels" . | nindent 6 }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.serviceMonitor" -}}
+{{- if and .ctx.Values.serviceMonitor.enabled (.ctx.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor") }}
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: {{ include "movies.componentName" . }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "movies.labels" . | nindent 4 }}
+    {{- with .ctx.Values.serviceMonitor.labels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  selector:
+    matchLabels:
+      {{- include "movies.selectorLabels" . | nindent 6 }}
+  endpoints:
+    - port: http
+      path: /metrics
+      interval: {{ .ctx.Values.serviceMonitor.interval }}
+      scrapeTimeout: {{ .ctx.Values.serviceMonitor.scrapeTimeout }}
+{{- end }}
+{{- end }}
+
+{{/*
+NetworkPolicy of a component: ingress from its callers (and Prometheus) on its port, egress only
+to its dependencies and DNS. .from and .to are lists of component names; .egress is extra egress
+rules as YAML.
+*/}}
+{{- define "movies.networkPolicy" -}}
+{{- $ctx := .ctx }}
+{{- if $ctx.Values.networkPolicy.enabled }}
+{{- $v := index $ctx.Values .component }}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "movies.componentName" . }}
+  namespace: {{ $ctx.Release.Namespace }}
+  labels:
+    {{- include "movies.labels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "movies.selectorLabels" . | nindent 6 }}
+  policyTypes: [Ingress, Egress]
+  ingress:
+    {{- if .public }}
+    - {{- with $ctx.Values.networkPolicy.gatewayIngressFrom }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      ports:
+        - {port: http, protocol: TCP}
+    {{- else }}
+    - from:
+        {{- range .from }}
+        {{- include "movies.peer" (dict "ctx" $ctx "component" .) | nindent 8 }}
+        {{- end }}
+      ports:
+        - {port: http, protocol: TCP}
+    {{- end }}
+    - from:
+        - namespaceSelector:
+            {{- toYaml $ctx.Values.networkPolicy.metricsNamespaceSelector | nindent 12 }}
+      ports:
+        - {port: http, protocol: TCP}
+  egress:
+    {{- include "movies.dnsEgress" $ctx | nindent 4 }}
+    {{- range .to }}
+    - to:
+        {{- include "movies.peer" (dict "ctx" $ctx "component" .) | nindent 8 }}
+      ports:
+        - {port: {{ (index $ctx.Values .).service.port }}, protocol: TCP}
+    {{- end }}
+    {{- with .egress }}
+    {{- . | nindent 4 }}
+    {{- end }}
+{{- end }}
+{{- end }}

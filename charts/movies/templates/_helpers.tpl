@@ -1,0 +1,295 @@
+{{/* Chart name, truncated to the 63 characters a label value allows. */}}
+{{- define "movies.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "movies.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Name of a component's objects: <fullname>-<component>, within 63 characters. */}}
+{{- define "movies.componentName" -}}
+{{- printf "%s-%s" (include "movies.fullname" .ctx | trunc (sub 62 (len .component) | int)) .component | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selector labels; .component may be empty for release-wide objects. */}}
+{{- define "movies.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "movies.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+{{- if .component }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.labels" -}}
+helm.sh/chart: {{ include "movies.chart" .ctx }}
+{{ include "movies.selectorLabels" . }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: movies
+{{- with .ctx.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "movies.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* Binary (and image) name of each component. */}}
+{{- define "movies.binary" -}}
+{{- get (dict "gateway" "gateway" "catalog" "catalog-svc" "auth" "auth-svc" "search" "search-svc") . }}
+{{- end }}
+
+{{- define "movies.image" -}}
+{{- $v := index .ctx.Values .component }}
+{{- $repo := default (printf "%s/%s" .ctx.Values.image.registry (include "movies.binary" .component)) $v.image.repository }}
+{{- $tag := default (default .ctx.Chart.AppVersion .ctx.Values.image.tag) $v.image.tag }}
+{{- printf "%s:%s" $repo $tag }}
+{{- end }}
+
+{{/* In-cluster URL of a component's service. */}}
+{{- define "movies.url" -}}
+{{- printf "http://%s:%v" (include "movies.componentName" .) (index .ctx.Values .component).service.port }}
+{{- end }}
+
+{{/* Fails rendering on combinations the schema cannot express. */}}
+{{- define "movies.validate" -}}
+{{- range $c := list "gateway" "catalog" "auth" "search" }}
+{{- $a := (index $.Values $c).autoscaling }}
+{{- if gt (int $a.minReplicas) (int $a.maxReplicas) }}
+{{- fail (printf "%s.autoscaling.minReplicas (%v) must not exceed maxReplicas (%v)" $c $a.minReplicas $a.maxReplicas) }}
+{{- end }}
+{{- end }}
+{{- if and (eq .Values.database.mode "external") (not .Values.database.external.existingSecret) }}
+{{- fail "database.mode=external needs database.external.existingSecret (keys catalog-dsn, auth-dsn, optional catalog-replica-dsns)" }}
+{{- end }}
+{{- if and (eq .Values.redis.mode "external") (not .Values.redis.external.addr) }}
+{{- fail "redis.mode=external needs redis.external.addr" }}
+{{- end }}
+{{- if and (eq .Values.meilisearch.mode "external") (or (not .Values.meilisearch.external.url) (not .Values.meilisearch.external.existingSecret)) }}
+{{- fail "meilisearch.mode=external needs meilisearch.external.url and meilisearch.external.existingSecret" }}
+{{- end }}
+{{- end }}
+
+{{/*
+A random value generated on first install and read back from the live Secret afterwards, so
+upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, which is harmless.)
+*/}}
+{{- define "movies.generated" -}}
+{{- $existing := lookup "v1" "Secret" .ctx.Release.Namespace .secret }}
+{{- if and $existing (hasKey $existing.data .key) }}
+{{- index $existing.data .key | b64dec }}
+{{- else }}
+{{- randAlphaNum 32 }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.dbSecretName" -}}
+{{- if eq .Values.database.mode "external" }}
+{{- .Values.database.external.existingSecret }}
+{{- else }}
+{{- printf "%s-db" (include "movies.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.adminSecretName" -}}
+{{- default (printf "%s-admin" (include "movies.fullname" .)) .Values.auth.admin.existingSecret }}
+{{- end }}
+
+{{- define "movies.redisAddr" -}}
+{{- if eq .Values.redis.mode "internal" }}
+{{- printf "%s:6379" (include "movies.componentName" (dict "ctx" . "component" "redis")) }}
+{{- else if eq .Values.redis.mode "external" }}
+{{- .Values.redis.external.addr }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.secretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secret }}
+      key: {{ .key }}
+      {{- if .optional }}
+      optional: true
+      {{- end }}
+{{- end }}
+
+{{/* Environment of a component (also used by its migration Job). */}}
+{{- define "movies.env" -}}
+{{- $ctx := .ctx }}
+{{- $v := $ctx.Values }}
+- name: MOVIES_LOG_LEVEL
+  value: {{ $v.logLevel | quote }}
+- name: MOVIES_SHUTDOWN_TIMEOUT
+  value: {{ $v.shutdown.timeout | quote }}
+- name: MOVIES_DRAIN_DELAY
+  value: {{ $v.shutdown.drainDelay | quote }}
+{{- if eq .component "gateway" }}
+- name: MOVIES_GATEWAY_ADDR
+  value: {{ printf ":%v" $v.gateway.service.port | quote }}
+- name: MOVIES_GATEWAY_CATALOG_URL
+  value: {{ include "movies.url" (dict "ctx" $ctx "component" "catalog") | quote }}
+- name: MOVIES_GATEWAY_AUTH_URL
+  value: {{ include "movies.url" (dict "ctx" $ctx "component" "auth") | quote }}
+- name: MOVIES_GATEWAY_SEARCH_URL
+  value: {{ include "movies.url" (dict "ctx" $ctx "component" "search") | quote }}
+- name: MOVIES_GATEWAY_AUTH_CACHE_TTL
+  value: {{ $v.gateway.authCacheTTL | quote }}
+{{- with include "movies.redisAddr" $ctx }}
+- name: MOVIES_GATEWAY_REDIS_ADDR
+  value: {{ . | quote }}
+{{- end }}
+{{- else if eq .component "catalog" }}
+- name: MOVIES_CATALOG_ADDR
+  value: {{ printf ":%v" $v.catalog.service.port | quote }}
+- name: MOVIES_CATALOG_DB_DRIVER
+  value: mysql
+{{ include "movies.secretEnv" (dict "name" "MOVIES_CATALOG_DB_DSN" "secret" (include "movies.dbSecretName" $ctx) "key" "catalog-dsn") }}
+{{ include "movies.secretEnv" (dict "name" "MOVIES_CATALOG_DB_REPLICA_DSNS" "secret" (include "movies.dbSecretName" $ctx) "key" "catalog-replica-dsns" "optional" true) }}
+- name: MOVIES_CATALOG_MIGRATE
+  value: "false"
+- name: MOVIES_CATALOG_IMPORT_IF_EMPTY
+  value: {{ $v.catalog.importIfEmpty | quote }}
+{{- with include "movies.redisAddr" $ctx }}
+- name: MOVIES_CATALOG_REDIS_ADDR
+  value: {{ . | quote }}
+{{- end }}
+{{- else if eq .component "auth" }}
+- name: MOVIES_AUTH_ADDR
+  value: {{ printf ":%v" $v.auth.service.port | quote }}
+- name: MOVIES_AUTH_DB_DRIVER
+  value: mysql
+{{ include "movies.secretEnv" (dict "name" "MOVIES_AUTH_DB_DSN" "secret" (include "movies.dbSecretName" $ctx) "key" "auth-dsn") }}
+- name: MOVIES_AUTH_MIGRATE
+  value: "false"
+- name: MOVIES_ADMIN_USERNAME
+  value: {{ $v.auth.admin.username | quote }}
+{{ include "movies.secretEnv" (dict "name" "MOVIES_ADMIN_PASSWORD" "secret" (include "movies.adminSecretName" $ctx) "key" "password") }}
+{{- else if eq .component "search" }}
+- name: MOVIES_SEARCH_ADDR
+  value: {{ printf ":%v" $v.search.service.port | quote }}
+- name: MOVIES_SEARCH_CATALOG_URL
+  value: {{ include "movies.url" (dict "ctx" $ctx "component" "catalog") | quote }}
+{{- if eq $v.meilisearch.mode "disabled" }}
+- name: MOVIES_SEARCH_ENGINE
+  value: bleve
+- name: MOVIES_SEARCH_BLEVE_PATH
+  value: /data/search
+{{- else }}
+- name: MOVIES_SEARCH_ENGINE
+  value: meilisearch
+{{- if eq $v.meilisearch.mode "internal" }}
+- name: MOVIES_SEARCH_MEILI_URL
+  value: {{ printf "http://%s:7700" (include "movies.componentName" (dict "ctx" $ctx "component" "meilisearch")) | quote }}
+{{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_KEY" "secret" (include "movies.componentName" (dict "ctx" $ctx "component" "meilisearch")) "key" "master-key") }}
+{{- else }}
+- name: MOVIES_SEARCH_MEILI_URL
+  value: {{ $v.meilisearch.external.url | quote }}
+{{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_KEY" "secret" $v.meilisearch.external.existingSecret "key" $v.meilisearch.external.existingSecretKey) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Go runtime sized from the container's limits rather than the node's. */}}
+{{- define "movies.runtimeEnv" -}}
+- name: GOMAXPROCS
+  valueFrom:
+    resourceFieldRef:
+      resource: limits.cpu
+      divisor: "1"
+- name: GOMEMLIMIT
+  valueFrom:
+    resourceFieldRef:
+      resource: limits.memory
+      divisor: "1"
+{{- end }}
+
+{{/* NetworkPolicy peer: pods of one component of this release. */}}
+{{- define "movies.peer" -}}
+- podSelector:
+    matchLabels:
+      {{- include "movies.selectorLabels" . | nindent 6 }}
+{{- end }}
+
+{{- define "movies.dnsEgress" -}}
+- to:
+    - namespaceSelector:
+        {{- toYaml .Values.networkPolicy.dnsNamespaceSelector | nindent 8 }}
+  ports:
+    - {port: 53, protocol: UDP}
+    - {port: 53, protocol: TCP}
+{{- end }}
+
+{{/* Egress to a list of CIDRs (any address when empty) on one port. */}}
+{{- define "movies.cidrEgress" -}}
+- {{- if .cidrs }}
+  to:
+    {{- range .cidrs }}
+    - ipBlock: {cidr: {{ . | quote }}}
+    {{- end }}
+  {{- end }}
+  ports:
+    - {port: {{ .port }}, protocol: TCP}
+{{- end }}
+
+{{/* Egress to MySQL: vtgate pods, or the external database. */}}
+{{- define "movies.dbEgress" -}}
+{{- if eq .Values.database.mode "vitess" }}
+- to:
+    - podSelector:
+        matchLabels:
+          planetscale.com/cluster: {{ include "movies.vitessCluster" . }}
+          planetscale.com/component: vtgate
+  ports:
+    - {port: 3306, protocol: TCP}
+{{- else }}
+{{ include "movies.cidrEgress" (dict "cidrs" .Values.database.external.cidrs "port" .Values.database.external.port) }}
+{{- end }}
+{{- end }}
+
+{{/* The VitessCluster name doubles as a label value, so keep it short and DNS-safe. */}}
+{{- define "movies.vitessCluster" -}}
+{{- include "movies.fullname" . | trunc 40 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "movies.redisEgress" -}}
+{{- if eq .Values.redis.mode "internal" }}
+- to:
+    {{- include "movies.peer" (dict "ctx" . "component" "redis") | nindent 4 }}
+  ports:
+    - {port: 6379, protocol: TCP}
+{{- else }}
+{{ include "movies.cidrEgress" (dict "cidrs" .Values.redis.external.cidrs "port" (splitList ":" .Values.redis.external.addr | last | int)) }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.meiliEgress" -}}
+{{- if eq .Values.meilisearch.mode "internal" }}
+- to:
+    {{- include "movies.peer" (dict "ctx" . "component" "meilisearch") | nindent 4 }}
+  ports:
+    - {port: 7700, protocol: TCP}
+{{- else if eq .Values.meilisearch.mode "external" }}
+{{ include "movies.cidrEgress" (dict "cidrs" .Values.meilisearch.external.cidrs "port" .Values.meilisearch.external.port) }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,43 @@
+package chartcheck_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/moviesplatform/deploy/chartcheck"
+)
+
+// Broken values must stop an install before anything reaches a cluster, with a message that
+// names the problem.
+func TestBrokenValuesAreRejected(t *testing.T) {
+	// Helm runs templates in lint mode, where fail() only logs, so lint catches schema errors
+	// and rendering (helm install/template/upgrade) catches the cross-field rules.
+	cases := map[string]struct {
+		want        string
+		lintCatches bool
+	}{
+		"unknown-key":             {"replica", true},
+		"hpa-min-gt-max":          {"minReplicas (10) must not exceed maxReplicas (3)", false},
+		"bad-port":                {"port", true},
+		"external-without-secret": {"existingSecret", false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			values, err := chartcheck.ReadValues(filepath.Join("testdata", "broken", name+"-values.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = chartcheck.Render(chartDir, values)
+			if err == nil {
+				t.Fatal("render accepted broken values")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("render error does not mention %q: %v", tc.want, err)
+			}
+			if err := chartcheck.Lint(chartDir, values); tc.lintCatches && err == nil {
+				t.Error("helm lint --strict accepted broken values")
+			}
+		})
+	}
+}
