@@ -150,6 +150,9 @@ var errNotBuilt = errors.New("the index has not caught up with the catalog yet")
 // Run follows the feed until ctx ends. Failures are logged, counted and
 // retried with jittered exponential backoff; they never end the loop.
 func (ix *Indexer) Run(ctx context.Context) error {
+	if c, err := ix.eng.Cursor(ctx); err == nil {
+		ix.log.InfoContext(ctx, "following the catalog change feed", "after", c)
+	}
 	backoff := ix.opts.MinBackoff
 	for {
 		caughtUp, err := ix.liveStep(ctx)
