@@ -24,6 +24,12 @@ import (
 
 var ctx = context.Background()
 
+// The gateway takes any lister for ?search=; both the local service and the
+// HTTP client are one.
+var _ interface {
+	List(context.Context, contract.ListQuery) (contract.Page, error)
+} = search.Service(nil)
+
 type fakeReindexer struct{ err error }
 
 func (f fakeReindexer) StartReindex(context.Context) error { return f.err }
