@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -29,10 +30,19 @@ type Config struct {
 	DBDriver string `env:"CATALOG_DB_DRIVER" envDefault:"sqlite"`
 	// DBDSN may hold a database password, so the start-up log masks it.
 	DBDSN string `env:"CATALOG_DB_DSN" envDefault:"file:data/catalog.db" secret:"true"`
-	// ReplicaDSNs are read replicas. Accepted and kept; reads still go to
-	// DBDSN until replica routing lands.
+	// ReplicaDSNs are read replicas (mysql only): Get, List and the change
+	// feed read from a healthy one, writes go to DBDSN. Behind vtgate, DBDSN
+	// ends in /<keyspace>@primary and the one replica DSN in @replica.
 	ReplicaDSNs []string `env:"CATALOG_DB_REPLICA_DSNS" envSeparator:"," secret:"true"`
-	Migrate     bool     `env:"CATALOG_MIGRATE" envDefault:"true"`
+	// ReplicaMaxLag takes a replica lagging more out of read rotation. 0
+	// turns the lag check off (vtgate, which does its own).
+	ReplicaMaxLag time.Duration `env:"CATALOG_DB_REPLICA_MAX_LAG" envDefault:"5s"`
+	// ReplicaCheckInterval is the time between two replica health checks.
+	ReplicaCheckInterval time.Duration `env:"CATALOG_DB_REPLICA_CHECK_INTERVAL" envDefault:"1s"`
+	// ReadYourWritesWindow is how long a writer's reads go to the primary
+	// after its write; 0 derives it from the lag bound (see replicas.go).
+	ReadYourWritesWindow time.Duration `env:"CATALOG_READ_YOUR_WRITES_WINDOW"`
+	Migrate              bool          `env:"CATALOG_MIGRATE" envDefault:"true"`
 	// ImportIfEmpty loads ImportFile into a catalog with no movies at start.
 	ImportIfEmpty bool `env:"CATALOG_IMPORT_IF_EMPTY" envDefault:"true"`
 	// ImportFile is an imdb.json-format file; empty means the reference
@@ -50,6 +60,8 @@ type App struct {
 	Health *server.Health
 
 	db *sql.DB
+	// replicas is nil without replica DSNs.
+	replicas *replicaReads
 }
 
 // New opens the database, migrates it when cfg.Migrate, imports the
@@ -68,14 +80,32 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	a := &App{Health: server.NewHealth(), db: db}
 	a.Health.AddCheck("database", s.Ping)
-	a.Service = catalog.New(s, catalog.LoggingMiddleware(log), catalog.InstrumentingMiddleware(reg))
+	mws := []catalog.Middleware{catalog.LoggingMiddleware(log), catalog.InstrumentingMiddleware(reg)}
+	if a.replicas, err = openReplicaReads(ctx, cfg, db, log, reg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if a.replicas != nil {
+		if s, err = store.New(db, a.replicas.driver, a.replicas.storeOption); err != nil {
+			a.Close()
+			return nil, err
+		}
+		// Outside any cache, which must see that a read wants the primary.
+		mws = append(mws, a.replicas.middleware)
+	}
+	a.Service = catalog.New(s, mws...)
 	a.Handler = httpx.Chain(catalog.NewHTTPHandler(a.Service, log, httpx.NewHTTPMetrics(reg)),
 		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
 	return a, nil
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.db.Close() }
+// Close stops the replica checks and closes the databases.
+func (a *App) Close() error {
+	if a.replicas != nil {
+		a.replicas.cluster.Close()
+	}
+	return a.db.Close()
+}
 
 // Migrate brings the catalog schema up to date.
 func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {

@@ -1,0 +1,84 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/store"
+	"github.com/moviesplatform/platform/sqldb"
+)
+
+// replicaReads is the read routing of a catalog with replicas: the cluster
+// that picks a database per read, and the read-your-writes middleware that
+// sends a recent writer's reads to the primary.
+type replicaReads struct {
+	cluster *sqldb.Cluster
+	driver  sqldb.Driver
+	// storeOption makes the store read through the cluster.
+	storeOption store.Option
+	middleware  catalog.Middleware
+}
+
+// openReplicaReads opens cfg.ReplicaDSNs around the primary db, checks
+// them once and starts their health checks. It returns nil without
+// replicas. Replicas that are down now only stay out of rotation.
+func openReplicaReads(ctx context.Context, cfg Config, db *sql.DB, log *slog.Logger, reg prometheus.Registerer) (*replicaReads, error) {
+	if len(cfg.ReplicaDSNs) == 0 {
+		return nil, nil
+	}
+	driver, err := sqldb.ParseDriver(cfg.DBDriver)
+	if err != nil {
+		return nil, err
+	}
+	replicas, err := sqldb.OpenReplicas(driver, cfg.ReplicaDSNs)
+	if err != nil {
+		return nil, fmt.Errorf("MOVIES_CATALOG_DB_REPLICA_DSNS: %w", err)
+	}
+	c, err := sqldb.NewCluster(ctx, db, replicas,
+		sqldb.ClusterConfig{MaxLag: cfg.ReplicaMaxLag, CheckInterval: cfg.ReplicaCheckInterval}, log, reg)
+	if err != nil {
+		for _, r := range replicas {
+			r.DB.Close()
+		}
+		return nil, err
+	}
+	window, err := readYourWritesWindow(cfg, c.MaxStaleness())
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.Start()
+	log.Info("catalog reads go to replicas", "replicas", len(replicas), "in_rotation", c.Healthy(),
+		"max_lag", cfg.ReplicaMaxLag, "read_your_writes_window", window)
+	return &replicaReads{
+		cluster:     c,
+		driver:      driver,
+		storeOption: store.ReadFrom(c),
+		middleware:  catalog.ReadYourWrites(sqldb.NewRecentWriters(window)),
+	}, nil
+}
+
+// readYourWritesWindow is how long a writer reads from the primary: the
+// configured window, which must outlast the replicas' staleness bound, or
+// by default that bound and a second more. Without the lag check (vtgate)
+// the bound is vtgate's to enforce, so the window must be configured.
+func readYourWritesWindow(cfg Config, staleness time.Duration) (time.Duration, error) {
+	w := cfg.ReadYourWritesWindow
+	switch {
+	case staleness == 0 && w == 0:
+		return 0, fmt.Errorf("MOVIES_CATALOG_DB_REPLICA_MAX_LAG=0 leaves the replica lag bound to vtgate: " +
+			"set MOVIES_CATALOG_READ_YOUR_WRITES_WINDOW above it")
+	case w == 0:
+		return staleness + time.Second, nil
+	case w <= staleness:
+		return 0, fmt.Errorf("MOVIES_CATALOG_READ_YOUR_WRITES_WINDOW=%s does not outlast the replicas' staleness bound %s "+
+			"(max lag + check interval + check timeout + 1s)", w, staleness)
+	}
+	return w, nil
+}
