@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -28,7 +29,8 @@ func TestConfigDefaultsAndNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := app.Config{Addr: ":8081", DBDriver: "sqlite", DBDSN: "file:data/catalog.db",
-		ReplicaDSNs: []string{"r1", "r2"}, Migrate: true, ImportIfEmpty: false}
+		ReplicaDSNs: []string{"r1", "r2"}, ReplicaMaxLag: 5 * time.Second, ReplicaCheckInterval: time.Second,
+		Migrate: true, ImportIfEmpty: false}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config %+v, want %+v", cfg, want)
 	}
