@@ -94,11 +94,15 @@ func TestServerSideDryRun(t *testing.T) {
 
 	for name, files := range ciValues(t) {
 		t.Run(name, func(t *testing.T) {
-			for _, o := range renderObjects(t, files) {
+			objs := renderObjects(t, files)
+			kinds := map[string]int{}
+			for _, o := range objs {
 				if err := dryRunApply(ctx, c, o.Raw); err != nil {
 					t.Errorf("%s %s/%s: %v", o.Source, o.GVK.Kind, o.Raw.GetName(), err)
 				}
+				kinds[o.GVK.Kind]++
 			}
+			t.Logf("%d objects accepted by the API server: %v", len(objs), kinds)
 		})
 	}
 

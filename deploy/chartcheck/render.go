@@ -75,6 +75,11 @@ type Manifest struct {
 // APIs (ServiceMonitor, HTTPRoute, VitessCluster), including hooks and tests. The values
 // schema is enforced.
 func Render(chartDir string, values map[string]any) ([]Manifest, error) {
+	return RenderRelease(chartDir, ReleaseName, Namespace, values)
+}
+
+// RenderRelease is Render for a given release name and namespace.
+func RenderRelease(chartDir, release, namespace string, values map[string]any) ([]Manifest, error) {
 	chrt, err := loader.Load(chartDir)
 	if err != nil {
 		return nil, err
@@ -86,8 +91,8 @@ func Render(chartDir string, values map[string]any) ([]Manifest, error) {
 	install := action.NewInstall(&action.Configuration{})
 	install.DryRun = true
 	install.ClientOnly = true
-	install.ReleaseName = ReleaseName
-	install.Namespace = Namespace
+	install.ReleaseName = release
+	install.Namespace = namespace
 	install.KubeVersion = kv
 	install.APIVersions = chartutil.VersionSet(ClusterAPIVersions)
 	install.DisableHooks = false
