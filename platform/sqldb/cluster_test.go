@@ -183,7 +183,7 @@ func TestClusterOnReplicatedMariaDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer primary.Close()
-	proxy := sqltest.NewProxy(t, addr(t, pair.ReplicaDSN))
+	proxy := sqltest.NewProxy(t, pair.ReplicaAddr(t))
 	replicas, err := sqldb.OpenReplicas(sqldb.MySQL, []string{proxy.DSN(t, pair.ReplicaDSN)})
 	if err != nil {
 		t.Fatal(err)
@@ -271,12 +271,4 @@ func dbName(t *testing.T, dsn string) string {
 		t.Fatal(err)
 	}
 	return cfg.DBName
-}
-
-func addr(t *testing.T, dsn string) string {
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg.Addr
 }

@@ -87,6 +87,15 @@ func (p Pair) WaitReplicated(t testing.TB) {
 	}
 }
 
+// ReplicaAddr is the replica server's host:port, for a Proxy in front of it.
+func (p Pair) ReplicaAddr(t testing.TB) string {
+	cfg, err := mysql.ParseDSN(p.ReplicaDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Addr
+}
+
 // Exec runs statement on db (Primary or Replica), failing the test on error.
 func (p Pair) Exec(t testing.TB, db *sql.DB, statement string) {
 	t.Helper()
