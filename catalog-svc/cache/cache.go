@@ -56,8 +56,9 @@ type Cache struct {
 	// pending: until then Redis details are not trusted by this pod.
 	distrustUntil atomic.Int64
 
-	stop context.CancelFunc
-	bg   sync.WaitGroup
+	stop  context.CancelFunc
+	bg    sync.WaitGroup // the listener and the retry loop
+	fills sync.WaitGroup // Redis writes of fills, made off the request path
 }
 
 // New builds the cache from cfg. With cfg.RedisAddr set it connects to Redis
@@ -114,6 +115,7 @@ func (c *Cache) InvalidateAll(ctx context.Context) {
 func (c *Cache) Close() error {
 	c.stop()
 	c.bg.Wait()
+	c.fills.Wait()
 	if c.remote == nil {
 		return nil
 	}
@@ -210,9 +212,9 @@ func keep[K comparable](c *Cache, l1 *expirable.LRU[K, entry], k K, e entry, epo
 // since the fill began or the fill took so long that a tombstone set after
 // its store read may already be gone.
 func (c *Cache) store(ctx context.Context, key string, e entry, ttl time.Duration, epoch uint64, began time.Time) {
-	c.bg.Add(1)
+	c.fills.Add(1)
 	go func() {
-		defer c.bg.Done()
+		defer c.fills.Done()
 		if c.epoch.Load() != epoch || time.Since(began) > tombstoneTTL/2 {
 			return
 		}

@@ -75,7 +75,7 @@ func (c *Cache) retry(ctx context.Context) {
 // until none are left or Redis fails.
 func (c *Cache) flushPending(ctx context.Context) {
 	for c.pending.count() > 0 {
-		ids, _, seq := c.pending.batch()
+		ids, seq := c.pending.batch()
 		if err := c.remote.invalidate(ctx, ids, true); err != nil {
 			return
 		}

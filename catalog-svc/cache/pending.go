@@ -68,9 +68,10 @@ func (p *pending) listsPending() bool {
 	return p.lists != 0
 }
 
-// batch returns up to retryBatch pending ids, whether lists are pending, and
-// the sequence number that done needs.
-func (p *pending) batch() (ids []int64, lists bool, seq uint64) {
+// batch returns up to retryBatch pending ids and the sequence number that
+// done needs. Sending any batch announces a new list generation, which
+// settles pending lists too.
+func (p *pending) batch() (ids []int64, seq uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for id := range p.ids {
@@ -79,7 +80,7 @@ func (p *pending) batch() (ids []int64, lists bool, seq uint64) {
 		}
 		ids = append(ids, id)
 	}
-	return ids, p.lists != 0, p.seq
+	return ids, p.seq
 }
 
 // done forgets what batch returned, except what failed again since.

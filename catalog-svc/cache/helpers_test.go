@@ -1,0 +1,281 @@
+package cache
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/logging"
+)
+
+// envRedis names the Redis server the tests use (host:port).
+const envRedis = "MOVIES_TEST_REDIS_ADDR"
+
+// redisAddr returns the test Redis; without one the test is skipped, or
+// fails under CI=true, where make test always provides it.
+func redisAddr(t testing.TB) string {
+	t.Helper()
+	addr := os.Getenv(envRedis)
+	if addr == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set: the Redis cache tests cannot be skipped in CI (make test sets it)", envRedis)
+		}
+		t.Skipf("%s not set: Redis cache tests skipped (make test runs them)", envRedis)
+	}
+	return addr
+}
+
+// testConfig is a config on addr under a namespace of the test's own, so
+// tests sharing one Redis never see each other's keys or messages.
+func testConfig(t testing.TB, addr string) Config {
+	cfg := DefaultConfig()
+	cfg.RedisAddr = addr
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	cfg.Namespace = "movies-test:" + hex.EncodeToString(b[:])
+	cfg.Timeout = 200 * time.Millisecond // generous: loopback under a loaded test run
+	cfg.RetryEvery = 20 * time.Millisecond
+	cfg.BreakerOpen = 100 * time.Millisecond
+	return cfg
+}
+
+// pod is one replica of catalog-svc: its own cache over the shared store.
+type pod struct {
+	*Cache
+	svc catalog.Service
+}
+
+// newPod starts a pod and waits until it listens for invalidations.
+func newPod(t testing.TB, cfg Config, store catalog.Service) pod {
+	return newPodVersion(t, cfg, ShapeVersion, store)
+}
+
+func newPodVersion(t testing.TB, cfg Config, version string, store catalog.Service) pod {
+	t.Helper()
+	p := newUnreachablePod(t, cfg, version, store)
+	if p.remote != nil {
+		// The first subscription empties the L1, which moves the epoch.
+		eventually(t, "pod subscribed", func() bool { return p.epoch.Load() > 0 })
+	}
+	return p
+}
+
+// newUnreachablePod starts a pod without waiting for Redis.
+func newUnreachablePod(t testing.TB, cfg Config, version string, store catalog.Service) pod {
+	t.Helper()
+	c := newCache(cfg, version, logging.Discard(), prometheus.NewRegistry())
+	t.Cleanup(func() { c.Close() })
+	return pod{Cache: c, svc: c.Middleware()(store)}
+}
+
+func counter(c interface{ Collect(chan<- prometheus.Metric) }) float64 {
+	return testutil.ToFloat64(c.(prometheus.Collector))
+}
+
+// eventually polls cond for up to 5 s; tests wait on outcomes, never on
+// a fixed time.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// memStore is an in-memory catalog that counts reads; gate, when set, holds
+// every Get until closed.
+type memStore struct {
+	mu     sync.Mutex
+	movies map[int64]contract.Movie
+	nextID int64
+	gets   atomic.Int64
+	lists  atomic.Int64
+	gate   chan struct{}
+	inGet  chan struct{}
+}
+
+func newMemStore(n int) *memStore {
+	s := &memStore{movies: map[int64]contract.Movie{}, nextID: int64(n) + 1}
+	for id := int64(1); id <= int64(n); id++ {
+		s.movies[id] = contract.Movie{ID: id, Name: "Movie " + string(rune('A'+id%26)), Director: "D",
+			Popularity: 50, IMDBScore: 5, Genre: []contract.Genre{{Name: "Drama"}}}
+	}
+	return s
+}
+
+func (s *memStore) List(_ context.Context, q contract.ListQuery) (contract.Page, error) {
+	s.lists.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := contract.Page{Movies: []contract.Movie{}}
+	for _, m := range s.movies {
+		p.Movies = append(p.Movies, cloneMovie(m))
+	}
+	slices.SortFunc(p.Movies, func(a, b contract.Movie) int { return int(a.ID - b.ID) })
+	total := int64(len(p.Movies))
+	p.Total = &total
+	return p, nil
+}
+
+func (s *memStore) Get(_ context.Context, id int64) (contract.Movie, error) {
+	s.gets.Add(1)
+	if s.gate != nil {
+		s.inGet <- struct{}{}
+		<-s.gate
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.movies[id]
+	if !ok {
+		return contract.Movie{}, catalog.ErrNotFound
+	}
+	return cloneMovie(m), nil
+}
+
+func (s *memStore) Create(_ context.Context, in contract.MovieWrite) (contract.Movie, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := contract.Movie{ID: s.nextID, Name: *in.Name}
+	s.nextID++
+	s.movies[m.ID] = m
+	return m, nil
+}
+
+func (s *memStore) Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
+	return s.Patch(ctx, id, in)
+}
+
+func (s *memStore) Patch(_ context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.movies[id]
+	if !ok {
+		return contract.Movie{}, catalog.ErrNotFound
+	}
+	if in.Name != nil {
+		m.Name = *in.Name
+	}
+	s.movies[id] = m
+	return m, nil
+}
+
+func (s *memStore) Delete(_ context.Context, id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.movies[id]; !ok {
+		return catalog.ErrNotFound
+	}
+	delete(s.movies, id)
+	return nil
+}
+
+func (s *memStore) Changes(context.Context, int64, int) (contract.ChangePage, error) {
+	return contract.ChangePage{}, nil
+}
+
+func named(name string) contract.MovieWrite { return contract.MovieWrite{Name: &name} }
+
+// proxy is a TCP proxy on loopback in front of Redis that can delay every
+// chunk it forwards, or cut every connection and refuse new ones.
+type proxy struct {
+	ln     net.Listener
+	target string
+	delay  atomic.Int64 // nanoseconds
+	down   atomic.Bool
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func startProxy(t testing.TB, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); p.cut() })
+	go p.serve()
+	return p
+}
+
+func (p *proxy) addr() string { return p.ln.Addr().String() }
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		if p.down.Load() {
+			c.Close()
+			continue
+		}
+		up, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, up)
+		p.mu.Unlock()
+		go p.pipe(up, c)
+		go p.pipe(c, up)
+	}
+}
+
+func (p *proxy) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			time.Sleep(time.Duration(p.delay.Load()))
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// cut closes every connection and refuses new ones until restore.
+func (p *proxy) cut() {
+	p.down.Store(true)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *proxy) restore() { p.down.Store(false) }
+
+// closedAddr returns a loopback address nothing listens on.
+func closedAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
