@@ -184,13 +184,13 @@ func TestReadsLeaveAFailedReplicaAndComeBack(t *testing.T) {
 
 	t.Run("replication stopped", func(t *testing.T) {
 		pair.Exec(t, pair.Replica, "STOP SLAVE")
-		waitFor(t, "reads go to the primary", onPrimary)
+		sqltest.Eventually(t, "reads go to the primary", onPrimary)
 		c.rename("alice", m.ID, "Two")
 		if got := c.name("bob", m.ID); got != "Two" {
 			t.Errorf("with the replica out bob reads %q, want the primary's Two", got)
 		}
 		pair.Exec(t, pair.Replica, "START SLAVE")
-		waitFor(t, "reads go back to the replica", onReplica)
+		sqltest.Eventually(t, "reads go back to the replica", onReplica)
 	})
 	t.Run("replica unreachable", func(t *testing.T) {
 		proxy.Cut()
@@ -200,25 +200,14 @@ func TestReadsLeaveAFailedReplicaAndComeBack(t *testing.T) {
 		if got := c.name("bob", m.ID); got != "Three" {
 			t.Errorf("with the replica gone bob reads %q, want Three", got)
 		}
-		waitFor(t, "reads go to the primary", onPrimary)
+		sqltest.Eventually(t, "reads go to the primary", onPrimary)
 		proxy.Restore(t)
 		pair.WaitReplicated(t)
-		waitFor(t, "reads go back to the replica", onReplica)
+		sqltest.Eventually(t, "reads go back to the replica", onReplica)
 		if got := c.name("bob", m.ID); got != "Three" {
 			t.Errorf("from the recovered replica bob reads %q, want Three", got)
 		}
 	})
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func TestReplicaSettingsAreChecked(t *testing.T) {

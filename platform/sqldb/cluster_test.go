@@ -151,18 +151,6 @@ func TestRecentWritersRememberForTheWindow(t *testing.T) {
 	}
 }
 
-// eventually polls cond for at most 20 seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestClusterOnReplicatedMariaDB runs the cluster against a real primary and
 // GTID replica (scripts/test-replica.sh): reads land on the replica, and a
 // replica that dies, stops replicating or lags past the bound leaves
@@ -223,32 +211,32 @@ func TestClusterOnReplicatedMariaDB(t *testing.T) {
 			t.Fatal("a read right after the replica died did not go to the primary")
 		}
 		proxy.Restore(t)
-		eventually(t, "reads go back to the replica", readsReplica)
+		sqltest.Eventually(t, "reads go back to the replica", readsReplica)
 	})
 	t.Run("replication stopped", func(t *testing.T) {
 		pair.Exec(t, pair.Replica, "STOP SLAVE")
-		eventually(t, "reads go to the primary", readsPrimary)
+		sqltest.Eventually(t, "reads go to the primary", readsPrimary)
 		pair.Exec(t, pair.Replica, "START SLAVE")
-		eventually(t, "reads go back to the replica", readsReplica)
+		sqltest.Eventually(t, "reads go back to the replica", readsReplica)
 	})
 	t.Run("lag past the bound", func(t *testing.T) {
 		// MASTER_DELAY holds each event back: the replica keeps running and
 		// reports a real, growing Seconds_Behind_Master.
 		setDelay(t, pair, 30)
 		t.Cleanup(func() { setDelay(t, pair, 0) })
-		eventually(t, "replication runs again", func() bool {
+		sqltest.Eventually(t, "replication runs again", func() bool {
 			_, err := sqldb.ReplicationLag(ctx, pair.Replica)
 			return err == nil
 		})
-		eventually(t, "the restarted replica is back", readsReplica)
+		sqltest.Eventually(t, "the restarted replica is back", readsReplica)
 		pair.Exec(t, pair.Primary, "CREATE TABLE "+dbName(t, pair.PrimaryDSN)+".beat (at DATETIME(6))")
-		eventually(t, "the replica lags past the bound and reads go to the primary", func() bool {
+		sqltest.Eventually(t, "the replica lags past the bound and reads go to the primary", func() bool {
 			return metric(t, reg, "sqldb_replica_lag_seconds", "") > 2 && readsPrimary()
 		})
 		setDelay(t, pair, 0)
-		eventually(t, "reads go back to the replica", readsReplica)
+		sqltest.Eventually(t, "reads go back to the replica", readsReplica)
 	})
-	eventually(t, "sqldb_replica_up is 1 again", func() bool { return metric(t, reg, "sqldb_replica_up", "") == 1 })
+	sqltest.Eventually(t, "sqldb_replica_up is 1 again", func() bool { return metric(t, reg, "sqldb_replica_up", "") == 1 })
 	if metric(t, reg, "sqldb_reads_total", sqldb.RoutePrimaryFallback) == 0 || metric(t, reg, "sqldb_reads_total", sqldb.RouteReplica) == 0 {
 		t.Error("the routing counters did not move")
 	}

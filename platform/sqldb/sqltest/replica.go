@@ -87,6 +87,19 @@ func (p Pair) WaitReplicated(t testing.TB) {
 	}
 }
 
+// Eventually polls cond until it holds, failing the test after 20 seconds:
+// replication and health checks take effect soon, not at once.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // ReplicaAddr is the replica server's host:port, for a Proxy in front of it.
 func (p Pair) ReplicaAddr(t testing.TB) string {
 	cfg, err := mysql.ParseDSN(p.ReplicaDSN)
