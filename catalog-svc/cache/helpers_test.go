@@ -80,9 +80,7 @@ func newUnreachablePod(t testing.TB, cfg Config, version string, store catalog.S
 	return pod{Cache: c, svc: c.Middleware()(store)}
 }
 
-func counter(c interface{ Collect(chan<- prometheus.Metric) }) float64 {
-	return testutil.ToFloat64(c.(prometheus.Collector))
-}
+func counter(c prometheus.Collector) float64 { return testutil.ToFloat64(c) }
 
 // eventually polls cond for up to 5 s; tests wait on outcomes, never on
 // a fixed time.

@@ -43,6 +43,9 @@ func newRemote(cfg Config, k keys, m *metrics) *remote {
 		WriteTimeout:          time.Second,
 		PoolTimeout:           cfg.Timeout,
 		DisableIdentity:       true,
+		// One dial per call: a refused connection fails the call at once
+		// instead of spending the budget on backoff.
+		DialerRetries: 1,
 	})
 	r := &remote{rdb: rdb, keys: k, timeout: cfg.Timeout, m: m}
 	r.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
