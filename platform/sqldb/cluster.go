@@ -164,21 +164,28 @@ func (c *Cluster) Reader(ctx context.Context) *sql.DB {
 	return c.primary
 }
 
-// Read runs fn on the database Reader picks. When a replica fails fn with a
-// connection or server error, it leaves rotation at once (the next check
-// decides when it returns) and fn runs again on the primary: a replica that
-// dies costs a retry, not a failed request. fn's other errors, such as
-// sql.ErrNoRows or its own, are returned as they are.
+// Read runs fn on the database Reader picks. When a replica fails fn, fn
+// runs again on the primary: a replica that dies costs a retry, not a failed
+// request. A replica that cannot be reached also leaves rotation at once (the
+// next check decides when it returns); one whose server refused the query
+// (say, a table a migration has not brought it yet) stays. fn's own errors,
+// and sql.ErrNoRows, are returned as they are.
 func (c *Cluster) Read(ctx context.Context, fn func(db *sql.DB) error) error {
 	r := c.pick(ctx)
 	if r == nil {
 		return fn(c.primary)
 	}
 	err := fn(r.DB)
-	if err == nil || !serverFailed(err) || ctx.Err() != nil {
+	if err == nil || ctx.Err() != nil {
 		return err
 	}
-	c.takeOut(r, err)
+	var serverErr *mysql.MySQLError
+	switch {
+	case unreachable(err):
+		c.takeOut(r, err)
+	case !errors.As(err, &serverErr):
+		return err
+	}
 	c.m.reads.WithLabelValues(RoutePrimaryFallback).Inc()
 	return fn(c.primary)
 }
@@ -219,15 +226,11 @@ func (c *Cluster) takeOut(r *member, err error) {
 	}
 }
 
-// serverFailed tells a failure of the server or the connection to it from
-// an answer to the query.
-func serverFailed(err error) bool {
-	var (
-		netErr net.Error
-		myErr  *mysql.MySQLError
-	)
+// unreachable tells a lost server or connection from an answer.
+func unreachable(err error) bool {
+	var netErr net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
-		errors.Is(err, sql.ErrConnDone) || errors.As(err, &netErr) || errors.As(err, &myErr)
+		errors.Is(err, sql.ErrConnDone) || errors.As(err, &netErr)
 }
 
 // MaxStaleness bounds how far behind the primary a replica in rotation can
@@ -289,7 +292,11 @@ func (c *Cluster) checkOne(ctx context.Context, r *member) {
 		c.log.Warn("replica taken out of read rotation", "replica", r.Name, "error", err)
 	}
 	r.up, r.lag = up, lag
-	c.m.up.WithLabelValues(r.Name).Set(map[bool]float64{true: 1}[up])
+	upValue := 0.0
+	if up {
+		upValue = 1
+	}
+	c.m.up.WithLabelValues(r.Name).Set(upValue)
 }
 
 func (c *Cluster) probe(ctx context.Context, db *sql.DB) (time.Duration, error) {
