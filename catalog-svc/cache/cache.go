@@ -25,6 +25,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/sqldb"
 )
 
 var errNotFound = catalog.ErrNotFound
@@ -209,13 +210,13 @@ func keep[K comparable](c *Cache, l1 *expirable.LRU[K, entry], k K, e entry, epo
 }
 
 // store writes e to Redis in the background, unless an invalidation came
-// since the fill began or the fill took so long that a tombstone set after
-// its store read may already be gone.
+// since the fill began or the fill took so long (maxFillForRedis) that the
+// quiet period of a write made after its store read may already be over.
 func (c *Cache) store(ctx context.Context, key string, e entry, ttl time.Duration, epoch uint64, began time.Time) {
 	c.fills.Add(1)
 	go func() {
 		defer c.fills.Done()
-		if c.epoch.Load() != epoch || time.Since(began) > tombstoneTTL/2 {
+		if c.epoch.Load() != epoch || time.Since(began) > maxFillForRedis {
 			return
 		}
 		c.remote.fill(context.WithoutCancel(ctx), key, e, ttl)
@@ -229,7 +230,9 @@ type service struct {
 
 func (s service) Get(ctx context.Context, id int64) (contract.Movie, error) {
 	c := s.c
-	if id <= 0 {
+	if id <= 0 || sqldb.PrimaryReads(ctx) {
+		// A caller that just wrote reads the primary: any entry, and any
+		// fill from a replica, may predate its write.
 		return s.next.Get(ctx, id)
 	}
 	if c.movies != nil {
@@ -285,6 +288,9 @@ func (s service) fillMovie(ctx context.Context, id int64, epoch uint64) (entry, 
 
 func (s service) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
 	c := s.c
+	if sqldb.PrimaryReads(ctx) {
+		return s.next.List(ctx, q)
+	}
 	query := q.Values().Encode()
 	if c.lists != nil {
 		if e, ok := c.lists.Get(query); ok {

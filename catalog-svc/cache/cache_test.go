@@ -9,6 +9,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/sqldb"
 )
 
 var ctx = context.Background()
@@ -119,12 +120,12 @@ func TestWriteDropsEveryListPage(t *testing.T) {
 	if n := store.lists.Load(); n != 2 {
 		t.Fatalf("store listed %d times, want 2 (one per query)", n)
 	}
-	gen, _, _ := a.remote.getList(ctx, "")
+	gen := a.remote.rdb.Get(ctx, a.keys.listGen()).Val()
 
 	if _, err := b.svc.Create(ctx, named("new")); err != nil {
 		t.Fatal(err)
 	}
-	if gen2, _, _ := a.remote.getList(ctx, ""); gen2 == gen || gen2 == "" {
+	if gen2 := a.remote.rdb.Get(ctx, a.keys.listGen()).Val(); gen2 == gen || gen2 == "" {
 		t.Fatalf("list generation %q after a write, was %q", gen2, gen)
 	}
 	for _, q := range queries {
@@ -264,5 +265,68 @@ func TestL1OnlyWithoutRedis(t *testing.T) {
 	}
 	if got := nameOf(a.svc, 1); got != "x" {
 		t.Fatalf("read %q after write", got)
+	}
+}
+
+// A fill that read the store before a write must not put the old movie
+// back into Redis after the write's invalidation, nor may list pages be
+// stored in Redis during the quiet period (a replica may still lag).
+func TestFillRacingAWriteIsNotCached(t *testing.T) {
+	cfg := testConfig(t, redisAddr(t))
+	cfg.L1Size = 0
+	store := newMemStore(3)
+	a, b := newPod(t, cfg, store), newPod(t, cfg, store)
+
+	store.gate, store.inGet = make(chan struct{}), make(chan struct{}, 100)
+	read := make(chan string)
+	go func() { read <- nameOf(a.svc, 1) }()
+	<-store.inGet // a has read nothing yet but is committed to the old value
+	if _, err := b.svc.Patch(ctx, 1, named("new")); err != nil {
+		t.Fatal(err)
+	}
+	store.mu.Lock()
+	store.movies[1] = contract.Movie{ID: 1, Name: "old"} // what a lagging replica would answer
+	store.mu.Unlock()
+	close(store.gate)
+	if got := <-read; got != "old" {
+		t.Fatalf("racing read got %q", got)
+	}
+	a.fills.Wait()
+	if raw := a.remote.rdb.Get(ctx, a.keys.movie(1)).Val(); raw != tombstone {
+		t.Fatalf("Redis holds %q for the written movie, want the tombstone", raw)
+	}
+
+	if _, err := b.svc.List(ctx, contract.ListQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	b.fills.Wait()
+	lists := store.lists.Load()
+	if _, err := a.svc.List(ctx, contract.ListQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	if store.lists.Load() != lists+1 {
+		t.Fatal("a list page was stored in Redis within the quiet period")
+	}
+}
+
+// A caller marked for primary reads (it just wrote, and reads may go to
+// replicas) is answered by the store, never by the cache.
+func TestPrimaryReadsBypassTheCache(t *testing.T) {
+	cfg := testConfig(t, redisAddr(t))
+	store := newMemStore(3)
+	a := newPod(t, cfg, store)
+	mustGet(t, a.svc, 1)
+	if _, err := a.svc.List(ctx, contract.ListQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	primary := sqldb.WithPrimaryReads(ctx)
+	if _, err := a.svc.Get(primary, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.svc.List(primary, contract.ListQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	if store.gets.Load() != 2 || store.lists.Load() != 2 {
+		t.Fatalf("store gets %d lists %d, want 2 and 2", store.gets.Load(), store.lists.Load())
 	}
 }

@@ -30,6 +30,13 @@ type Config struct {
 	// Timeout is the budget of one Redis lookup or invalidation; past it the
 	// request goes on to the database.
 	Timeout time.Duration `env:"CATALOG_CACHE_TIMEOUT" envDefault:"30ms"`
+	// QuietTTL is how long after a write no fill may write to Redis: the
+	// written movie's key holds a tombstone and list pages are not stored.
+	// A fill may have read a replica that has not applied the write yet, so
+	// it must exceed the replicas' staleness bound by more than the slowest
+	// fill that may still write to Redis (maxFillForRedis); the app raises it
+	// to the read-your-writes window plus 2s when reads go to replicas.
+	QuietTTL time.Duration `env:"CATALOG_CACHE_QUIET_TTL" envDefault:"5s"`
 	// BreakerOpen is how long Redis is left alone after it keeps failing.
 	BreakerOpen time.Duration `env:"CATALOG_CACHE_BREAKER_OPEN" envDefault:"2s"`
 	// RetryEvery is how often invalidations that Redis refused are retried.
@@ -41,6 +48,6 @@ func DefaultConfig() Config {
 	return Config{
 		Enabled: true, Namespace: "movies:catalog", L1Size: 10000, L1TTL: time.Second,
 		DetailTTL: 5 * time.Minute, ListTTL: 30 * time.Second, NegativeTTL: 10 * time.Second,
-		Timeout: 30 * time.Millisecond, BreakerOpen: 2 * time.Second, RetryEvery: 500 * time.Millisecond,
+		Timeout: 30 * time.Millisecond, QuietTTL: 5 * time.Second, BreakerOpen: 2 * time.Second, RetryEvery: 500 * time.Millisecond,
 	}
 }

@@ -29,6 +29,10 @@ func (k keys) movie(id int64) string {
 
 func (k keys) listGen() string { return k.ns + ":lists:gen" }
 
+// listsQuiet exists for Config.QuietTTL after every write: while it does, no
+// list page is stored in Redis (a fill may have read a lagging replica).
+func (k keys) listsQuiet() string { return k.ns + ":lists:quiet" }
+
 // list is the key of one list page under generation gen; query is the
 // page's encoded query, hashed so keys stay short whatever the filters.
 func (k keys) list(gen, query string) string {
@@ -73,9 +77,9 @@ func parseInvalidation(msg string) (version string, ids []int64, ok bool) {
 	return fields[0], ids, true
 }
 
-// tombstone marks a movie key just invalidated. Fills only ever create keys
-// (SET NX), so a fill that read the database before the write cannot put the
-// old movie back while the tombstone lives.
+// tombstone marks a movie key just invalidated, for Config.QuietTTL. Fills
+// only ever create keys (SET NX), so a fill that read the database (or a
+// lagging replica) before the write cannot put the old movie back.
 const tombstone = "-"
 
 // entry is one cached answer: a movie, a "no such movie", or a list page.

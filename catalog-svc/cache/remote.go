@@ -10,10 +10,11 @@ import (
 	"github.com/sony/gobreaker/v2"
 )
 
-// tombstoneTTL is how long a just-invalidated movie key refuses fills. A
-// fill that took longer than half of it does not write to Redis at all, so a
-// database read from before the write can never outlive the tombstone.
-const tombstoneTTL = 5 * time.Second
+// maxFillForRedis is the longest a fill may take and still write to Redis.
+// With Config.QuietTTL above the replicas' staleness plus this, a fill that
+// writes Redis after the quiet period began its read after the write had
+// reached every replica in rotation.
+const maxFillForRedis = time.Second
 
 // breakerTrips is how many Redis failures in a row open the breaker.
 const breakerTrips = 5
@@ -26,6 +27,7 @@ type remote struct {
 	cb      *gobreaker.CircuitBreaker[struct{}]
 	keys    keys
 	timeout time.Duration
+	quiet   time.Duration
 	m       *metrics
 }
 
@@ -47,7 +49,7 @@ func newRemote(cfg Config, k keys, m *metrics) *remote {
 		// instead of spending the budget on backoff.
 		DialerRetries: 1,
 	})
-	r := &remote{rdb: rdb, keys: k, timeout: cfg.Timeout, m: m}
+	r := &remote{rdb: rdb, keys: k, timeout: cfg.Timeout, quiet: cfg.QuietTTL, m: m}
 	r.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        "redis",
 		MaxRequests: 1,
@@ -95,30 +97,37 @@ func (r *remote) getMovie(ctx context.Context, id int64) (entry, lookup) {
 }
 
 // getList reads the list generation (creating it when Redis has none) and
-// the page of query under it, within one budget. gen is "" when Redis failed.
+// the page of query under it, within one budget. gen is "" when Redis failed
+// or a write was made within the quiet period: the page must not be stored.
 func (r *remote) getList(ctx context.Context, query string) (gen string, e entry, l lookup) {
 	var raw []byte
+	quiet := false
 	err := r.do(ctx, "get", func(ctx context.Context) error {
-		g, err := r.rdb.Get(ctx, r.keys.listGen()).Result()
-		if errors.Is(err, redis.Nil) {
+		vals, err := r.rdb.MGet(ctx, r.keys.listGen(), r.keys.listsQuiet()).Result()
+		if err != nil {
+			return err
+		}
+		g, _ := vals[0].(string)
+		quiet = vals[1] != nil
+		if g == "" {
 			fresh := newGeneration()
 			// NX GET: the first pod's generation wins; the others read it.
 			g, err = r.rdb.SetArgs(ctx, r.keys.listGen(), fresh, redis.SetArgs{Mode: "NX", Get: true}).Result()
 			if errors.Is(err, redis.Nil) {
 				g, err = fresh, nil
 			}
-		}
-		if err != nil {
-			return err
+			if err != nil {
+				return err
+			}
 		}
 		gen = g
 		raw, err = r.rdb.Get(ctx, r.keys.list(g, query)).Bytes()
 		return ignoreNil(err)
 	})
-	if err != nil {
+	e, l = r.decoded(raw, err)
+	if err != nil || quiet {
 		gen = ""
 	}
-	e, l = r.decoded(raw, err)
 	return gen, e, l
 }
 
@@ -161,10 +170,11 @@ func (r *remote) invalidate(ctx context.Context, ids []int64, announce bool) err
 	return r.do(ctx, "invalidate", func(ctx context.Context) error {
 		_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for _, id := range ids {
-				p.Set(ctx, r.keys.movie(id), tombstone, tombstoneTTL)
+				p.Set(ctx, r.keys.movie(id), tombstone, r.quiet)
 			}
 			if announce {
 				p.Set(ctx, r.keys.listGen(), newGeneration(), 0)
+				p.Set(ctx, r.keys.listsQuiet(), "1", r.quiet)
 				p.Publish(ctx, r.keys.channel(), invalidation(r.keys.version, ids))
 			}
 			return nil
