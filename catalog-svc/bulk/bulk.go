@@ -240,8 +240,10 @@ func (l *loader) commit(ctx context.Context) error {
 
 // finish commits the last transaction and releases the writer lock.
 func (l *loader) finish(ctx context.Context) error {
-	if err := l.commit(ctx); err != nil {
-		return fmt.Errorf("bulk: commit: %w", err)
+	if l.tx != nil {
+		if err := l.commit(ctx); err != nil {
+			return fmt.Errorf("bulk: commit: %w", err)
+		}
 	}
 	if l.lock != nil {
 		err := l.lock.Commit()

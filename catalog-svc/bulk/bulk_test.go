@@ -65,7 +65,7 @@ func TestLoadIsReadBackByTheStore(t *testing.T) {
 			}
 
 			res, err := bulk.Load(ctx, db, b.Driver, bulk.Movies(movies(n)),
-				bulk.Options{BatchMovies: 700, TxMovies: 3000})
+				bulk.Options{BatchMovies: 1000, TxMovies: 4000}) // the last batch ends a transaction
 			if err != nil {
 				t.Fatal(err)
 			}
