@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/moviesplatform/catalog-svc/cache"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/catalog-svc/importer"
 	"github.com/moviesplatform/catalog-svc/store"
@@ -48,6 +49,8 @@ type Config struct {
 	// ImportFile is an imdb.json-format file; empty means the reference
 	// dataset built into the binary.
 	ImportFile string `env:"CATALOG_IMPORT_FILE"`
+	// Cache is the read-through cache (MOVIES_CATALOG_REDIS_*, MOVIES_CATALOG_CACHE_*).
+	Cache cache.Config
 }
 
 // App is a built catalog-svc.
@@ -62,6 +65,8 @@ type App struct {
 	db *sql.DB
 	// replicas is nil without replica DSNs.
 	replicas *replicaReads
+	// cache is nil when disabled.
+	cache *cache.Cache
 }
 
 // New opens the database, migrates it when cfg.Migrate, imports the
@@ -93,6 +98,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		// Outside any cache, which must see that a read wants the primary.
 		mws = append(mws, a.replicas.middleware)
 	}
+	if a.cache, err = newCache(cfg, a.replicas, log, reg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if a.cache != nil {
+		mws = append(mws, a.cache.Middleware())
+		a.Health.AddDetail("cache", a.cache.Status)
+	}
 	a.Service = catalog.New(s, mws...)
 	a.Handler = httpx.Chain(catalog.NewHTTPHandler(a.Service, log, httpx.NewHTTPMetrics(reg)),
 		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
@@ -101,6 +114,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 
 // Close stops the replica checks and closes the databases.
 func (a *App) Close() error {
+	if a.cache != nil {
+		a.cache.Close()
+	}
 	if a.replicas != nil {
 		a.replicas.cluster.Close()
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/catalog-svc/app"
+	"github.com/moviesplatform/catalog-svc/cache"
 	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
@@ -25,12 +26,17 @@ func TestConfigDefaultsAndNames(t *testing.T) {
 	if err := config.LoadFrom(&cfg, map[string]string{
 		"MOVIES_CATALOG_DB_REPLICA_DSNS": "r1,r2",
 		"MOVIES_CATALOG_IMPORT_IF_EMPTY": "false",
+		"MOVIES_CATALOG_REDIS_ADDR":      "redis:6379",
+		"MOVIES_CATALOG_REDIS_PASSWORD":  "pw",
+		"MOVIES_CATALOG_CACHE_L1_TTL":    "2s",
 	}); err != nil {
 		t.Fatal(err)
 	}
+	wantCache := cache.DefaultConfig()
+	wantCache.RedisAddr, wantCache.RedisPassword, wantCache.L1TTL = "redis:6379", "pw", 2*time.Second
 	want := app.Config{Addr: ":8081", DBDriver: "sqlite", DBDSN: "file:data/catalog.db",
 		ReplicaDSNs: []string{"r1", "r2"}, ReplicaMaxLag: 5 * time.Second, ReplicaCheckInterval: time.Second,
-		Migrate: true, ImportIfEmpty: false}
+		Migrate: true, ImportIfEmpty: false, Cache: wantCache}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config %+v, want %+v", cfg, want)
 	}
