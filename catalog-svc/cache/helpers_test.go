@@ -2,10 +2,7 @@ package cache
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,36 +12,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/moviesplatform/catalog-svc/cache/cachetest"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 )
 
-// envRedis names the Redis server the tests use (host:port).
-const envRedis = "MOVIES_TEST_REDIS_ADDR"
-
-// redisAddr returns the test Redis; without one the test is skipped, or
-// fails under CI=true, where make test always provides it.
-func redisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv(envRedis)
-	if addr == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set: the Redis cache tests cannot be skipped in CI (make test sets it)", envRedis)
-		}
-		t.Skipf("%s not set: Redis cache tests skipped (make test runs them)", envRedis)
-	}
-	return addr
-}
+func redisAddr(t testing.TB) string { return cachetest.RedisAddr(t) }
 
 // testConfig is a config on addr under a namespace of the test's own, so
 // tests sharing one Redis never see each other's keys or messages.
 func testConfig(t testing.TB, addr string) Config {
 	cfg := DefaultConfig()
 	cfg.RedisAddr = addr
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	cfg.Namespace = "movies-test:" + hex.EncodeToString(b[:])
+	cfg.Namespace = cachetest.Namespace()
 	cfg.Timeout = 200 * time.Millisecond // generous: loopback under a loaded test run
 	cfg.RetryEvery = 20 * time.Millisecond
 	cfg.BreakerOpen = 100 * time.Millisecond
