@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/sqldb"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
@@ -202,5 +204,44 @@ func TestJSONLines(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) || last == nil {
 		t.Fatalf("got %+v, error %v", got, last)
+	}
+}
+
+// Into an empty MySQL catalog the loader drops the movies indexes and builds
+// them again: the table must come out exactly as the migrations made it.
+func TestLoadIntoAnEmptyCatalogRestoresTheSchema(t *testing.T) {
+	for _, b := range sqltest.Backends(t) {
+		t.Run(string(b.Driver), func(t *testing.T) {
+			ctx := context.Background()
+			db := sqltest.Open(t, b)
+			if err := store.Migrate(ctx, db, b.Driver); err != nil {
+				t.Fatal(err)
+			}
+			schema := func() string {
+				if b.Driver != sqldb.MySQL {
+					var sql string
+					if err := db.QueryRowContext(ctx, "SELECT group_concat(sql, ';') FROM sqlite_master WHERE tbl_name = 'movies'").Scan(&sql); err != nil {
+						t.Fatal(err)
+					}
+					return sql
+				}
+				var name, sql string
+				if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE movies").Scan(&name, &sql); err != nil {
+					t.Fatal(err)
+				}
+				return regexp.MustCompile(` AUTO_INCREMENT=\d+`).ReplaceAllString(sql, "")
+			}
+			before := schema()
+			res, err := bulk.Load(ctx, db, b.Driver, bulk.Movies(movies(3000)), bulk.Options{BatchMovies: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after := schema(); after != before {
+				t.Fatalf("schema after the load:\n%s\nbefore:\n%s", after, before)
+			}
+			if res.FirstID != 1 || res.LastID != 3000 {
+				t.Fatalf("ids %d..%d, want 1..3000", res.FirstID, res.LastID)
+			}
+		})
 	}
 }
