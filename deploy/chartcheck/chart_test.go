@@ -149,7 +149,7 @@ func TestEveryServiceHasProbesHPAAndPDB(t *testing.T) {
 			}
 		}
 	}
-	for _, job := range []string{"movies-migrate-catalog", "movies-migrate-auth", "movies-vschema"} {
+	for _, job := range []string{"movies-migrate-catalog", "movies-migrate-auth", "movies-seed-catalog", "movies-vschema"} {
 		if !kinds["Job"][job] {
 			t.Errorf("hook Job %s not rendered", job)
 		}

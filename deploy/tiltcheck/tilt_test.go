@@ -123,7 +123,7 @@ func TestTiltUpSubset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"catalog", "catalog-compile", "migrate-catalog", "mysql", "redis"} {
+	for _, want := range []string{"catalog", "catalog-compile", "migrate-catalog", "seed-catalog", "mysql", "redis"} {
 		if !slices.Contains(r.Enabled, want) {
 			t.Errorf("tilt up catalog: %q not enabled (enabled: %v)", want, r.Enabled)
 		}

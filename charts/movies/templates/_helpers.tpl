@@ -168,7 +168,7 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
 - name: MOVIES_CATALOG_MIGRATE
   value: "false"
 - name: MOVIES_CATALOG_IMPORT_IF_EMPTY
-  value: {{ $v.catalog.importIfEmpty | quote }}
+  value: "false"
 {{- with include "movies.redisAddr" $ctx }}
 - name: MOVIES_CATALOG_REDIS_ADDR
   value: {{ . | quote }}
