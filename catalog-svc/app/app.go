@@ -36,7 +36,8 @@ type Config struct {
 	// ends in /<keyspace>@primary and the one replica DSN in @replica.
 	ReplicaDSNs []string `env:"CATALOG_DB_REPLICA_DSNS" envSeparator:"," secret:"true"`
 	// ReplicaMaxLag takes a replica lagging more out of read rotation. 0
-	// turns the lag check off (vtgate, which does its own).
+	// turns the lag check off, as do replica DSNs through vtgate
+	// (keyspace@replica), which checks lag itself.
 	ReplicaMaxLag time.Duration `env:"CATALOG_DB_REPLICA_MAX_LAG" envDefault:"5s"`
 	// ReplicaCheckInterval is the time between two replica health checks.
 	ReplicaCheckInterval time.Duration `env:"CATALOG_DB_REPLICA_CHECK_INTERVAL" envDefault:"1s"`
@@ -141,7 +142,11 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, path string) erro
 		return err
 	}
 	defer db.Close()
-	return runImport(ctx, s, log, path)
+	if err := runImport(ctx, s, log, path); err != nil {
+		return err
+	}
+	announceImport(ctx, cfg, log)
+	return nil
 }
 
 func importIfEmpty(ctx context.Context, cfg Config, s *store.SQL, log *slog.Logger) error {

@@ -19,7 +19,7 @@ func newCache(cfg Config, replicas *replicaReads, log *slog.Logger, reg promethe
 	}
 	cc := cfg.Cache
 	if replicas != nil {
-		window, err := readYourWritesWindow(cfg, replicas.cluster.MaxStaleness())
+		window, err := readYourWritesWindow(cfg.ReadYourWritesWindow, replicas.cluster.MaxStaleness())
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,22 +41,26 @@ func openReplicaReads(ctx context.Context, cfg Config, db *sql.DB, log *slog.Log
 	if err != nil {
 		return nil, fmt.Errorf("MOVIES_CATALOG_DB_REPLICA_DSNS: %w", err)
 	}
+	maxLag := cfg.ReplicaMaxLag
+	if slices.ContainsFunc(cfg.ReplicaDSNs, sqldb.VitessTarget) {
+		maxLag = 0 // vtgate answers no replication status; its discovery checks lag
+	}
 	c, err := sqldb.NewCluster(ctx, db, replicas,
-		sqldb.ClusterConfig{MaxLag: cfg.ReplicaMaxLag, CheckInterval: cfg.ReplicaCheckInterval}, log, reg)
+		sqldb.ClusterConfig{MaxLag: maxLag, CheckInterval: cfg.ReplicaCheckInterval}, log, reg)
 	if err != nil {
 		for _, r := range replicas {
 			r.DB.Close()
 		}
 		return nil, err
 	}
-	window, err := readYourWritesWindow(cfg, c.MaxStaleness())
+	window, err := readYourWritesWindow(cfg.ReadYourWritesWindow, c.MaxStaleness())
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
 	c.Start()
 	log.Info("catalog reads go to replicas", "replicas", len(replicas), "in_rotation", c.Healthy(),
-		"max_lag", cfg.ReplicaMaxLag, "read_your_writes_window", window)
+		"max_lag", maxLag, "read_your_writes_window", window)
 	return &replicaReads{
 		cluster:     c,
 		driver:      driver,
@@ -64,21 +69,25 @@ func openReplicaReads(ctx context.Context, cfg Config, db *sql.DB, log *slog.Log
 	}, nil
 }
 
+// UnboundedLagWindow is the read-your-writes window when the lag check is
+// off (behind vtgate) and none is configured: above vtgate's
+// --discovery_low_replication_lag (30s), under which vtgate prefers replicas,
+// with room for its health stream. Keep vttablet's --unhealthy_threshold
+// below it, so that a replica lagging more stops serving.
+const UnboundedLagWindow = time.Minute
+
 // readYourWritesWindow is how long a writer reads from the primary: the
 // configured window, which must outlast the replicas' staleness bound, or
-// by default that bound and a second more. Without the lag check (vtgate)
-// the bound is vtgate's to enforce, so the window must be configured.
-func readYourWritesWindow(cfg Config, staleness time.Duration) (time.Duration, error) {
-	w := cfg.ReadYourWritesWindow
+// by default that bound and a second more (UnboundedLagWindow without one).
+func readYourWritesWindow(configured, staleness time.Duration) (time.Duration, error) {
 	switch {
-	case staleness == 0 && w == 0:
-		return 0, fmt.Errorf("MOVIES_CATALOG_DB_REPLICA_MAX_LAG=0 leaves the replica lag bound to vtgate: " +
-			"set MOVIES_CATALOG_READ_YOUR_WRITES_WINDOW above it")
-	case w == 0:
+	case configured == 0 && staleness == 0:
+		return UnboundedLagWindow, nil
+	case configured == 0:
 		return staleness + time.Second, nil
-	case w <= staleness:
+	case configured <= staleness:
 		return 0, fmt.Errorf("MOVIES_CATALOG_READ_YOUR_WRITES_WINDOW=%s does not outlast the replicas' staleness bound %s "+
-			"(max lag + check interval + check timeout + 1s)", w, staleness)
+			"(max lag + check interval + check timeout + 1s)", configured, staleness)
 	}
-	return w, nil
+	return configured, nil
 }

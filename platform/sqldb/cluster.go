@@ -430,6 +430,13 @@ func closeReplicas(rs []Replica) {
 	}
 }
 
+// VitessTarget tells whether dsn names a Vitess target through vtgate
+// ("keyspace@replica"), whose replicas vtgate checks itself.
+func VitessTarget(dsn string) bool {
+	cfg, err := mysql.ParseDSN(dsn)
+	return err == nil && strings.Contains(cfg.DBName, "@")
+}
+
 type primaryReadsKey struct{}
 
 // WithPrimaryReads marks ctx so that Cluster.Reader sends its reads to the

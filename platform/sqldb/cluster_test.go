@@ -276,3 +276,16 @@ func dbName(t *testing.T, dsn string) string {
 	}
 	return cfg.DBName
 }
+
+func TestVitessTarget(t *testing.T) {
+	for dsn, want := range map[string]bool{
+		"u:p@tcp(vtgate:3306)/movies@replica": true,
+		"u:p@tcp(vtgate:3306)/movies@primary": true,
+		"u:p@tcp(127.0.0.1:3306)/movies":      false,
+		"not a dsn":                           false,
+	} {
+		if got := sqldb.VitessTarget(dsn); got != want {
+			t.Errorf("VitessTarget(%q) = %v", dsn, got)
+		}
+	}
+}
