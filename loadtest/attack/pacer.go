@@ -11,8 +11,8 @@ import (
 // latency starts to bend.
 type rampPacer struct {
 	PerSecond float64 // hits per second, after the ramp
-	Ramp time.Duration
-	Max  uint64
+	Ramp      time.Duration
+	Max       uint64
 }
 
 // hits is how many hits should have been sent after elapsed.

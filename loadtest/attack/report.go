@@ -102,11 +102,11 @@ type Summary struct {
 	} `json:"planned"`
 	Stats
 	// SteadyRate is the rate achieved after the ramp.
-	SteadyRate float64             `json:"steady_rate"`
-	Errors     map[string]int      `json:"errors,omitempty"`
-	Endpoints  map[string]Stats    `json:"endpoints"`
-	Timeline   []TimelineSecond    `json:"timeline"`
-	Notes      map[string]string   `json:"notes,omitempty"`
+	SteadyRate float64           `json:"steady_rate"`
+	Errors     map[string]int    `json:"errors,omitempty"`
+	Endpoints  map[string]Stats  `json:"endpoints"`
+	Timeline   []TimelineSecond  `json:"timeline"`
+	Notes      map[string]string `json:"notes,omitempty"`
 }
 
 // Stats are the figures of a set of requests.
