@@ -109,7 +109,7 @@ func TestBoundedRunWritesTheReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	s, err := rep.WriteFiles(dir, map[string]string{"machine": "test"})
+	s, err := rep.WriteFiles(dir, map[string]string{"machine": "test"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

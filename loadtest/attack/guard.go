@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"syscall"
+	"time"
 )
 
 // CheckLoopback refuses a target that is not on this machine's loopback
@@ -38,6 +40,19 @@ func loopbackOnly(_, address string, _ syscall.RawConn) error {
 		return fmt.Errorf("refusing to connect to %s: not a loopback address", address)
 	}
 	return nil
+}
+
+// Client is an HTTP client that only connects to loopback addresses and
+// follows no redirects, for the calls a run makes around the load (login,
+// warming).
+func Client(timeout time.Duration) *http.Client {
+	return &http.Client{
+		Timeout:   timeout,
+		Transport: &http.Transport{DialContext: dialer()},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
 }
 
 // dialer makes the load's connections, loopback only.

@@ -14,6 +14,7 @@ import (
 	"github.com/tsenart/vegeta/v12/lib/plot"
 
 	"github.com/moviesplatform/loadtest/model"
+	"github.com/moviesplatform/loadtest/procstat"
 )
 
 // Percentiles are the quantiles the summary and the percentile plot show.
@@ -107,6 +108,8 @@ type Summary struct {
 	Endpoints  map[string]Stats  `json:"endpoints"`
 	Timeline   []TimelineSecond  `json:"timeline"`
 	Notes      map[string]string `json:"notes,omitempty"`
+	// Processes is what each watched process used during the run.
+	Processes map[string]procstat.Usage `json:"processes,omitempty"`
 }
 
 // Stats are the figures of a set of requests.
@@ -184,9 +187,9 @@ func (r *Report) Summary() Summary {
 // WriteFiles writes summary.json, latency.html (latency over time per
 // endpoint, vegeta's plot) and percentiles.html (latency by percentile per
 // endpoint) into dir, and returns the summary.
-func (r *Report) WriteFiles(dir string, notes map[string]string) (Summary, error) {
+func (r *Report) WriteFiles(dir string, notes map[string]string, procs map[string]procstat.Usage) (Summary, error) {
 	s := r.Summary()
-	s.Notes = notes
+	s.Notes, s.Processes = notes, procs
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return s, err
 	}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/moviesplatform/catalog-svc/bulk"
+	"github.com/moviesplatform/catalog-svc/store"
+	"github.com/moviesplatform/loadtest/gen"
+	"github.com/moviesplatform/platform/config"
+	"github.com/moviesplatform/platform/runner"
+	"github.com/moviesplatform/platform/sqldb"
+)
+
+// catalogDB is where bulkload writes: the catalog's own variables.
+type catalogDB struct {
+	Driver string `env:"CATALOG_DB_DRIVER" envDefault:"sqlite"`
+	DSN    string `env:"CATALOG_DB_DSN" envDefault:"file:data/catalog.db" secret:"true"`
+}
+
+func generator(fs *flag.FlagSet, args []string) (*gen.Generator, error) {
+	n := fs.Int64("n", 1000, "number of movies")
+	seed := fs.Uint64("seed", 1, "seed: the same seed gives the same catalog")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	genres, err := gen.ReferenceGenres()
+	if err != nil {
+		return nil, err
+	}
+	return gen.New(*n, *seed, genres)
+}
+
+func genCmd(args []string) error {
+	g, err := generator(flag.NewFlagSet("gen", flag.ContinueOnError), args)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	enc := json.NewEncoder(w)
+	for m := range g.Movies() {
+		if err := enc.Encode(m); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+func bulkloadCmd(args []string) error {
+	fs := flag.NewFlagSet("bulkload", flag.ContinueOnError)
+	batch := fs.Int("batch", 0, "movies per INSERT statement (0: the loader's default)")
+	tx := fs.Int("tx", 0, "movies per transaction on MySQL (0: the loader's default, -1: one)")
+	migrate := fs.Bool("migrate", true, "bring the catalog schema up to date first")
+	g, err := generator(fs, args)
+	if err != nil {
+		return err
+	}
+	var cfg catalogDB
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+	driver, err := sqldb.ParseDriver(cfg.Driver)
+	if err != nil {
+		return err
+	}
+	ctx, stop := runner.SignalContext()
+	defer stop()
+	db, err := sqldb.Open(ctx, driver, cfg.DSN)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *migrate {
+		if err := store.Migrate(ctx, db, driver); err != nil {
+			return err
+		}
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	start := time.Now()
+	res, err := bulk.Load(ctx, db, driver, bulk.Movies(g.Movies()), bulk.Options{
+		BatchMovies: *batch, TxMovies: *tx,
+		Progress: func(n int64) {
+			log.Info("loaded", "movies", n, "rate", fmt.Sprintf("%.0f/s", float64(n)/time.Since(start).Seconds()))
+		},
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("bulk load done", "movies", res.Movies, "first_id", res.FirstID, "last_id", res.LastID,
+		"elapsed", res.Elapsed.Round(time.Millisecond), "rate", fmt.Sprintf("%.0f movies/s", res.Rate()))
+	return context.Cause(ctx)
+}

@@ -1,0 +1,40 @@
+// Command loadtest makes the seed-x5 load on the movies platform: synthetic
+// catalogs of millions of movies, and traffic against a loopback deployment.
+//
+// Usage:
+//
+//	loadtest gen -n N -seed S                 write N synthetic movies as JSON Lines to stdout
+//	loadtest bulkload -n N -seed S            load them straight into the catalog database
+//	                                          (MOVIES_CATALOG_DB_DRIVER, MOVIES_CATALOG_DB_DSN)
+//	loadtest run [flags]                      drive the traffic model at a loopback target
+//	                                          (loadtest run -h for the flags)
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = "usage: loadtest gen|bulkload|run [flags] (-h after a command for its flags)"
+
+func run(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf(usage)
+	}
+	switch args[0] {
+	case "gen":
+		return genCmd(args[1:])
+	case "bulkload":
+		return bulkloadCmd(args[1:])
+	case "run":
+		return runCmd(args[1:])
+	}
+	return fmt.Errorf(usage)
+}
