@@ -137,3 +137,29 @@ func TestMissedInvalidationIsRetried(t *testing.T) {
 		t.Fatal("retry not counted")
 	}
 }
+
+// A pod that lost its subscription missed invalidations: when it subscribes
+// again it empties its L1, so it does not serve what it missed for a whole
+// L1 TTL.
+func TestResubscribingEmptiesTheL1(t *testing.T) {
+	addr := redisAddr(t)
+	px := startProxy(t, addr)
+	cfg := testConfig(t, addr)
+	cfg.L1TTL = time.Minute
+	store := newMemStore(3)
+	writer := newPod(t, cfg, store)
+	cfgViaProxy := cfg
+	cfgViaProxy.RedisAddr = px.addr()
+	other := newPod(t, cfgViaProxy, store)
+
+	mustGet(t, other.svc, 1)
+	px.cut()
+	if _, err := writer.svc.Patch(ctx, 1, named("new")); err != nil {
+		t.Fatal(err)
+	}
+	if got := nameOf(other.svc, 1); got == "new" {
+		t.Fatal("the cut-off pod learnt of the write")
+	}
+	px.restore()
+	eventually(t, "the pod resubscribes and forgets what it missed", func() bool { return nameOf(other.svc, 1) == "new" })
+}

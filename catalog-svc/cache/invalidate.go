@@ -2,34 +2,77 @@ package cache
 
 import (
 	"context"
+	"errors"
+	"net"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// listen applies other pods' invalidations to this pod's L1. go-redis
-// reconnects and resubscribes by itself; messages sent while this pod was
-// not subscribed are lost, so every (re)subscription empties the L1.
+// Listener timing: a subscription silent for listenHealthEvery is pinged,
+// and replaced when the ping is not answered in as long again; reconnects
+// back off from listenBackoffMin to listenBackoffMax.
+const (
+	listenHealthEvery = 5 * time.Second
+	listenBackoffMin  = 100 * time.Millisecond
+	listenBackoffMax  = 5 * time.Second
+)
+
+// listen applies other pods' invalidations to this pod's L1. Messages sent
+// while this pod was not subscribed are lost, so every (re)subscription
+// empties the L1.
 func (c *Cache) listen(ctx context.Context) {
-	ps := c.remote.rdb.Subscribe(ctx, c.keys.channel())
-	defer ps.Close()
-	msgs := ps.ChannelWithSubscriptions(redis.WithChannelHealthCheckInterval(5*time.Second), redis.WithChannelSize(1024))
-	for {
+	backoff := listenBackoffMin
+	for ctx.Err() == nil {
+		if c.subscribe(ctx) {
+			backoff = listenBackoffMin
+			continue
+		}
 		select {
 		case <-ctx.Done():
-			return
-		case msg, ok := <-msgs:
-			if !ok {
-				return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, listenBackoffMax)
+	}
+}
+
+// subscribe holds one subscription until it fails or ctx ends. It reports
+// whether the subscription worked at all.
+func (c *Cache) subscribe(ctx context.Context) (worked bool) {
+	ps := c.remote.rdb.Subscribe(ctx, c.keys.channel())
+	// A blocked read does not watch ctx: closing the subscription ends it.
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-done:
+		}
+		ps.Close()
+	}()
+	pinged := false
+	for {
+		msg, err := ps.ReceiveTimeout(ctx, listenHealthEvery)
+		if err != nil {
+			var ne net.Error
+			if ctx.Err() != nil || !errors.As(err, &ne) || !ne.Timeout() || pinged {
+				return worked
 			}
-			switch msg := msg.(type) {
-			case *redis.Subscription:
-				if msg.Kind == "subscribe" {
-					c.dropLocal(nil, true)
-				}
-			case *redis.Message:
-				c.onMessage(ctx, msg.Payload)
+			if ps.Ping(ctx) != nil {
+				return worked
 			}
+			pinged = true
+			continue
+		}
+		pinged = false
+		switch msg := msg.(type) {
+		case *redis.Subscription:
+			if msg.Kind == "subscribe" {
+				worked = true
+				c.dropLocal(nil, true)
+			}
+		case *redis.Message:
+			c.onMessage(ctx, msg.Payload)
 		}
 	}
 }
