@@ -103,15 +103,8 @@ func TestRedisSlowStillServes(t *testing.T) {
 // at once, other pods may read the old movie from Redis until the writer's
 // retry lands, and then they all read the new one.
 func TestMissedInvalidationIsRetried(t *testing.T) {
-	addr := redisAddr(t)
-	px := startProxy(t, addr)
-	cfg := testConfig(t, addr)
-	cfg.L1Size = 0
 	store := newMemStore(3)
-	other := newPod(t, cfg, store)
-	cfgViaProxy := cfg
-	cfgViaProxy.RedisAddr = px.addr()
-	writer := newPod(t, cfgViaProxy, store)
+	other, writer, px := podsWithOneBehindProxy(t, store, func(c *Config) { c.L1Size = 0 })
 
 	mustGet(t, other.svc, 1)
 	other.fills.Wait()
@@ -142,15 +135,8 @@ func TestMissedInvalidationIsRetried(t *testing.T) {
 // again it empties its L1, so it does not serve what it missed for a whole
 // L1 TTL.
 func TestResubscribingEmptiesTheL1(t *testing.T) {
-	addr := redisAddr(t)
-	px := startProxy(t, addr)
-	cfg := testConfig(t, addr)
-	cfg.L1TTL = time.Minute
 	store := newMemStore(3)
-	writer := newPod(t, cfg, store)
-	cfgViaProxy := cfg
-	cfgViaProxy.RedisAddr = px.addr()
-	other := newPod(t, cfgViaProxy, store)
+	writer, other, px := podsWithOneBehindProxy(t, store, func(c *Config) { c.L1TTL = time.Minute })
 
 	mustGet(t, other.svc, 1)
 	px.cut()
@@ -162,4 +148,16 @@ func TestResubscribingEmptiesTheL1(t *testing.T) {
 	}
 	px.restore()
 	eventually(t, "the pod resubscribes and forgets what it missed", func() bool { return nameOf(other.svc, 1) == "new" })
+}
+
+// podsWithOneBehindProxy starts two pods on one Redis, the second through a
+// proxy the test can cut.
+func podsWithOneBehindProxy(t *testing.T, store *memStore, tune func(*Config)) (direct, behind pod, px *proxy) {
+	addr := redisAddr(t)
+	px = startProxy(t, addr)
+	cfg := testConfig(t, addr)
+	tune(&cfg)
+	direct = newPod(t, cfg, store)
+	cfg.RedisAddr = px.addr()
+	return direct, newPod(t, cfg, store), px
 }
