@@ -265,6 +265,14 @@ func (l *loader) finish(ctx context.Context) error {
 			return fmt.Errorf("bulk: %w", err)
 		}
 	}
+	if l.driver == sqldb.MySQL {
+		// InnoDB refreshes its statistics in the background, some time after
+		// a large change; until then the planner sees the tables as they were
+		// (genres with 1 row, say) and picks scans and filesorts.
+		if _, err := l.conn.ExecContext(ctx, "ANALYZE TABLE movies, genres, movie_genres, movie_changes"); err != nil {
+			return fmt.Errorf("bulk: analyze: %w", err)
+		}
+	}
 	if l.lock != nil {
 		err := l.lock.Commit()
 		l.lock = nil
