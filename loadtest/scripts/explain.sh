@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Prints the MariaDB/MySQL plans of the catalog's hot queries, as the store
+# (catalog-svc/store) writes them, on a loaded catalog database, with the
+# time each took (ANALYZE) and the rows it read.
+#
+#   loadtest/scripts/explain.sh [database]      (default movies_5m)
+#
+# Connection: MYSQL (default: mysql -h127.0.0.1 -uroot). Every query is
+# read-only. Keep the SQL in step with catalog-svc/store/list.go and store.go.
+set -euo pipefail
+db=${1:-movies_5m}
+mysql_cmd=${MYSQL:-mysql -h127.0.0.1 -uroot}
+q() { $mysql_cmd --batch --skip-column-names "$db" -e "$1"; }
+
+cols="m.id, m.name, m.director, m.popularity, m.imdb_score, m.name_key, m.director_key"
+genre_exists="EXISTS (SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id AND g.name_key IN ('drama'))"
+
+# A hot movie, a busy director, a row 80% deep in popularity order: the
+# cursor of a deep page is that row's (popularity, id).
+hot_id=$(q "SELECT id FROM movies ORDER BY popularity DESC, id DESC LIMIT 1")
+director=$(q "SELECT director_key FROM movies WHERE id = $hot_id")
+total=$(q "SELECT COUNT(*) FROM movies")
+read -r deep_pop deep_id < <(q "SELECT popularity, id FROM movies ORDER BY popularity DESC, id DESC LIMIT 1 OFFSET $((total * 8 / 10))")
+page_ids=$(q "SELECT GROUP_CONCAT(id) FROM (SELECT id FROM movies ORDER BY id LIMIT 100) p")
+
+declare -a names sqls
+add() { names+=("$1"); sqls+=("$2"); }
+add "detail: the movie" \
+  "SELECT name, director, popularity, imdb_score FROM movies WHERE id = $hot_id"
+add "detail and every list page: the genres of the movies shown (100 on a page)" \
+  "SELECT mg.movie_id, g.name FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id IN ($page_ids) ORDER BY mg.movie_id, mg.position"
+add "default list (ordering=id), first page" \
+  "SELECT $cols FROM movies m ORDER BY m.id ASC LIMIT 101"
+add "X-Total-Count of the default list (run on every list request)" \
+  "SELECT COUNT(*) FROM movies m"
+add "genre filter + ordering=-popularity" \
+  "SELECT $cols FROM movies m WHERE $genre_exists ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
+add "X-Total-Count of the genre filter" \
+  "SELECT COUNT(*) FROM movies m WHERE $genre_exists"
+add "director filter (ordering=id)" \
+  "SELECT $cols FROM movies m WHERE m.director_key = '$director' ORDER BY m.id ASC LIMIT 101"
+add "director filter + ordering=-imdb_score" \
+  "SELECT $cols FROM movies m WHERE m.director_key = '$director' ORDER BY m.imdb_score DESC, m.id DESC LIMIT 101"
+add "deep cursor page, ordering=-popularity, 80% into the catalog" \
+  "SELECT $cols FROM movies m WHERE ((m.popularity < $deep_pop) OR (m.popularity = $deep_pop AND m.id < $deep_id)) ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
+add "deep cursor page, genre filter + ordering=-popularity" \
+  "SELECT $cols FROM movies m WHERE $genre_exists AND ((m.popularity < $deep_pop) OR (m.popularity = $deep_pop AND m.id < $deep_id)) ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
+add "?search=harbor fallback (LIKE '%term%' on name_key)" \
+  "SELECT $cols FROM movies m WHERE m.name_key LIKE '%harbor%' ESCAPE '!' ORDER BY m.id ASC LIMIT 101"
+add "X-Total-Count of ?search=harbor" \
+  "SELECT COUNT(*) FROM movies m WHERE m.name_key LIKE '%harbor%' ESCAPE '!'"
+add "change feed page (search-svc)" \
+  "SELECT seq, movie_id, op, payload, actor, created_at FROM movie_changes WHERE seq > $((total / 2)) ORDER BY seq LIMIT 1000"
+
+echo "database $db: $total movies; $(q "SELECT VERSION()")"
+echo
+for i in "${!names[@]}"; do
+  echo "### ${names[$i]}"
+  echo
+  echo '```'
+  echo "${sqls[$i]}" | sed -e "s/$cols/<columns>/" | cut -c1-400
+  $mysql_cmd --table "$db" -e "EXPLAIN ${sqls[$i]}" | sed -e 's/ *$//'
+  ms=$($mysql_cmd --batch --skip-column-names --raw "$db" -e "ANALYZE FORMAT=JSON ${sqls[$i]}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["query_block"].get("r_total_time_ms", "?"))')
+  echo "ANALYZE: ${ms} ms"
+  echo '```'
+  echo
+done
