@@ -291,7 +291,7 @@ spec:
         - {port: {{ (index $ctx.Values .).service.port }}, protocol: TCP}
     {{- end }}
     {{- with .egress }}
-    {{- . | nindent 4 }}
+    {{- . | trim | nindent 4 }}
     {{- end }}
 {{- end }}
 {{- end }}

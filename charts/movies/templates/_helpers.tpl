@@ -136,7 +136,7 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
 {{/* Environment of a component (also used by its migration Job). */}}
 {{- define "movies.env" -}}
 {{- $ctx := .ctx }}
-{{- $v := $ctx.Values }}
+{{- $v := $ctx.Values -}}
 - name: MOVIES_LOG_LEVEL
   value: {{ $v.logLevel | quote }}
 - name: MOVIES_SHUTDOWN_TIMEOUT
