@@ -1,12 +1,14 @@
 // Command catalog-svc serves the movie catalog and its change feed.
 //
-// Usage: catalog-svc [serve|migrate|import [file]]
+// Usage: catalog-svc [serve|migrate|import [file]|bulkload [file]]
 //
 //	serve    (default) migrate when MOVIES_CATALOG_MIGRATE, import the reference
 //	         data into an empty catalog when MOVIES_CATALOG_IMPORT_IF_EMPTY, serve
 //	migrate  bring the database schema up to date and exit
 //	import   load an imdb.json-format file (default: the built-in reference
 //	         dataset), skipping movies already present, and exit
+//	bulkload append movies from a JSON Lines file (default: stdin; e.g. the
+//	         output of `loadtest gen`) at bulk speed (package bulk), and exit
 package main
 
 import (
@@ -43,10 +45,10 @@ func run(args []string) error {
 		cmd, args = args[0], args[1:]
 	}
 	switch {
-	case cmd == "import" && len(args) <= 1:
+	case (cmd == "import" || cmd == "bulkload") && len(args) <= 1:
 	case (cmd == "serve" || cmd == "migrate") && len(args) == 0:
 	default:
-		return fmt.Errorf("usage: %s [serve|migrate|import [file]]", name)
+		return fmt.Errorf("usage: %s [serve|migrate|import [file]|bulkload [file]]", name)
 	}
 	var cfg settings
 	if err := config.Load(&cfg); err != nil {
@@ -66,6 +68,12 @@ func run(args []string) error {
 			path = args[0]
 		}
 		return app.Import(ctx, cfg.Config, log, path)
+	case "bulkload":
+		path := "-"
+		if len(args) == 1 {
+			path = args[0]
+		}
+		return bulkload(ctx, cfg.Config, log, path)
 	}
 
 	tracing, err := telemetry.Setup(ctx, name)
