@@ -32,6 +32,11 @@ const (
 	// cursorKey is where the feed cursor lives in the index's internal
 	// storage; it is written in the same batch as the documents.
 	cursorKey = "feed_cursor"
+	// schemaKey records the mapping an index was built with. An index of an
+	// older schema is replaced by an empty one at open, which the indexer
+	// then rebuilds from the feed.
+	schemaKey     = "schema"
+	schemaVersion = "2"
 )
 
 // Engine is a Bleve-backed engine.Engine.
@@ -90,7 +95,21 @@ func (e *Engine) openLive() (*index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bleve: open %s: %w", dir, err)
 	}
-	return &index{idx: idx, dir: dir}, nil
+	old := &index{idx: idx, dir: dir}
+	if v, err := idx.GetInternal([]byte(schemaKey)); err == nil && string(v) == schemaVersion {
+		return old, nil
+	}
+	fresh, err := e.create()
+	if err != nil {
+		_ = idx.Close()
+		return nil, err
+	}
+	if err := e.writeCurrent(fresh.dir); err != nil {
+		_ = fresh.drop()
+		_ = idx.Close()
+		return nil, err
+	}
+	return fresh, old.drop()
 }
 
 func (e *Engine) create() (*index, error) {
@@ -110,6 +129,10 @@ func (e *Engine) create() (*index, error) {
 	dir := filepath.Join(e.path, e.nameFunc())
 	idx, err := bleve.NewUsing(dir, m, scorch.Name, bleve.Config.DefaultKVStore, runtimeConfig())
 	if err != nil {
+		return nil, fmt.Errorf("bleve: create %s: %w", dir, err)
+	}
+	if err := idx.SetInternal([]byte(schemaKey), []byte(schemaVersion)); err != nil {
+		_ = idx.Close()
 		return nil, fmt.Errorf("bleve: create %s: %w", dir, err)
 	}
 	return &index{idx: idx, dir: dir}, nil
@@ -325,5 +348,8 @@ func bleveDoc(m contract.Movie) map[string]any {
 		engine.FieldDirectorKey: d.DirectorKey,
 		engine.FieldNameSort:    d.NameSort,
 		fieldSource:             string(src),
+		fieldPopularityKey:      numberKey(d.Popularity),
+		fieldIMDBScoreKey:       numberKey(d.IMDBScore),
+		fieldIDKey:              idKey(d.ID),
 	}
 }

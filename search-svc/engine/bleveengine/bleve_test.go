@@ -2,7 +2,12 @@ package bleveengine_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2"
 
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
@@ -70,5 +75,48 @@ func TestSwapSurvivesReopen(t *testing.T) {
 	res, err := e.Search(ctx, contract.SearchQuery{Text: "star", Limit: 10})
 	if err != nil || len(res.Hits) == 0 {
 		t.Errorf("search after reopen: %v %v", res.Hits, err)
+	}
+}
+
+// An index built with an older mapping is replaced by an empty one, which
+// the indexer rebuilds from the feed (its cursor is back at 0).
+func TestOlderSchemaIsRebuilt(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e, err := bleveengine.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Apply(ctx, engine.Batch{Upserts: refdata.Movies(), Cursor: 248}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	current, _ := os.ReadFile(filepath.Join(dir, "CURRENT"))
+	// Safe batches, so the tampering is on disk before Close.
+	idx, err := bleve.OpenUsing(filepath.Join(dir, strings.TrimSpace(string(current))), map[string]any{"unsafe_batch": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.SetInternal([]byte("schema"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e, err = bleveengine.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if c, _ := e.Cursor(ctx); c != 0 {
+		t.Errorf("cursor of the rebuilt index %d, want 0", c)
+	}
+	if n, _ := e.Count(ctx); n != 0 {
+		t.Errorf("rebuilt index holds %d movies", n)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("old index left behind: %d entries", len(entries))
 	}
 }

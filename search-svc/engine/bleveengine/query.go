@@ -22,7 +22,14 @@ const (
 	// and does not stem, as Meilisearch's tokenizer does for Latin scripts.
 	textAnalyzer = "movie_text"
 	fieldSource  = "movie_json"
-	maxFacetSize = 100
+	// Sort keys: numbers as fixed-width keywords. Sorting on a keyword reads
+	// one doc value per hit, where a numeric field holds a term per
+	// precision step; on a million movies that made relevance-then-
+	// popularity queries about ten times slower.
+	fieldPopularityKey = "popularity_key"
+	fieldIMDBScoreKey  = "imdb_score_key"
+	fieldIDKey         = "id_key"
+	maxFacetSize       = 100
 )
 
 // Field weights: the name is the main field, the director counts less, as
@@ -83,6 +90,9 @@ func newMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt(engine.FieldPopularity, num)
 	doc.AddFieldMappingsAt(engine.FieldIMDBScore, num)
 	doc.AddFieldMappingsAt(engine.FieldID, num)
+	for _, f := range []string{fieldPopularityKey, fieldIMDBScoreKey, fieldIDKey} {
+		doc.AddFieldMappingsAt(f, kw())
+	}
 	doc.AddFieldMappingsAt(fieldSource, source)
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = textAnalyzer
@@ -192,13 +202,15 @@ func filters(q contract.SearchQuery) []query.Query {
 	return out
 }
 
+// sortOrder is relevance, then popularity, then id unless an order is
+// given. Each public field sorts on its keyword key.
 func sortOrder(order []contract.Order) []string {
 	if len(order) == 0 {
-		return []string{"-_score", "-" + engine.FieldPopularity, engine.FieldID}
+		return []string{"-_score", "-" + fieldPopularityKey, fieldIDKey}
 	}
 	out := make([]string, 0, len(order))
 	for _, o := range order {
-		f := engine.SortField(o.Field)
+		f := sortKey(o.Field)
 		if o.Desc {
 			f = "-" + f
 		}
@@ -206,6 +218,24 @@ func sortOrder(order []contract.Order) []string {
 	}
 	return out
 }
+
+func sortKey(public string) string {
+	switch public {
+	case contract.FieldPopularity:
+		return fieldPopularityKey
+	case contract.FieldIMDBScore:
+		return fieldIMDBScoreKey
+	case contract.FieldID:
+		return fieldIDKey
+	default:
+		return engine.SortField(public)
+	}
+}
+
+// Fixed-width renderings that sort as the numbers do (all are ≥ 0: the
+// catalog validates scores and popularity, and ids are positive).
+func numberKey(f float64) string { return fmt.Sprintf("%012.3f", f) }
+func idKey(id int64) string      { return fmt.Sprintf("%020d", id) }
 
 func decodeResult(q contract.SearchQuery, res *bleve.SearchResult) (contract.SearchResult, error) {
 	out := contract.SearchResult{
