@@ -57,7 +57,8 @@ type Cache struct {
 	// pending: until then Redis details are not trusted by this pod.
 	distrustUntil atomic.Int64
 
-	stop  context.CancelFunc
+	stop      context.CancelFunc
+	closeOnce sync.Once
 	bg    sync.WaitGroup // the listener and the retry loop
 	fills sync.WaitGroup // Redis writes of fills, made off the request path
 }
@@ -108,20 +109,23 @@ func (c *Cache) Status(context.Context) any {
 // the ids they created expire within NegativeTTL.
 func (c *Cache) InvalidateAll(ctx context.Context) {
 	c.dropLocal(nil, true)
-	c.invalidateRemote(ctx, nil, "write")
+	c.invalidateRemote(ctx, nil, true, "write")
 }
 
 // Close stops listening, makes a last attempt at pending invalidations and
-// closes the Redis client.
+// closes the Redis client. Calls after the first do nothing.
 func (c *Cache) Close() error {
-	c.stop()
-	c.bg.Wait()
-	c.fills.Wait()
-	if c.remote == nil {
-		return nil
-	}
-	c.flushPending(context.Background())
-	return c.remote.rdb.Close()
+	var err error
+	c.closeOnce.Do(func() {
+		c.stop()
+		c.bg.Wait()
+		c.fills.Wait()
+		if c.remote != nil {
+			c.flushPending(context.Background())
+			err = c.remote.rdb.Close()
+		}
+	})
+	return err
 }
 
 // dropLocal forgets ids (all movies when all) and every list page in this
@@ -142,21 +146,25 @@ func (c *Cache) dropLocal(ids []int64, all bool) {
 	c.lists.Purge()
 }
 
-// invalidateRemote tells Redis and the other pods about a write to ids; when
-// Redis does not take it in the budget, the pod remembers it, skips Redis for
-// those keys, and retries.
-func (c *Cache) invalidateRemote(ctx context.Context, ids []int64, source string) {
+// invalidateRemote tells Redis (and, when announce, the other pods) about a
+// write to ids. Until Redis has taken it the keys count as pending: this pod
+// does not read them from Redis, so neither a read racing the invalidation
+// nor one after a failed invalidation brings the old value back into its
+// L1. A failed invalidation stays pending and is retried.
+func (c *Cache) invalidateRemote(ctx context.Context, ids []int64, announce bool, source string) {
 	if c.remote == nil {
 		return
 	}
-	if err := c.remote.invalidate(ctx, ids, true); err != nil {
-		if !c.pending.add(ids) {
-			c.distrustDetails()
-		}
+	seq, fit := c.pending.add(ids)
+	if !fit {
+		c.distrustDetails()
+	}
+	if err := c.remote.invalidate(ctx, ids, announce); err != nil {
 		c.m.invalidations.WithLabelValues(source, "deferred").Inc()
 		c.log.Warn("catalog cache: invalidation deferred, Redis did not take it", "ids", ids, "error", err)
 		return
 	}
+	c.pending.done(ids, seq)
 	c.m.invalidations.WithLabelValues(source, "ok").Inc()
 }
 
@@ -359,7 +367,7 @@ func (s service) afterWrite(ctx context.Context, err error, ids ...int64) {
 		}
 	}
 	s.c.dropLocal(ids, false)
-	s.c.invalidateRemote(context.WithoutCancel(ctx), ids, "write")
+	s.c.invalidateRemote(context.WithoutCancel(ctx), ids, true, "write")
 }
 
 func (s service) Create(ctx context.Context, in contract.MovieWrite) (contract.Movie, error) {

@@ -84,19 +84,14 @@ func (c *Cache) onMessage(ctx context.Context, payload string) {
 		return
 	}
 	c.dropLocal(ids, false)
-	c.m.invalidations.WithLabelValues("message", "ok").Inc()
+	c.m.invalidations.WithLabelValues("message", "received").Inc()
 	if version == c.keys.version || len(ids) == 0 {
 		return
 	}
 	// A pod of another shape version wrote: its tombstones and list
 	// generation do not cover this version's movie keys, so this pod
 	// tombstones them (every pod of this version does; it is idempotent).
-	if err := c.remote.invalidate(ctx, ids, false); err != nil {
-		if !c.pending.add(ids) {
-			c.distrustDetails()
-		}
-		c.m.invalidations.WithLabelValues("message", "deferred").Inc()
-	}
+	c.invalidateRemote(ctx, ids, false, "message")
 }
 
 // retry sends the invalidations Redis refused, every cfg.RetryEvery, until

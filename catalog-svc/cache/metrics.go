@@ -33,7 +33,7 @@ func newMetrics(reg prometheus.Registerer, pending func() float64) *metrics {
 		}, []string{"op", "reason"}),
 		invalidations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "catalog_cache_invalidations_total",
-			Help: "Invalidations, by source (write, message, retry) and result (ok, deferred: Redis missed it and a retry is pending).",
+			Help: "Invalidations, by source (write; message: from another pod; retry) and result (received; ok: Redis took it; deferred: Redis missed it, a retry is pending).",
 		}, []string{"source", "result"}),
 		breaker: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "catalog_cache_breaker_state",

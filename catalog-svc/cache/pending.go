@@ -13,9 +13,9 @@ const maxPending = 100_000
 // retryBatch bounds the ids one retry sends to Redis.
 const retryBatch = 1000
 
-// pending remembers the invalidations Redis has not accepted: this pod skips
-// Redis for them, so its clients read their own writes, and retries them
-// until Redis takes them.
+// pending remembers the invalidations Redis has not taken, whether in
+// flight or failed: this pod skips Redis for them, so its clients read their
+// own writes, and retries the failed ones until Redis takes them.
 type pending struct {
 	mu    sync.Mutex
 	seq   uint64
@@ -28,14 +28,15 @@ type pending struct {
 
 func newPending() *pending { return &pending{ids: map[int64]uint64{}} }
 
-// add records a failed invalidation of ids and the lists. It reports false
-// when some ids did not fit.
-func (p *pending) add(ids []int64) bool {
+// add records an invalidation of ids and the lists that Redis has not taken
+// yet, and returns its sequence number for done. It reports false when some
+// ids did not fit.
+func (p *pending) add(ids []int64) (seq uint64, fit bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.seq++
 	p.lists = p.seq
-	fit := true
+	fit = true
 	for _, id := range ids {
 		if _, ok := p.ids[id]; !ok && len(p.ids) >= maxPending {
 			fit = false
@@ -44,7 +45,7 @@ func (p *pending) add(ids []int64) bool {
 		p.ids[id] = p.seq
 	}
 	p.n.Store(int64(len(p.ids)) + 1)
-	return fit
+	return p.seq, fit
 }
 
 func (p *pending) count() int64 { return p.n.Load() }
@@ -83,7 +84,8 @@ func (p *pending) batch() (ids []int64, seq uint64) {
 	return ids, p.seq
 }
 
-// done forgets what batch returned, except what failed again since.
+// done forgets ids and the lists as of seq (from add or batch): what was
+// added again since stays.
 func (p *pending) done(ids []int64, seq uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
