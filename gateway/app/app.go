@@ -71,13 +71,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	a := &App{Health: server.NewHealth(), httpClient: newHTTPClient()}
 	var err error
 	if deps.Catalog == nil {
-		if deps.Catalog, err = remoteCatalog(cfg.CatalogURL, a.httpClient); err != nil {
+		if deps.Catalog, err = catalog.NewHTTPClient(cfg.CatalogURL, a.httpClient); err != nil {
 			return nil, err
 		}
 		a.Health.AddCheck("catalog", reachable(a.httpClient, cfg.CatalogURL))
 	}
 	if deps.Auth == nil {
-		if deps.Auth, err = remoteAuth(cfg.AuthURL, a.httpClient); err != nil {
+		if deps.Auth, err = auth.NewHTTPClient(cfg.AuthURL, a.httpClient); err != nil {
 			return nil, err
 		}
 		a.Health.AddCheck("auth", reachable(a.httpClient, cfg.AuthURL))

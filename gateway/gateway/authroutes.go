@@ -3,8 +3,12 @@ package gateway
 import (
 	"errors"
 	"mime"
+	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 
+	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
@@ -17,7 +21,9 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tok, err := g.auth.Login(r.Context(), creds)
+	// auth-svc throttles failed logins per end client.
+	ctx := auth.ContextWithClientAddr(r.Context(), clientAddr(r))
+	tok, err := g.auth.Login(ctx, creds)
 	if err != nil {
 		return err
 	}
@@ -30,11 +36,17 @@ func decodeCredentials(w http.ResponseWriter, r *http.Request) (contract.Credent
 	switch mt {
 	case "application/x-www-form-urlencoded", "multipart/form-data":
 		r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBodyBytes)
-		if err := r.ParseMultipartForm(httpx.MaxBodyBytes); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return c, apierr.ErrTooLarge
-			}
+		var err error
+		if mt == "multipart/form-data" {
+			err = r.ParseMultipartForm(httpx.MaxBodyBytes)
+		} else {
+			err = r.ParseForm()
+		}
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			return c, apierr.ErrTooLarge
+		case err != nil:
 			return c, apierr.New(apierr.Invalid, "Malformed form data.")
 		}
 		c.Username, c.Password = r.PostFormValue("username"), r.PostFormValue("password")
@@ -84,4 +96,24 @@ func (g *Gateway) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpx.WriteJSON(w, http.StatusCreated, created)
+}
+
+// clientAddr is the end client's IP. A peer on a private or loopback address
+// is a proxy of ours (the ingress), so the last X-Forwarded-For hop it
+// appended is the client; a public peer is the client itself, and whatever
+// X-Forwarded-For it sends is its own claim, not trusted.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !(peer.IsPrivate() || peer.IsLoopback()) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	if last, err := netip.ParseAddr(strings.TrimSpace(hops[len(hops)-1])); err == nil {
+		return last.String()
+	}
+	return host
 }

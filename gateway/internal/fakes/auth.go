@@ -17,6 +17,8 @@ type Auth struct {
 	tokens map[string]string
 	// Introspections counts calls to Introspect.
 	Introspections atomic.Int64
+	// LoginClient is the client address the last Login was told of.
+	LoginClient string
 }
 
 type user struct {
@@ -43,7 +45,10 @@ func NewAuth() *Auth {
 	}
 }
 
-func (a *Auth) Login(_ context.Context, c contract.Credentials) (contract.TokenResponse, error) {
+func (a *Auth) Login(ctx context.Context, c contract.Credentials) (contract.TokenResponse, error) {
+	a.mu.Lock()
+	a.LoginClient = auth.ClientAddr(ctx)
+	a.mu.Unlock()
 	bad := map[string][]string{}
 	if c.Username == "" {
 		bad["username"] = []string{apierr.MsgRequired}

@@ -1,0 +1,159 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/config"
+	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/server"
+
+	"github.com/moviesplatform/gateway/app"
+	"github.com/moviesplatform/gateway/internal/fakes"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	var cfg app.Config
+	if err := config.LoadFrom(&cfg, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":8080" || cfg.CatalogURL != "http://127.0.0.1:8081" || cfg.AuthURL != "http://127.0.0.1:8082" ||
+		cfg.SearchURL != "http://127.0.0.1:8083" || cfg.AuthCacheTTL != 5*time.Second || cfg.LogLevel != "info" ||
+		cfg.ShutdownTimeout != 15*time.Second {
+		t.Fatalf("defaults %+v", cfg)
+	}
+	if err := config.LoadFrom(&cfg, map[string]string{"MOVIES_GATEWAY_AUTH_CACHE_TTL": "1s", "MOVIES_GATEWAY_ADDR": ":9"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AuthCacheTTL != time.Second || cfg.Addr != ":9" {
+		t.Fatalf("env not read: %+v", cfg)
+	}
+}
+
+func defaults(t *testing.T) app.Config {
+	var cfg app.Config
+	if err := config.LoadFrom(&cfg, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func newApp(t *testing.T, cfg app.Config, deps app.Deps) *app.App {
+	t.Helper()
+	a, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry(), deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	return a
+}
+
+func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+	return w
+}
+
+func TestInProcessServices(t *testing.T) {
+	a := newApp(t, defaults(t), app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(3)...), Auth: fakes.NewAuth()})
+	if w := get(t, a.Handler, "/api/movie/2/"); w.Code != http.StatusOK {
+		t.Fatalf("detail: %d %s", w.Code, w.Body.String())
+	}
+	// In-process services need no reachability check.
+	if w := get(t, server.Handler(server.Options{Handler: a.Handler, Health: a.Health}), "/readyz"); w.Code != http.StatusOK {
+		t.Fatalf("readyz: %d %s", w.Code, w.Body.String())
+	}
+}
+
+func TestTwoAppsInOneProcess(t *testing.T) {
+	// The single binary builds several apps; none may touch process-wide state.
+	for range 2 {
+		newApp(t, defaults(t), app.Deps{Catalog: fakes.NewCatalog(), Auth: fakes.NewAuth()})
+	}
+}
+
+func detail(t *testing.T, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	var body struct{ Detail string }
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatalf("body %q: %v", w.Body.String(), err)
+	}
+	return body.Detail
+}
+
+func TestUpstreamsDownAnswer503AndTheBreakerOpens(t *testing.T) {
+	cfg := defaults(t)
+	cfg.CatalogURL, cfg.AuthURL = fakes.ClosedURL(t), fakes.ClosedURL(t)
+	a := newApp(t, cfg, app.Deps{})
+	var last *httptest.ResponseRecorder
+	for range 6 {
+		last = get(t, a.Handler, "/api/movie/1/")
+		if last.Code != http.StatusServiceUnavailable || detail(t, last) != apierr.MsgUnavailable {
+			t.Fatalf("catalog down: %d %s", last.Code, last.Body.String())
+		}
+	}
+	if last.Header().Get("Retry-After") == "" {
+		t.Fatalf("no Retry-After once the breaker is open: %v", last.Header())
+	}
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodPost, "/api/auth/token/", strings.NewReader(`{"username":"a","password":"b"}`))
+	r.Header.Set("Content-Type", "application/json")
+	a.Handler.ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("auth down: %d %s", w.Code, w.Body.String())
+	}
+
+	ready := get(t, server.Handler(server.Options{Handler: a.Handler, Health: a.Health}), "/readyz")
+	if ready.Code != http.StatusServiceUnavailable {
+		t.Fatalf("ready with unreachable upstreams: %s", ready.Body.String())
+	}
+	var body struct {
+		Checks   map[string]string
+		Breakers map[string]string
+	}
+	_ = json.Unmarshal(ready.Body.Bytes(), &body)
+	if body.Checks["catalog"] == "ok" || body.Checks["auth"] == "ok" || body.Breakers["catalog"] != "open" {
+		t.Fatalf("readyz %s", ready.Body.String())
+	}
+}
+
+func TestSlowUpstreamIs504(t *testing.T) {
+	slow := fakes.HangingServer(t)
+	cfg := defaults(t)
+	cfg.CatalogURL, cfg.CatalogTimeout = slow.URL, 50*time.Millisecond
+	a := newApp(t, cfg, app.Deps{Auth: fakes.NewAuth()})
+	w := get(t, a.Handler, "/api/movies/")
+	if w.Code != http.StatusGatewayTimeout || detail(t, w) != apierr.MsgUpstreamTimeout {
+		t.Fatalf("slow catalog: %d %s", w.Code, w.Body.String())
+	}
+}
+
+func TestMetricsAreRegistered(t *testing.T) {
+	reg := server.NewRegistry()
+	a, err := app.New(context.Background(), defaults(t), logging.Discard(), reg, app.Deps{Catalog: fakes.NewCatalog(), Auth: fakes.NewAuth()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	get(t, a.Handler, "/api/movies/")
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, f := range fams {
+		names[f.GetName()] = true
+	}
+	for _, n := range []string{"http_server_requests_total", "gateway_upstream_calls_total", "gateway_upstream_breaker_state"} {
+		if !names[n] {
+			t.Errorf("metric %s missing", n)
+		}
+	}
+}

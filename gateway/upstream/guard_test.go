@@ -1,0 +1,200 @@
+package upstream_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/contract"
+
+	"github.com/moviesplatform/gateway/internal/fakes"
+	"github.com/moviesplatform/gateway/upstream"
+)
+
+// httpCatalog fetches movies over real HTTP, as the catalog's client does, so
+// the guard meets real network failures rather than simulated ones.
+type httpCatalog struct {
+	*fakes.Catalog
+	base string
+}
+
+func (c httpCatalog) Get(ctx context.Context, id int64) (contract.Movie, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+contract.MoviePath(id), nil)
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return contract.Movie{}, apierr.FromResponse(resp)
+	}
+	var m contract.Movie
+	return m, json.NewDecoder(resp.Body).Decode(&m)
+}
+
+func newGuard(t *testing.T, s upstream.Settings) (*upstream.Guard, *prometheus.Registry) {
+	reg := prometheus.NewRegistry()
+	return upstream.NewGuard(s, upstream.NewMetrics(reg)), reg
+}
+
+func TestBreakerOpensWhenTheUpstreamIsDown(t *testing.T) {
+	g, reg := newGuard(t, upstream.Settings{Name: "catalog", Timeout: time.Second, TripAfter: 3, OpenFor: time.Minute})
+	svc := upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
+	for i := range 3 {
+		_, err := svc.Get(context.Background(), 1)
+		if apierr.KindOf(err) != apierr.Unavailable {
+			t.Fatalf("call %d: %v, want Unavailable", i, err)
+		}
+		if errors.Is(err, gobreaker.ErrOpenState) {
+			t.Fatalf("call %d rejected before the breaker should open", i)
+		}
+	}
+	if g.State() != "open" {
+		t.Fatalf("breaker %s after 3 failures", g.State())
+	}
+	_, err := svc.Get(context.Background(), 1)
+	if apierr.KindOf(err) != apierr.Unavailable || !errors.Is(err, gobreaker.ErrOpenState) {
+		t.Fatalf("open breaker let a call through: %v", err)
+	}
+	if ra := err.(*apierr.Error).Header.Get("Retry-After"); ra != "60" {
+		t.Fatalf("Retry-After %q", ra)
+	}
+	if v := gauge(t, reg, "gateway_upstream_breaker_state"); v != 2 {
+		t.Fatalf("breaker state metric %v", v)
+	}
+}
+
+// gauge is the value of the first series of a gauge on reg.
+func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() == name && len(f.GetMetric()) > 0 {
+			return f.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
+
+func TestSlowUpstreamIsATimeoutNotAHang(t *testing.T) {
+	slow := fakes.HangingServer(t)
+
+	g, _ := newGuard(t, upstream.Settings{Name: "catalog", Timeout: 50 * time.Millisecond, TripAfter: 2, OpenFor: time.Minute})
+	svc := upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), slow.URL})
+	for range 2 {
+		if _, err := svc.Get(context.Background(), 1); apierr.KindOf(err) != apierr.Timeout {
+			t.Fatalf("slow upstream gave %v, want Timeout", err)
+		}
+	}
+	if g.State() != "open" {
+		t.Fatalf("breaker %s after timeouts", g.State())
+	}
+}
+
+func TestClientErrorsDoNotTripTheBreaker(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apierr.Encode(r.Context(), catalog.ErrNotFound, w)
+	}))
+	t.Cleanup(srv.Close)
+	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 2, OpenFor: time.Minute})
+	svc := upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), srv.URL})
+	for i := range 10 {
+		if _, err := svc.Get(context.Background(), 1); !errors.Is(err, catalog.ErrNotFound) {
+			t.Fatalf("call %d: %v, want the upstream's 404", i, err)
+		}
+	}
+	if g.State() != "closed" {
+		t.Fatalf("404s opened the breaker")
+	}
+}
+
+func TestServerErrorsTripTheBreakerAndItRecovers(t *testing.T) {
+	var failing atomic.Bool
+	failing.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			apierr.Encode(r.Context(), errors.New("db down"), w)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(contract.Movie{ID: 1})
+	}))
+	t.Cleanup(srv.Close)
+	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 2, OpenFor: 20 * time.Millisecond})
+	svc := upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), srv.URL})
+	for range 2 {
+		if _, err := svc.Get(context.Background(), 1); apierr.KindOf(err) != apierr.Internal {
+			t.Fatalf("got %v", err)
+		}
+	}
+	if g.State() != "open" {
+		t.Fatalf("breaker %s after 500s", g.State())
+	}
+	failing.Store(false)
+	deadline := time.Now().Add(10 * time.Second)
+	for g.State() != "closed" && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+		_, _ = svc.Get(context.Background(), 1)
+	}
+	if g.State() != "closed" {
+		t.Fatal("breaker never closed after the upstream recovered")
+	}
+}
+
+func TestCallerCancellationIsNotHeldAgainstTheUpstream(t *testing.T) {
+	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 1, OpenFor: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	svc := upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
+	for range 3 {
+		if _, err := svc.Get(ctx, 1); !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v", err)
+		}
+	}
+	if g.State() != "closed" {
+		t.Fatal("cancelled calls opened the breaker")
+	}
+}
+
+func TestEveryMethodIsGuarded(t *testing.T) {
+	g, _ := newGuard(t, upstream.Settings{Name: "x", TripAfter: 1, OpenFor: time.Minute})
+	// Open the breaker with one real failure, then every method must be refused.
+	_, _ = upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)}).Get(context.Background(), 1)
+	c := upstream.Catalog(g)(fakes.NewCatalog(fakes.Seed(1)...))
+	a := upstream.Auth(g)(fakes.NewAuth())
+	ctx := context.Background()
+	name := "n"
+	calls := map[string]error{}
+	_, calls["List"] = c.List(ctx, contract.ListQuery{})
+	_, calls["Get"] = c.Get(ctx, 1)
+	_, calls["Create"] = c.Create(ctx, contract.MovieWrite{Name: &name})
+	_, calls["Replace"] = c.Replace(ctx, 1, contract.MovieWrite{Name: &name})
+	_, calls["Patch"] = c.Patch(ctx, 1, contract.MovieWrite{})
+	calls["Delete"] = c.Delete(ctx, 1)
+	_, calls["Changes"] = c.Changes(ctx, 0, 1)
+	_, calls["Login"] = a.Login(ctx, contract.Credentials{})
+	calls["Revoke"] = a.Revoke(ctx, "t")
+	_, calls["Introspect"] = a.Introspect(ctx, "t")
+	_, calls["CreateUser"] = a.CreateUser(ctx, contract.NewUser{})
+	for m, err := range calls {
+		if !errors.Is(err, gobreaker.ErrOpenState) {
+			t.Errorf("%s not guarded: %v", m, err)
+		}
+	}
+}
