@@ -61,13 +61,7 @@ func TestTwoPodsShareTheCache(t *testing.T) {
 			if got := name(pods[0]); got != renamed {
 				t.Fatalf("writer reads %q", got)
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for name(pods[1]) != renamed {
-				if time.Now().After(deadline) {
-					t.Fatal("the other pod never read the write")
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+			sqltest.Eventually(t, "the other pod reads the write", func() bool { return name(pods[1]) == renamed })
 
 			srv := httptest.NewServer(server.Handler(server.Options{Handler: pods[0].Handler, Health: pods[0].Health}))
 			defer srv.Close()
