@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
@@ -500,4 +501,18 @@ func (b *batch) job() job {
 		stmts = append(stmts, b.links)
 	}
 	return job{stmts: append(stmts, b.log), movies: b.movies}
+}
+
+// LongStatementsDSN returns dsn with a read timeout long enough for the
+// statements a load ends with (building indexes over millions of rows
+// takes minutes), unless dsn sets one. The platform's default of 30s suits
+// API queries, not those.
+func LongStatementsDSN(driver sqldb.Driver, dsn string) string {
+	if driver != sqldb.MySQL || strings.Contains(dsn, "readTimeout=") {
+		return dsn
+	}
+	if strings.Contains(dsn, "?") {
+		return dsn + "&readTimeout=2h"
+	}
+	return dsn + "?readTimeout=2h"
 }

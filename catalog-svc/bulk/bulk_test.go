@@ -245,3 +245,18 @@ func TestLoadIntoAnEmptyCatalogRestoresTheSchema(t *testing.T) {
 		})
 	}
 }
+
+func TestLongStatementsDSN(t *testing.T) {
+	for in, want := range map[string]string{
+		"root@tcp(127.0.0.1:3306)/movies":                 "root@tcp(127.0.0.1:3306)/movies?readTimeout=2h",
+		"root@tcp(127.0.0.1:3306)/movies?parseTime=true":  "root@tcp(127.0.0.1:3306)/movies?parseTime=true&readTimeout=2h",
+		"root@tcp(127.0.0.1:3306)/movies?readTimeout=10m": "root@tcp(127.0.0.1:3306)/movies?readTimeout=10m",
+	} {
+		if got := bulk.LongStatementsDSN(sqldb.MySQL, in); got != want {
+			t.Errorf("LongStatementsDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := bulk.LongStatementsDSN(sqldb.SQLite, "file:x.db"); got != "file:x.db" {
+		t.Errorf("sqlite DSN changed to %q", got)
+	}
+}

@@ -29,7 +29,7 @@ func bulkload(ctx context.Context, cfg app.Config, log *slog.Logger, path string
 	if err != nil {
 		return err
 	}
-	db, err := sqldb.Open(ctx, driver, cfg.DBDSN)
+	db, err := sqldb.Open(ctx, driver, bulk.LongStatementsDSN(driver, cfg.DBDSN))
 	if err != nil {
 		return err
 	}

@@ -71,7 +71,7 @@ func bulkloadCmd(args []string) error {
 	}
 	ctx, stop := runner.SignalContext()
 	defer stop()
-	db, err := sqldb.Open(ctx, driver, cfg.DSN)
+	db, err := sqldb.Open(ctx, driver, bulk.LongStatementsDSN(driver, cfg.DSN))
 	if err != nil {
 		return err
 	}
