@@ -59,8 +59,8 @@ type Cache struct {
 
 	stop      context.CancelFunc
 	closeOnce sync.Once
-	bg    sync.WaitGroup // the listener and the retry loop
-	fills sync.WaitGroup // Redis writes of fills, made off the request path
+	bg        sync.WaitGroup // the listener and the retry loop
+	fills     sync.WaitGroup // Redis writes of fills, made off the request path
 }
 
 // New builds the cache from cfg. With cfg.RedisAddr set it connects to Redis
@@ -73,9 +73,9 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) *Cache {
 func newCache(cfg Config, version string, log *slog.Logger, reg prometheus.Registerer) *Cache {
 	c := &Cache{cfg: cfg, keys: keys{ns: cfg.Namespace, version: version}, log: log, pending: newPending()}
 	c.m = newMetrics(reg, func() float64 { return float64(c.pending.count()) })
-	if cfg.L1Size > 0 && cfg.L1TTL > 0 {
+	if cfg.L1Size > 0 && cfg.L1ListSize > 0 && cfg.L1TTL > 0 {
 		c.movies = expirable.NewLRU[int64, entry](cfg.L1Size, nil, cfg.L1TTL)
-		c.lists = expirable.NewLRU[string, entry](cfg.L1Size, nil, cfg.L1TTL)
+		c.lists = expirable.NewLRU[string, entry](cfg.L1ListSize, nil, cfg.L1TTL)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	c.stop = stop

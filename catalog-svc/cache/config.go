@@ -16,8 +16,10 @@ type Config struct {
 	// several environments can share one Redis.
 	Namespace string `env:"CATALOG_CACHE_NAMESPACE" envDefault:"movies:catalog"`
 
-	// L1Size bounds each in-process cache (details, list pages) in entries.
-	L1Size int `env:"CATALOG_CACHE_L1_SIZE" envDefault:"10000"`
+	// L1Size bounds the in-process movie details, L1ListSize the list pages
+	// (up to 500 movies each, so far fewer); 0 turns the L1 off.
+	L1Size     int `env:"CATALOG_CACHE_L1_SIZE" envDefault:"10000"`
+	L1ListSize int `env:"CATALOG_CACHE_L1_LIST_SIZE" envDefault:"500"`
 	// L1TTL is how long a pod may keep an entry without asking Redis: the
 	// staleness bound for other pods when an invalidation message is lost.
 	L1TTL time.Duration `env:"CATALOG_CACHE_L1_TTL" envDefault:"1s"`
@@ -46,7 +48,7 @@ type Config struct {
 // DefaultConfig is Config with every default, for tests and embedding.
 func DefaultConfig() Config {
 	return Config{
-		Enabled: true, Namespace: "movies:catalog", L1Size: 10000, L1TTL: time.Second,
+		Enabled: true, Namespace: "movies:catalog", L1Size: 10000, L1ListSize: 500, L1TTL: time.Second,
 		DetailTTL: 5 * time.Minute, ListTTL: 30 * time.Second, NegativeTTL: 10 * time.Second,
 		Timeout: 30 * time.Millisecond, QuietTTL: 5 * time.Second, BreakerOpen: 2 * time.Second, RetryEvery: 500 * time.Millisecond,
 	}
