@@ -35,6 +35,8 @@ add "X-Total-Count of the default list (run on every list request)" \
   "SELECT COUNT(*) FROM movies m"
 add "genre filter + ordering=-popularity" \
   "SELECT $cols FROM movies m WHERE $genre_exists ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
+add "rare genre filter (news, 0.4% of movies) + ordering=-popularity" \
+  "SELECT $cols FROM movies m WHERE ${genre_exists/drama/news} ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
 add "X-Total-Count of the genre filter" \
   "SELECT COUNT(*) FROM movies m WHERE $genre_exists"
 add "director filter (ordering=id)" \
