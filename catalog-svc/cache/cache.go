@@ -217,17 +217,19 @@ func keep[K comparable](c *Cache, l1 *expirable.LRU[K, entry], k K, e entry, epo
 	}
 }
 
-// store writes e to Redis in the background, unless an invalidation came
-// since the fill began or the fill took so long (maxFillForRedis) that the
-// quiet period of a write made after its store read may already be over.
-func (c *Cache) store(ctx context.Context, key string, e entry, ttl time.Duration, epoch uint64, began time.Time) {
+// store writes e to Redis in the background (remote.fill: over an absent
+// key, or over the tombstone token the fill found), unless an invalidation
+// came since the fill began, or the fill of an absent key took so long
+// (maxFillForRedis) that the tombstone of a write made after its lookup may
+// have expired already.
+func (c *Cache) store(ctx context.Context, key, token string, e entry, ttl time.Duration, epoch uint64, began time.Time) {
 	c.fills.Add(1)
 	go func() {
 		defer c.fills.Done()
-		if c.epoch.Load() != epoch || time.Since(began) > maxFillForRedis {
+		if c.epoch.Load() != epoch || (token == "" && time.Since(began) > maxFillForRedis) {
 			return
 		}
-		c.remote.fill(context.WithoutCancel(ctx), key, e, ttl)
+		c.remote.fill(context.WithoutCancel(ctx), key, token, e, ttl)
 	}()
 }
 
@@ -262,15 +264,21 @@ func (s service) Get(ctx context.Context, id int64) (contract.Movie, error) {
 func (s service) fillMovie(ctx context.Context, id int64, epoch uint64) (entry, error) {
 	c := s.c
 	began := time.Now()
-	l2 := c.useRedisMovie(id)
+	l2, token := c.useRedisMovie(id), ""
 	if l2 {
-		e, l := c.remote.getMovie(ctx, id)
+		e, l, tok := c.remote.getMovie(ctx, id)
 		c.m.lookup("movie", "l2", lookupResult(l))
-		if l == found {
+		switch l {
+		case found:
 			keep(c, c.movies, id, e, epoch)
 			return e, nil
+		case invalidated:
+			// Written within the quiet period: a replica may not have the
+			// write yet, the primary does.
+			ctx, token = sqldb.WithPrimaryReads(ctx), tok
+		case failed:
+			l2 = false
 		}
-		l2 = l == absent
 	}
 	m, err := s.next.Get(ctx, id)
 	var e entry
@@ -289,7 +297,7 @@ func (s service) fillMovie(ctx context.Context, id int64, epoch uint64) (entry, 
 		if e.Missing {
 			ttl = c.cfg.NegativeTTL
 		}
-		c.store(ctx, c.keys.movie(id), e, ttl, epoch, began)
+		c.store(ctx, c.keys.movie(id), token, e, ttl, epoch, began)
 	}
 	return e, nil
 }
@@ -321,14 +329,17 @@ func (s service) fillList(ctx context.Context, q contract.ListQuery, query strin
 	began := time.Now()
 	gen := ""
 	if c.useRedisLists() {
-		var e entry
-		var l lookup
-		gen, e, l = c.remote.getList(ctx, query)
+		g, quiet, e, l := c.remote.getList(ctx, query)
 		c.m.lookup("list", "l2", lookupResult(l))
 		if l == found {
 			keep(c, c.lists, query, e, epoch)
 			return e, nil
 		}
+		if quiet {
+			// A write within the quiet period may not be on every replica.
+			ctx = sqldb.WithPrimaryReads(ctx)
+		}
+		gen = g
 	}
 	p, err := s.next.List(ctx, q)
 	if err != nil {
@@ -340,7 +351,7 @@ func (s service) fillList(ctx context.Context, q contract.ListQuery, query strin
 	if gen != "" {
 		// The page goes under the generation read before the store was:
 		// a write since then has moved readers to a new generation.
-		c.store(ctx, c.keys.list(gen, query), e, c.cfg.ListTTL, epoch, began)
+		c.store(ctx, c.keys.list(gen, query), "", e, c.cfg.ListTTL, epoch, began)
 	}
 	return e, nil
 }

@@ -32,12 +32,11 @@ type Config struct {
 	// Timeout is the budget of one Redis lookup or invalidation; past it the
 	// request goes on to the database.
 	Timeout time.Duration `env:"CATALOG_CACHE_TIMEOUT" envDefault:"30ms"`
-	// QuietTTL is how long after a write no fill may write to Redis: the
-	// written movie's key holds a tombstone and list pages are not stored.
-	// A fill may have read a replica that has not applied the write yet, so
-	// it must exceed the replicas' staleness bound by more than the slowest
-	// fill that may still write to Redis (maxFillForRedis); the app raises it
-	// to the read-your-writes window plus 2s when reads go to replicas.
+	// QuietTTL is how long after a write the movie's key holds a tombstone
+	// and list fills read the primary rather than a replica, which may not
+	// have the write yet. It must exceed the replicas' staleness bound and
+	// maxFillForRedis; the app raises it to the read-your-writes window
+	// plus 2s when reads go to replicas.
 	QuietTTL time.Duration `env:"CATALOG_CACHE_QUIET_TTL" envDefault:"5s"`
 	// BreakerOpen is how long Redis is left alone after it keeps failing.
 	BreakerOpen time.Duration `env:"CATALOG_CACHE_BREAKER_OPEN" envDefault:"2s"`

@@ -16,6 +16,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/sqldb"
 )
 
 func redisAddr(t testing.TB) string { return cachetest.RedisAddr(t) }
@@ -86,10 +87,23 @@ type memStore struct {
 	lists  atomic.Int64
 	gate   chan struct{}
 	inGet  chan struct{}
+	// stale is what a lagging replica answers for reads not marked for
+	// the primary.
+	stale        map[int64]contract.Movie
+	primaryLists atomic.Int64
+}
+
+// lag makes reads not marked for the primary see movie id named name.
+func (s *memStore) lag(id int64, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.movies[id]
+	m.Name = name
+	s.stale[id] = m
 }
 
 func newMemStore(n int) *memStore {
-	s := &memStore{movies: map[int64]contract.Movie{}, nextID: int64(n) + 1}
+	s := &memStore{movies: map[int64]contract.Movie{}, stale: map[int64]contract.Movie{}, nextID: int64(n) + 1}
 	for id := int64(1); id <= int64(n); id++ {
 		s.movies[id] = contract.Movie{ID: id, Name: "Movie " + string(rune('A'+id%26)), Director: "D",
 			Popularity: 50, IMDBScore: 5, Genre: []contract.Genre{{Name: "Drama"}}}
@@ -97,8 +111,11 @@ func newMemStore(n int) *memStore {
 	return s
 }
 
-func (s *memStore) List(_ context.Context, q contract.ListQuery) (contract.Page, error) {
+func (s *memStore) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
 	s.lists.Add(1)
+	if sqldb.PrimaryReads(ctx) {
+		s.primaryLists.Add(1)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := contract.Page{Movies: []contract.Movie{}}
@@ -111,7 +128,7 @@ func (s *memStore) List(_ context.Context, q contract.ListQuery) (contract.Page,
 	return p, nil
 }
 
-func (s *memStore) Get(_ context.Context, id int64) (contract.Movie, error) {
+func (s *memStore) Get(ctx context.Context, id int64) (contract.Movie, error) {
 	s.gets.Add(1)
 	if s.gate != nil {
 		s.inGet <- struct{}{}
@@ -119,6 +136,9 @@ func (s *memStore) Get(_ context.Context, id int64) (contract.Movie, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if m, ok := s.stale[id]; ok && !sqldb.PrimaryReads(ctx) {
+		return cloneMovie(m), nil
+	}
 	m, ok := s.movies[id]
 	if !ok {
 		return contract.Movie{}, catalog.ErrNotFound

@@ -77,10 +77,17 @@ func parseInvalidation(msg string) (version string, ids []int64, ok bool) {
 	return fields[0], ids, true
 }
 
-// tombstone marks a movie key just invalidated, for Config.QuietTTL. Fills
-// only ever create keys (SET NX), so a fill that read the database (or a
-// lagging replica) before the write cannot put the old movie back.
-const tombstone = "-"
+// tombstonePrefix starts the value of a movie key just invalidated, for
+// Config.QuietTTL; the rest is unique to the write. Fills of an absent key
+// only create it (SET NX), so a fill that read the database (or a lagging
+// replica) before the write cannot put the old value back. A fill that found
+// the tombstone reads the primary and replaces that very tombstone only
+// (compare and set), so a later write's tombstone always wins.
+const tombstonePrefix = "-"
+
+func newTombstone() string { return tombstonePrefix + newGeneration() }
+
+func isTombstone(raw []byte) bool { return len(raw) > 0 && raw[0] == tombstonePrefix[0] }
 
 // entry is one cached answer: a movie, a "no such movie", or a list page.
 type entry struct {

@@ -10,10 +10,9 @@ import (
 	"github.com/sony/gobreaker/v2"
 )
 
-// maxFillForRedis is the longest a fill may take and still write to Redis.
-// With Config.QuietTTL above the replicas' staleness plus this, a fill that
-// writes Redis after the quiet period began its read after the write had
-// reached every replica in rotation.
+// maxFillForRedis is the longest the fill of an absent movie key may take
+// and still write to Redis: Config.QuietTTL exceeds it, so the tombstone of
+// any write made after the fill's lookup is still there to refuse it.
 const maxFillForRedis = time.Second
 
 // breakerTrips is how many Redis failures in a row open the breaker.
@@ -82,26 +81,31 @@ type lookup int
 const (
 	found lookup = iota
 	absent
-	invalidated // a tombstone: treat as absent, do not fill
+	invalidated // a tombstone: fill from the primary, replace that tombstone only
 	failed      // Redis did not answer in time: treat as absent, do not fill
 )
 
-func (r *remote) getMovie(ctx context.Context, id int64) (entry, lookup) {
+// getMovie reads movie id; token is the tombstone when l is invalidated.
+func (r *remote) getMovie(ctx context.Context, id int64) (e entry, l lookup, token string) {
 	var raw []byte
 	err := r.do(ctx, "get", func(ctx context.Context) error {
 		var err error
 		raw, err = r.rdb.Get(ctx, r.keys.movie(id)).Bytes()
 		return ignoreNil(err)
 	})
-	return r.decoded(raw, err)
+	e, l = r.decoded(raw, err)
+	if l == invalidated {
+		token = string(raw)
+	}
+	return e, l, token
 }
 
 // getList reads the list generation (creating it when Redis has none) and
-// the page of query under it, within one budget. gen is "" when Redis failed
-// or a write was made within the quiet period: the page must not be stored.
-func (r *remote) getList(ctx context.Context, query string) (gen string, e entry, l lookup) {
+// the page of query under it, within one budget. gen is "" when Redis failed.
+// quiet tells that a write was made within Config.QuietTTL: a replica may
+// not have it yet, so the fill must read the primary.
+func (r *remote) getList(ctx context.Context, query string) (gen string, quiet bool, e entry, l lookup) {
 	var raw []byte
-	quiet := false
 	err := r.do(ctx, "get", func(ctx context.Context) error {
 		vals, err := r.rdb.MGet(ctx, r.keys.listGen(), r.keys.listsQuiet()).Result()
 		if err != nil {
@@ -125,10 +129,10 @@ func (r *remote) getList(ctx context.Context, query string) (gen string, e entry
 		return ignoreNil(err)
 	})
 	e, l = r.decoded(raw, err)
-	if err != nil || quiet {
+	if err != nil {
 		gen = ""
 	}
-	return gen, e, l
+	return gen, quiet, e, l
 }
 
 func (r *remote) decoded(raw []byte, err error) (entry, lookup) {
@@ -137,7 +141,7 @@ func (r *remote) decoded(raw []byte, err error) (entry, lookup) {
 		return entry{}, failed
 	case raw == nil:
 		return entry{}, absent
-	case string(raw) == tombstone:
+	case isTombstone(raw):
 		return entry{}, invalidated
 	}
 	e, err := decode(raw)
@@ -150,18 +154,29 @@ func (r *remote) decoded(raw []byte, err error) (entry, lookup) {
 	return e, found
 }
 
-// fill stores e under key unless the key exists (a tombstone, or a fill
-// from another pod).
-func (r *remote) fill(ctx context.Context, key string, e entry, ttl time.Duration) {
+// fill stores e under key: when token is "", only if the key does not exist
+// (a tombstone, or another pod's fill); otherwise only if the key still
+// holds the tombstone token.
+func (r *remote) fill(ctx context.Context, key, token string, e entry, ttl time.Duration) {
 	b, err := encode(e)
 	if err != nil {
 		r.m.redisError("encode", err)
 		return
 	}
 	_ = r.do(ctx, "fill", func(ctx context.Context) error {
-		return ignoreNil(r.rdb.SetNX(ctx, key, b, ttl).Err())
+		if token == "" {
+			return ignoreNil(r.rdb.SetNX(ctx, key, b, ttl).Err())
+		}
+		return ignoreNil(replaceTombstone.Run(ctx, r.rdb, []string{key}, token, b, ttl.Milliseconds()).Err())
 	})
 }
+
+// replaceTombstone sets KEYS[1] to ARGV[2] for ARGV[3] ms if it holds ARGV[1].
+var replaceTombstone = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  return redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+end
+return false`)
 
 // invalidate tombstones the movies ids and, when announce, starts a new list
 // generation and tells every pod, in one transaction. A pod relaying another
@@ -170,7 +185,7 @@ func (r *remote) invalidate(ctx context.Context, ids []int64, announce bool) err
 	return r.do(ctx, "invalidate", func(ctx context.Context) error {
 		_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for _, id := range ids {
-				p.Set(ctx, r.keys.movie(id), tombstone, r.quiet)
+				p.Set(ctx, r.keys.movie(id), newTombstone(), r.quiet)
 			}
 			if announce {
 				p.Set(ctx, r.keys.listGen(), newGeneration(), 0)
