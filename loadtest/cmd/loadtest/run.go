@@ -182,14 +182,12 @@ func traffic(log *slog.Logger, f trafficFlags) (func() model.Request, error) {
 			starts = append(starts, contract.RouteMovies+"?genre="+g.Name+"&ordering=-popularity")
 		}
 		var deep []string
-		for i := range 20 {
+		for i := range 10 {
 			// Ranks from a tenth of the catalog to its end.
-			rank := f.n/10 + int64(i)*(f.n-f.n/10)/20 + 1
+			rank := f.n/10 + int64(i)*(f.n-f.n/10)/10 + 1
 			deep = append(deep, model.DeepStart(catalog, rank))
 		}
-		if err := s.warm(m, starts, deep); err != nil {
-			return nil, fmt.Errorf("warm-up: %w", err)
-		}
+		s.warm(m, starts, deep)
 	}
 	return m.Next, nil
 }

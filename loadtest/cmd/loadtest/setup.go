@@ -132,24 +132,22 @@ func (s *session) walk(path string, pages int) ([]string, error) {
 	return out, nil
 }
 
-// warm gathers the cursor pages the model continues: pages 2..6 of the
-// default list and of genre lists, and pages right after deep starts.
-func (s *session) warm(m *model.Model, starts []string, deep []string) error {
-	for _, p := range starts {
-		pages, err := s.walk(p, 5)
-		if err != nil {
-			return err
+// warm gathers the cursor pages the model continues: pages 2..4 of the
+// default list and of genre lists, and pages right after deep starts. A
+// page that fails is logged and skipped: a slow list is a finding of the
+// run, not a reason not to run.
+func (s *session) warm(m *model.Model, starts []string, deep []string) {
+	gather := func(k model.Kind, paths []string, pages int) {
+		for _, p := range paths {
+			got, err := s.walk(p, pages)
+			if err != nil {
+				s.log.Warn("warm-up page failed", "kind", k, "path", p, "err", err)
+			}
+			m.AddCursors(k, got...)
 		}
-		m.AddCursors(model.ListCursor, pages...)
 	}
-	for _, p := range deep {
-		pages, err := s.walk(p, 2)
-		if err != nil {
-			return err
-		}
-		m.AddCursors(model.ListDeep, pages...)
-	}
-	return nil
+	gather(model.ListCursor, starts, 3)
+	gather(model.ListDeep, deep, 2)
 }
 
 // adminCredentials come from flags, else MOVIES_ADMIN_USERNAME and
