@@ -42,6 +42,7 @@ type Config struct {
 	// Per-call deadlines of the upstreams.
 	CatalogTimeout time.Duration `env:"GATEWAY_CATALOG_TIMEOUT" envDefault:"3s"`
 	AuthTimeout    time.Duration `env:"GATEWAY_AUTH_TIMEOUT" envDefault:"2s"`
+	SearchTimeout  time.Duration `env:"GATEWAY_SEARCH_TIMEOUT" envDefault:"2s"`
 }
 
 // Deps are services the gateway fronts. Nil members are reached over HTTP at
@@ -88,8 +89,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	authGuard := upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout}, guards)
 	a.Catalog = upstream.Catalog(catalogGuard)(deps.Catalog)
 	a.Auth = upstream.Auth(authGuard)(deps.Auth)
+	breakers := []*upstream.Guard{catalogGuard, authGuard}
+	if deps.Search != nil {
+		// Search has the catalog as its fallback, so its breaker opens sooner.
+		searchGuard := upstream.NewGuard(upstream.Settings{Name: "search", Timeout: cfg.SearchTimeout, TripAfter: 3}, guards)
+		deps.Search = upstream.List(searchGuard)(deps.Search)
+		breakers = append(breakers, searchGuard)
+	}
 	a.Health.AddDetail("breakers", func(context.Context) any {
-		return map[string]string{catalogGuard.Name(): catalogGuard.State(), authGuard.Name(): authGuard.State()}
+		states := map[string]string{}
+		for _, g := range breakers {
+			states[g.Name()] = g.State()
+		}
+		return states
 	})
 
 	a.Gateway = gateway.New(gateway.Options{

@@ -11,6 +11,7 @@ import (
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/config"
+	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/server"
 
@@ -154,6 +155,31 @@ func TestMetricsAreRegistered(t *testing.T) {
 	for _, n := range []string{"http_server_requests_total", "gateway_upstream_calls_total", "gateway_upstream_breaker_state"} {
 		if !names[n] {
 			t.Errorf("metric %s missing", n)
+		}
+	}
+}
+
+// hangingSearch answers nothing until its caller gives up.
+type hangingSearch struct{}
+
+func (hangingSearch) List(ctx context.Context, _ contract.ListQuery) (contract.Page, error) {
+	<-ctx.Done()
+	return contract.Page{}, ctx.Err()
+}
+
+func TestSlowSearchFallsBackToTheCatalog(t *testing.T) {
+	cfg := defaults(t)
+	cfg.SearchTimeout = 50 * time.Millisecond
+	a := newApp(t, cfg, app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(6)...), Auth: fakes.NewAuth(), Search: hangingSearch{}})
+	for range 5 { // past the breaker opening, too
+		w := get(t, a.Handler, "/api/movies/?search=star")
+		if w.Code != http.StatusOK || w.Header().Get(contract.HeaderDegraded) != "search" {
+			t.Fatalf("%d %v %s", w.Code, w.Header(), w.Body.String())
+		}
+		var movies []contract.Movie
+		_ = json.Unmarshal(w.Body.Bytes(), &movies)
+		if len(movies) != 2 {
+			t.Fatalf("fallback found %d movies", len(movies))
 		}
 	}
 }

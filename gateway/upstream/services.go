@@ -73,3 +73,22 @@ func (a guardedAuth) Introspect(ctx context.Context, token string) (contract.Ide
 func (a guardedAuth) CreateUser(ctx context.Context, u contract.NewUser) (contract.User, error) {
 	return Call(ctx, a.guard, func(ctx context.Context) (contract.User, error) { return a.next.CreateUser(ctx, u) })
 }
+
+// Lister answers list queries (the search service is one).
+type Lister interface {
+	List(ctx context.Context, q contract.ListQuery) (contract.Page, error)
+}
+
+// List guards a lister's calls.
+func List(g *Guard) func(Lister) Lister {
+	return func(next Lister) Lister { return guardedLister{next, g} }
+}
+
+type guardedLister struct {
+	next  Lister
+	guard *Guard
+}
+
+func (l guardedLister) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+	return Call(ctx, l.guard, func(ctx context.Context) (contract.Page, error) { return l.next.List(ctx, q) })
+}
