@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 eval "$(scripts/test-services.sh start)"
+# A MariaDB primary and a GTID replica for the replica-routing tests.
+eval "$(scripts/test-replica.sh start)"
 
 # CI=true makes database-backed suites fail instead of skipping a backend.
 export CI=${CI:-true}
