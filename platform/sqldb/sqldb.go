@@ -137,6 +137,10 @@ func Migrate(ctx context.Context, db *sql.DB, driver Driver, fsys fs.FS, table s
 	if driver == MySQL {
 		dialect = goose.DialectMySQL
 	}
+	table, err := versionTable(ctx, db, driver, table)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
 	p, err := goose.NewProvider(dialect, db, fsys, goose.WithTableName(table), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
