@@ -26,12 +26,9 @@ import (
 	"github.com/moviesplatform/gateway/upstream"
 )
 
-// Config is the gateway's configuration, read from MOVIES_* variables.
+// Config is the gateway's own configuration, read from MOVIES_GATEWAY_*
+// variables; the settings every process shares are platform/config.Common.
 type Config struct {
-	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
-	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
-	DrainDelay      time.Duration `env:"DRAIN_DELAY" envDefault:"0s"`
-
 	Addr       string `env:"GATEWAY_ADDR" envDefault:":8080"`
 	CatalogURL string `env:"GATEWAY_CATALOG_URL" envDefault:"http://127.0.0.1:8081"`
 	AuthURL    string `env:"GATEWAY_AUTH_URL" envDefault:"http://127.0.0.1:8082"`

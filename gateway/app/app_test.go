@@ -25,8 +25,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != ":8080" || cfg.CatalogURL != "http://127.0.0.1:8081" || cfg.AuthURL != "http://127.0.0.1:8082" ||
-		cfg.SearchURL != "http://127.0.0.1:8083" || cfg.AuthCacheTTL != 5*time.Second || cfg.LogLevel != "info" ||
-		cfg.ShutdownTimeout != 15*time.Second {
+		cfg.SearchURL != "http://127.0.0.1:8083" || cfg.AuthCacheTTL != 5*time.Second {
 		t.Fatalf("defaults %+v", cfg)
 	}
 	if err := config.LoadFrom(&cfg, map[string]string{"MOVIES_GATEWAY_AUTH_CACHE_TTL": "1s", "MOVIES_GATEWAY_ADDR": ":9"}); err != nil {

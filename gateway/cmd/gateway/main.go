@@ -16,6 +16,12 @@ import (
 	"github.com/moviesplatform/gateway/app"
 )
 
+// settings are the process's variables: the common ones and the gateway's.
+type settings struct {
+	config.Common
+	app.Config
+}
+
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "gateway:", err)
@@ -27,7 +33,7 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] != "serve" {
 		return fmt.Errorf("unknown command %q (the gateway has only \"serve\")", args[0])
 	}
-	var cfg app.Config
+	var cfg settings
 	if err := config.Load(&cfg); err != nil {
 		return err
 	}
@@ -38,7 +44,7 @@ func run(args []string) error {
 	defer stop()
 
 	reg := server.NewRegistry()
-	a, err := app.New(ctx, cfg, log, reg, app.Deps{})
+	a, err := app.New(ctx, cfg.Config, log, reg, app.Deps{})
 	if err != nil {
 		return err
 	}
