@@ -71,8 +71,8 @@ func openReplicaReads(ctx context.Context, cfg Config, db *sql.DB, log *slog.Log
 
 // UnboundedLagWindow is the read-your-writes window when the lag check is
 // off (behind vtgate) and none is configured: above vtgate's
-// --discovery_low_replication_lag (30s), under which vtgate prefers replicas,
-// with room for its health stream. Keep vttablet's --unhealthy_threshold
+// --discovery-low-replication-lag (30s), under which vtgate prefers replicas,
+// with room for its health stream. Keep vttablet's --unhealthy-threshold
 // below it, so that a replica lagging more stops serving.
 const UnboundedLagWindow = time.Minute
 

@@ -28,11 +28,11 @@ import (
 //
 // The same code runs behind Vitess: give vtgate DSNs with the tablet type as
 // the database, "user@tcp(vtgate:3306)/movies@primary" for the primary and
-// ".../movies@replica" as the one replica, and set MaxLag to 0. vtgate
-// answers neither SHOW REPLICA STATUS nor replication questions for a
-// keyspace; its own tablet discovery takes a lagging replica tablet out
-// (vtgate -discovery_low_replication_lag, default 30s), so the checker only
-// pings, and read-your-writes windows must cover vtgate's bound instead.
+// ".../movies@replica" as the one replica, and set MaxLag to 0 (VitessTarget
+// tells such a DSN). vtgate answers SHOW REPLICA STATUS with no rows, and
+// its own tablet discovery keeps lagging replica tablets out (vtgate
+// --discovery-low-replication-lag, vttablet --unhealthy-threshold), so the
+// checker only pings, and read-your-writes windows must cover vtgate's bound.
 type Cluster struct {
 	primary  *sql.DB
 	replicas []*member
