@@ -40,7 +40,9 @@ replicating() {
   answers "$primary_port" && answers "$replica_port" || return 1
   local status
   status=$(mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$replica_port" -uroot -e "SHOW SLAVE STATUS\\G" 2>/dev/null) || return 1
-  grep -q 'Slave_IO_Running: Yes' <<<"$status" && grep -q 'Slave_SQL_Running: Yes' <<<"$status"
+  # A test that died mid-way may have left a delay behind: start afresh then.
+  grep -q 'Slave_IO_Running: Yes' <<<"$status" && grep -q 'Slave_SQL_Running: Yes' <<<"$status" &&
+    grep -q 'SQL_Delay: 0$' <<<"$status"
 }
 
 start_server() { # name port server-id extra-flags...
