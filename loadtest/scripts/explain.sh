@@ -63,7 +63,7 @@ for i in "${!names[@]}"; do
   echo "${sqls[$i]}" | sed -e "s/$cols/<columns>/" | cut -c1-400
   $mysql_cmd --table "$db" -e "EXPLAIN ${sqls[$i]}" | sed -e 's/ *$//'
   ms=$($mysql_cmd --batch --skip-column-names --raw "$db" -e "ANALYZE FORMAT=JSON ${sqls[$i]}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["query_block"].get("r_total_time_ms", "?"))')
+    python3 -c 'import json,sys; t = json.load(sys.stdin)["query_block"].get("r_total_time_ms"); print("?" if t is None else "%.2f" % t)')
   echo "ANALYZE: ${ms} ms"
   echo '```'
   echo
