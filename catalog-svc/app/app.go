@@ -98,6 +98,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		}
 		// Outside any cache, which must see that a read wants the primary.
 		mws = append(mws, a.replicas.middleware)
+		a.Health.AddDetail("replicas", a.replicas.status)
 	}
 	if a.cache, err = newCache(cfg, a.replicas, log, reg); err != nil {
 		a.Close()

@@ -91,3 +91,9 @@ func readYourWritesWindow(configured, staleness time.Duration) (time.Duration, e
 	}
 	return configured, nil
 }
+
+// status is the /readyz detail on replicas. A catalog whose replicas are all
+// out stays ready: its reads go to the primary.
+func (r *replicaReads) status(context.Context) any {
+	return map[string]any{"in_rotation": r.cluster.Healthy()}
+}

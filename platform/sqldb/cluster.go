@@ -249,7 +249,7 @@ func (c *Cluster) MaxStaleness() time.Duration {
 
 // Healthy returns the names of the replicas in rotation.
 func (c *Cluster) Healthy() []string {
-	var names []string
+	names := []string{}
 	for _, r := range *c.healthy.Load() {
 		names = append(names, r.Name)
 	}
