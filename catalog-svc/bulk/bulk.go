@@ -334,23 +334,28 @@ func (l *loader) run(ctx context.Context, jobs <-chan job) error {
 }
 
 // genre returns the row of the genre with key, creating it; a genre keeps
-// the spelling it was first created with, as in the store.
+// the spelling it was first created with, as in the store. It looks before
+// inserting rather than relying on INSERT IGNORE: with unique_checks off,
+// InnoDB may not check the unique key. The writer lock held by the load
+// keeps any other writer from creating the genre in between.
 func (l *loader) genre(ctx context.Context, name, key string) (int64, string, error) {
 	if l.tx == nil {
 		if err := l.begin(ctx); err != nil {
 			return 0, "", err
 		}
 	}
-	insert := "INSERT IGNORE INTO genres (name, name_key) VALUES (?, ?)"
-	if l.driver == sqldb.SQLite {
-		insert = "INSERT OR IGNORE INTO genres (name, name_key) VALUES (?, ?)"
+	var id int64
+	find := func() error {
+		return l.tx.QueryRowContext(ctx, "SELECT id, name FROM genres WHERE name_key = ?", key).Scan(&id, &name)
 	}
-	if _, err := l.tx.ExecContext(ctx, insert, name, key); err != nil {
+	err := find()
+	if !errors.Is(err, sql.ErrNoRows) {
+		return id, name, err
+	}
+	if _, err := l.tx.ExecContext(ctx, "INSERT INTO genres (name, name_key) VALUES (?, ?)", name, key); err != nil {
 		return 0, "", err
 	}
-	var id int64
-	err := l.tx.QueryRowContext(ctx, "SELECT id, name FROM genres WHERE name_key = ?", key).Scan(&id, &name)
-	return id, name, err
+	return id, name, find()
 }
 
 // build turns src into batches of INSERT statements, asking the connection
