@@ -30,6 +30,7 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/mfridman/interpolate v0.0.2 // indirect
+	github.com/moviesplatform/search-svc v0.0.0
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/pb33f/go-yaml v0.1.1 // indirect
@@ -62,3 +63,5 @@ replace (
 	github.com/moviesplatform/catalog-svc => ../catalog-svc
 	github.com/moviesplatform/platform => ../platform
 )
+
+replace github.com/moviesplatform/search-svc => ../search-svc

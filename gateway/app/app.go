@@ -20,6 +20,7 @@ import (
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/search-svc/search"
 
 	"github.com/moviesplatform/gateway/authn"
 	"github.com/moviesplatform/gateway/gateway"
@@ -32,7 +33,9 @@ type Config struct {
 	Addr       string `env:"GATEWAY_ADDR" envDefault:":8080"`
 	CatalogURL string `env:"GATEWAY_CATALOG_URL" envDefault:"http://127.0.0.1:8081"`
 	AuthURL    string `env:"GATEWAY_AUTH_URL" envDefault:"http://127.0.0.1:8082"`
-	SearchURL  string `env:"GATEWAY_SEARCH_URL" envDefault:"http://127.0.0.1:8083"`
+	// SearchURL is search-svc, used when no search service is passed in;
+	// empty means none: ?search= goes to the catalog and /api/search/ is 503.
+	SearchURL string `env:"GATEWAY_SEARCH_URL" envDefault:"http://127.0.0.1:8083"`
 	// AuthCacheTTL is how long a token check is trusted: the longest a token
 	// revoked through another gateway replica keeps working.
 	AuthCacheTTL time.Duration `env:"GATEWAY_AUTH_CACHE_TTL" envDefault:"5s"`
@@ -47,8 +50,9 @@ type Config struct {
 type Deps struct {
 	Catalog catalog.Service
 	Auth    auth.Service
-	// Search, when set, answers ?search= with the catalog as its fallback.
-	Search gateway.Lister
+	// Search answers ?search= (with the catalog as its fallback) and
+	// /api/search/.
+	Search gateway.Searcher
 }
 
 // App is a built gateway.
@@ -87,10 +91,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	a.Catalog = upstream.Catalog(catalogGuard)(deps.Catalog)
 	a.Auth = upstream.Auth(authGuard)(deps.Auth)
 	breakers := []*upstream.Guard{catalogGuard, authGuard}
+	if deps.Search == nil && cfg.SearchURL != "" {
+		// No readiness check: without search-svc the gateway degrades
+		// (?search= from the catalog) rather than stop serving.
+		if deps.Search, err = search.NewHTTPClient(cfg.SearchURL, a.httpClient); err != nil {
+			return nil, err
+		}
+	}
 	if deps.Search != nil {
 		// Search has the catalog as its fallback, so its breaker opens sooner.
 		searchGuard := upstream.NewGuard(upstream.Settings{Name: "search", Timeout: cfg.SearchTimeout, TripAfter: 3}, guards)
-		deps.Search = upstream.List(searchGuard)(deps.Search)
+		deps.Search = upstream.Search(searchGuard)(deps.Search)
 		breakers = append(breakers, searchGuard)
 	}
 	a.Health.AddDetail("breakers", func(context.Context) any {

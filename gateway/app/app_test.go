@@ -36,11 +36,14 @@ func TestConfigDefaults(t *testing.T) {
 	}
 }
 
+// defaults is the default configuration without search-svc, so no test
+// dials whatever listens on the default port.
 func defaults(t *testing.T) app.Config {
 	var cfg app.Config
 	if err := config.LoadFrom(&cfg, map[string]string{}); err != nil {
 		t.Fatal(err)
 	}
+	cfg.SearchURL = ""
 	return cfg
 }
 
@@ -166,12 +169,17 @@ func (hangingSearch) List(ctx context.Context, _ contract.ListQuery) (contract.P
 	return contract.Page{}, ctx.Err()
 }
 
-func TestSlowSearchFallsBackToTheCatalog(t *testing.T) {
-	cfg := defaults(t)
-	cfg.SearchTimeout = 50 * time.Millisecond
-	a := newApp(t, cfg, app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(6)...), Auth: fakes.NewAuth(), Search: hangingSearch{}})
+func (hangingSearch) Search(ctx context.Context, _ contract.SearchQuery) (contract.SearchResult, error) {
+	<-ctx.Done()
+	return contract.SearchResult{}, ctx.Err()
+}
+
+// wantSearchFallback checks ?search= is answered by the catalog (2 of the
+// 6 seeded movies), flagged degraded, also once the search breaker opens.
+func wantSearchFallback(t *testing.T, h http.Handler) {
+	t.Helper()
 	for range 5 { // past the breaker opening, too
-		w := get(t, a.Handler, "/api/movies/?search=star")
+		w := get(t, h, "/api/movies/?search=star")
 		if w.Code != http.StatusOK || w.Header().Get(contract.HeaderDegraded) != "search" {
 			t.Fatalf("%d %v %s", w.Code, w.Header(), w.Body.String())
 		}
@@ -180,5 +188,45 @@ func TestSlowSearchFallsBackToTheCatalog(t *testing.T) {
 		if len(movies) != 2 {
 			t.Fatalf("fallback found %d movies", len(movies))
 		}
+	}
+}
+
+func TestSlowSearchFallsBackToTheCatalog(t *testing.T) {
+	cfg := defaults(t)
+	cfg.SearchTimeout = 50 * time.Millisecond
+	a := newApp(t, cfg, app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(6)...), Auth: fakes.NewAuth(), Search: hangingSearch{}})
+	wantSearchFallback(t, a.Handler)
+}
+
+func TestSearchServiceOverHTTP(t *testing.T) {
+	cat := fakes.NewCatalog(fakes.Seed(9)...)
+	cfg := defaults(t)
+	cfg.SearchURL = fakes.SearchServer(t, &fakes.SearchEngine{Catalog: cat}).URL
+	a := newApp(t, cfg, app.Deps{Catalog: cat, Auth: fakes.NewAuth()})
+	w := get(t, a.Handler, "/api/search/?search=star")
+	if w.Code != http.StatusOK || w.Header().Get(contract.HeaderTotalCount) != "3" {
+		t.Fatalf("%d %v %s", w.Code, w.Header(), w.Body.String())
+	}
+	w = get(t, a.Handler, "/api/movies/?search=star")
+	if w.Code != http.StatusOK || w.Header().Get(contract.HeaderDegraded) != "" {
+		t.Fatalf("%d %v %s", w.Code, w.Header(), w.Body.String())
+	}
+}
+
+func TestSearchServiceDownOrSlowDegrades(t *testing.T) {
+	for name, url := range map[string]string{"down": fakes.ClosedURL(t), "slow": fakes.HangingServer(t).URL} {
+		t.Run(name, func(t *testing.T) {
+			cfg := defaults(t)
+			cfg.SearchURL, cfg.SearchTimeout = url, 50*time.Millisecond
+			a := newApp(t, cfg, app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(6)...), Auth: fakes.NewAuth()})
+			wantSearchFallback(t, a.Handler)
+			if w := get(t, a.Handler, "/api/search/?search=star"); w.Code < 500 {
+				t.Fatalf("/api/search/ without search-svc: %d", w.Code)
+			}
+			// The gateway degrades without search-svc; it stays ready.
+			if w := get(t, server.Handler(server.Options{Handler: a.Handler, Health: a.Health}), "/readyz"); w.Code != http.StatusOK {
+				t.Fatalf("readyz: %d %s", w.Code, w.Body.String())
+			}
+		})
 	}
 }

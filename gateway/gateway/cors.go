@@ -12,7 +12,7 @@ import (
 // origin exposes nothing that a plain request would not. Writes from browsers
 // get no CORS grant.
 func CORS(next http.Handler) http.Handler {
-	exposed := strings.Join([]string{"Link", contract.HeaderTotalCount, contract.HeaderRequestID, contract.HeaderDegraded}, ", ")
+	exposed := strings.Join([]string{"Link", contract.HeaderTotalCount, contract.HeaderRequestID, contract.HeaderDegraded, HeaderPageRestarted, "ETag"}, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Origin") == "" {
 			next.ServeHTTP(w, r)

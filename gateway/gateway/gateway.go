@@ -19,10 +19,13 @@ import (
 	"github.com/moviesplatform/gateway/docs"
 )
 
-// Lister answers list queries. The catalog is one; a search service will be
-// another, answering ?search= with the catalog as its fallback.
-type Lister interface {
+// Searcher is the search service as the gateway uses it: search-svc's
+// search.Service (in-process or its HTTP client) is one.
+type Searcher interface {
+	// List answers a list query with ?search= in the list's shape.
 	List(ctx context.Context, q contract.ListQuery) (contract.Page, error)
+	// Search answers GET /api/search/: hits, facets and an estimated total.
+	Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error)
 }
 
 // TokenCache remembers token introspections (authn.Cache is one).
@@ -36,9 +39,10 @@ type TokenCache interface {
 type Options struct {
 	Catalog catalog.Service
 	Auth    auth.Service
-	// Search, when set, answers list queries with ?search=; the catalog
-	// answers them when it is unset or failing.
-	Search Lister
+	// Search, when set, answers list queries with ?search= and
+	// GET /api/search/; the catalog answers ?search= when it is unset or
+	// failing.
+	Search Searcher
 	// Tokens answers introspections in front of Auth; nil asks Auth every time.
 	Tokens TokenCache
 	Log    *slog.Logger
@@ -50,7 +54,7 @@ type Options struct {
 type Gateway struct {
 	catalog catalog.Service
 	auth    auth.Service
-	search  Lister
+	search  Searcher
 	tokens  TokenCache
 	log     *slog.Logger
 	router  *httpx.Router
@@ -88,6 +92,7 @@ func New(o Options) *Gateway {
 //
 //	GET    /api/movies/        list (filters, ordering, cursor pages)   anyone
 //	POST   /api/movies/        create                                   admin
+//	GET    /api/search/        hits, genre facets, estimated total      anyone
 //	GET    /api/movie/{id}/    fetch                                    anyone
 //	PUT    /api/movie/{id}/    replace                                  admin
 //	PATCH  /api/movie/{id}/    change some fields                       admin
@@ -102,6 +107,7 @@ func (g *Gateway) routes() {
 	rt := g.router
 	rt.Handle(http.MethodGet, contract.RouteMovies, g.handle(g.listMovies))
 	rt.Handle(http.MethodPost, contract.RouteMovies, g.handle(g.createMovie))
+	rt.Handle(http.MethodGet, contract.RouteSearch, g.handle(g.searchMovies))
 	rt.Handle(http.MethodGet, contract.RouteMovie, g.handle(g.getMovie))
 	rt.Handle(http.MethodPut, contract.RouteMovie, g.handle(g.replaceMovie))
 	rt.Handle(http.MethodPatch, contract.RouteMovie, g.handle(g.patchMovie))

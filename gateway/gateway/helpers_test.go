@@ -35,6 +35,14 @@ func newFixture(t testing.TB, movies int, tweak ...func(*gateway.Options)) *fixt
 	return f
 }
 
+// withSearch puts search-svc (its service and HTTP handler over a fake
+// engine that reads the fixture's catalog) behind the gateway, over HTTP.
+func withSearch(t testing.TB) func(*gateway.Options) {
+	return func(o *gateway.Options) {
+		o.Search = fakes.SearchClient(t, &fakes.SearchEngine{Catalog: o.Catalog.(*fakes.Catalog)})
+	}
+}
+
 type req struct {
 	method, path, body string
 	contentType        string

@@ -47,16 +47,17 @@ func validHost(h string) bool {
 	return true
 }
 
-// pageLinks is the RFC 8288 Link header value of a page: the request's URL
-// with its own query, the cursor swapped for the next or previous one.
-func pageLinks(r *http.Request, page contract.Page) string {
+// pageLinks is the RFC 8288 Link header value of a page at path: the
+// request's URL with its own query, the cursor swapped for the next or
+// previous one.
+func pageLinks(r *http.Request, path, next, prev string) string {
 	var links []string
-	for _, l := range []struct{ cursor, rel string }{{page.Next, "next"}, {page.Prev, "prev"}} {
+	for _, l := range []struct{ cursor, rel string }{{next, "next"}, {prev, "prev"}} {
 		if l.cursor == "" {
 			continue
 		}
 		u := baseURL(r)
-		u.Path = contract.RouteMovies
+		u.Path = path
 		q := r.URL.Query()
 		q.Set(contract.ParamCursor, l.cursor)
 		u.RawQuery = q.Encode()

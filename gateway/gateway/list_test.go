@@ -113,10 +113,16 @@ func TestSearchGoesToTheCatalogForNow(t *testing.T) {
 	}
 }
 
+// listerFunc is a search service whose lists f answers; it has no
+// /api/search/ answers.
 type listerFunc func(context.Context, contract.ListQuery) (contract.Page, error)
 
 func (f listerFunc) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
 	return f(ctx, q)
+}
+
+func (listerFunc) Search(context.Context, contract.SearchQuery) (contract.SearchResult, error) {
+	return contract.SearchResult{}, apierr.ErrUnavailable
 }
 
 func TestSearchBackendFallsBackToTheCatalog(t *testing.T) {

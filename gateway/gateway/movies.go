@@ -15,16 +15,16 @@ func (g *Gateway) listMovies(w http.ResponseWriter, r *http.Request) error {
 	if err := g.reader(w, r); err != nil {
 		return err
 	}
-	q, err := contract.ParseListQuery(r.URL.Query())
+	q, from, err := listQuery(r)
 	if err != nil {
 		return err
 	}
-	page, err := g.list(r.Context(), w, q)
+	page, err := g.list(r.Context(), w, q, from)
 	if err != nil {
 		return err
 	}
 	h := w.Header()
-	if links := pageLinks(r, page); links != "" {
+	if links := pageLinks(r, contract.RouteMovies, page.Next, page.Prev); links != "" {
 		h.Set("Link", links)
 	}
 	if page.Total != nil {
@@ -35,21 +35,6 @@ func (g *Gateway) listMovies(w http.ResponseWriter, r *http.Request) error {
 		movies = []contract.Movie{} // seed clients expect an array, never null
 	}
 	return httpx.WriteJSON(w, http.StatusOK, movies)
-}
-
-// list asks the search service for searches when there is one, and the
-// catalog otherwise or when search fails on its side.
-func (g *Gateway) list(ctx context.Context, w http.ResponseWriter, q contract.ListQuery) (contract.Page, error) {
-	if g.search == nil || q.Search == "" {
-		return g.catalog.List(ctx, q)
-	}
-	page, err := g.search.List(ctx, q)
-	if err == nil || apierr.KindOf(err).Status() < 500 {
-		return page, err
-	}
-	g.log.WarnContext(ctx, "search failed; the catalog answers", "error", err)
-	w.Header().Set(contract.HeaderDegraded, "search")
-	return g.catalog.List(ctx, q)
 }
 
 func (g *Gateway) getMovie(w http.ResponseWriter, r *http.Request) error {

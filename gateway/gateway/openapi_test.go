@@ -98,7 +98,7 @@ func TestEveryDocumentedOperationAnswers(t *testing.T) {
 		for _, m := range methods {
 			op := strings.ToUpper(m) + " " + path
 			t.Run(op, func(t *testing.T) {
-				f := newFixture(t, 3) // fresh: the DELETE must not disturb the others
+				f := newFixture(t, 3, withSearch(t)) // fresh: the DELETE must not disturb the others
 				target := strings.ReplaceAll(path, "{id}", "2")
 				b := requestBodies[op]
 				w := f.do(t, req{method: strings.ToUpper(m), path: target, body: b.body, contentType: b.contentType, token: fakes.AdminToken})

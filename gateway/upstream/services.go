@@ -74,21 +74,26 @@ func (a guardedAuth) CreateUser(ctx context.Context, u contract.NewUser) (contra
 	return Call(ctx, a.guard, func(ctx context.Context) (contract.User, error) { return a.next.CreateUser(ctx, u) })
 }
 
-// Lister answers list queries (the search service is one).
-type Lister interface {
+// Searcher is a search service as the gateway calls it.
+type Searcher interface {
 	List(ctx context.Context, q contract.ListQuery) (contract.Page, error)
+	Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error)
 }
 
-// List guards a lister's calls.
-func List(g *Guard) func(Lister) Lister {
-	return func(next Lister) Lister { return guardedLister{next, g} }
+// Search guards a search service's calls.
+func Search(g *Guard) func(Searcher) Searcher {
+	return func(next Searcher) Searcher { return guardedSearch{next, g} }
 }
 
-type guardedLister struct {
-	next  Lister
+type guardedSearch struct {
+	next  Searcher
 	guard *Guard
 }
 
-func (l guardedLister) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
-	return Call(ctx, l.guard, func(ctx context.Context) (contract.Page, error) { return l.next.List(ctx, q) })
+func (s guardedSearch) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+	return Call(ctx, s.guard, func(ctx context.Context) (contract.Page, error) { return s.next.List(ctx, q) })
+}
+
+func (s guardedSearch) Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error) {
+	return Call(ctx, s.guard, func(ctx context.Context) (contract.SearchResult, error) { return s.next.Search(ctx, q) })
 }

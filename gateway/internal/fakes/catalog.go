@@ -53,6 +53,17 @@ func Seed(n int) []contract.Movie {
 	return out
 }
 
+// All returns every movie, by id.
+func (c *Catalog) All() []contract.Movie {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]contract.Movie, 0, len(c.movies))
+	for _, id := range slices.Sorted(maps.Keys(c.movies)) {
+		out = append(out, c.movies[id])
+	}
+	return out
+}
+
 func (c *Catalog) List(_ context.Context, q contract.ListQuery) (contract.Page, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
