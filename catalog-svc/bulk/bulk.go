@@ -9,7 +9,10 @@
 // How it is fast: ids and feed sequence numbers are assigned here, not by
 // AUTO_INCREMENT; rows go in multi-row INSERTs written as literals, a few
 // thousand per statement, in large transactions; the SQL of the next batch
-// is built while the database runs the current one; on MySQL the session
+// is built while the database runs the current one; on MySQL several
+// connections load at once, each transaction committing only after the one
+// before it (so ids and feed sequence numbers become visible in order: a
+// feed reader can never see row N+1 before row N); the session
 // turns unique and foreign-key checks off (the loader itself guarantees
 // what they check). Into an empty MySQL catalog the movies table's four
 // secondary indexes are dropped for the load and built again at the end
@@ -28,6 +31,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
@@ -47,6 +51,11 @@ type Options struct {
 	// (default 200,000; < 0: the whole load in one). SQLite always loads in
 	// one transaction, its writer lock.
 	TxMovies int
+	// Connections is how many connections load in parallel on MySQL
+	// (default 2), each its own transactions, committed in id order so the
+	// change feed never shows a later row before an earlier one. SQLite
+	// always uses one.
+	Connections int
 	// Actor is recorded in the change feed (default Actor).
 	Actor string
 	// KeepIndexes keeps the movies table's secondary indexes during a
@@ -105,6 +114,12 @@ func Load(ctx context.Context, db *sql.DB, driver sqldb.Driver, src iter.Seq2[co
 	if opt.Actor == "" {
 		opt.Actor = Actor
 	}
+	if opt.Connections <= 0 {
+		opt.Connections = 2
+	}
+	if driver == sqldb.SQLite || opt.TxMovies == 0 {
+		opt.Connections = 1 // one transaction: one connection
+	}
 
 	l, err := newLoader(ctx, db, driver, opt)
 	if err != nil {
@@ -112,23 +127,41 @@ func Load(ctx context.Context, db *sql.DB, driver sqldb.Driver, src iter.Seq2[co
 	}
 	defer l.close()
 
-	jobs := make(chan job, 4)
-	// Cancelling stops the builder when the database side fails; the
-	// transactions themselves live on ctx, so they outlive it.
-	buildCtx, stopBuild := context.WithCancel(ctx)
-	defer stopBuild()
-	built := make(chan error, 1)
-	go func() {
-		defer close(jobs)
-		built <- l.build(buildCtx, src, jobs)
-	}()
-	runErr := l.run(ctx, jobs)
-	if runErr != nil {
-		stopBuild()
-		for range jobs {
-		}
+	// Cancelling stops the builder and the executors when one side fails;
+	// the transactions themselves live on ctx.
+	loadCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	queues := make([]chan job, len(l.execs))
+	var wg sync.WaitGroup
+	errs := make(chan error, len(l.execs)+1)
+	for i, e := range l.execs {
+		queues[i] = make(chan job, 4)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.run(loadCtx, e, queues[i]); err != nil {
+				errs <- err
+				stop()
+				l.turns.fail()
+				for range queues[i] {
+				}
+			}
+		}()
 	}
-	buildErr := <-built
+	buildErr := l.build(loadCtx, src, func(j job) error {
+		select {
+		case queues[j.unit%len(queues)] <- j:
+			return nil
+		case <-loadCtx.Done():
+			return loadCtx.Err()
+		}
+	})
+	for _, q := range queues {
+		close(q)
+	}
+	wg.Wait()
+	close(errs)
+	runErr := <-errs
 	if runErr == nil && buildErr == nil {
 		runErr = l.finish(ctx)
 	}
@@ -148,7 +181,10 @@ func Load(ctx context.Context, db *sql.DB, driver sqldb.Driver, src iter.Seq2[co
 type job struct {
 	stmts  [][]byte
 	movies int
-	genre  *genreRequest
+	// unit is the transaction the job belongs to; end closes it.
+	unit  int
+	end   bool
+	genre *genreRequest
 }
 
 type genreRequest struct {
@@ -166,60 +202,84 @@ type loader struct {
 	driver sqldb.Driver
 	opt    Options
 	lit    literals
-	conn   *sql.Conn
-	tx     *sql.Tx
+	execs  []*executor
 	// lock holds the writer row for the whole load on MySQL, on its own
 	// connection, so the load can commit in several transactions.
 	lock *sql.Tx
+	// genres creates genres outside the load's transactions when several
+	// connections load (they must all see a genre's id at once).
+	genres *sql.Conn
 	// dropped are the movies indexes to build again when the load ends.
 	dropped []secondaryIndex
+	turns   turnstile
 
 	firstID, firstSeq int64
-	loaded, inTx      int64
+	loaded            int64 // movies committed, in id order
 	now               time.Time
+}
+
+// executor is one load connection and its open transaction.
+type executor struct {
+	conn *sql.Conn
+	tx   *sql.Tx
+	inTx int64
 }
 
 func newLoader(ctx context.Context, db *sql.DB, driver sqldb.Driver, opt Options) (*loader, error) {
 	l := &loader{driver: driver, opt: opt, now: time.Now().UTC()}
-	var err error
-	if l.conn, err = db.Conn(ctx); err != nil {
-		return nil, err
-	}
+	l.turns.cond = sync.NewCond(&l.turns.mu)
 	fail := func(err error) (*loader, error) {
 		l.close()
 		return nil, fmt.Errorf("bulk: %w", err)
 	}
+	for range opt.Connections {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		l.execs = append(l.execs, &executor{conn: conn})
+		if driver == sqldb.MySQL {
+			// The loader gives fresh ids in order and writes each movie
+			// before its links: what these checks verify holds by
+			// construction.
+			if _, err := conn.ExecContext(ctx, "SET SESSION unique_checks = 0, foreign_key_checks = 0"); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	first := l.execs[0]
 	sqlMode := ""
 	if driver == sqldb.MySQL {
-		if err := l.conn.QueryRowContext(ctx, "SELECT @@SESSION.sql_mode").Scan(&sqlMode); err != nil {
+		if err := first.conn.QueryRowContext(ctx, "SELECT @@SESSION.sql_mode").Scan(&sqlMode); err != nil {
 			return fail(err)
 		}
-		// The loader gives fresh ids in order and writes each movie before
-		// its links: what these checks verify holds by construction.
-		if _, err := l.conn.ExecContext(ctx, "SET SESSION unique_checks = 0, foreign_key_checks = 0"); err != nil {
-			return fail(err)
-		}
+		var err error
 		if l.lock, err = db.BeginTx(ctx, nil); err != nil {
 			return fail(err)
 		}
 		if _, err := l.lock.ExecContext(ctx, lockWriter); err != nil {
 			return fail(err)
 		}
+		if len(l.execs) > 1 {
+			if l.genres, err = db.Conn(ctx); err != nil {
+				return fail(err)
+			}
+		}
 		if !opt.KeepIndexes {
-			if l.dropped, err = dropMovieIndexes(ctx, l.conn); err != nil {
+			if l.dropped, err = dropMovieIndexes(ctx, first.conn); err != nil {
 				return fail(err)
 			}
 		}
 	}
 	l.lit = newLiterals(driver, sqlMode)
-	if err := l.begin(ctx); err != nil {
+	if err := l.begin(ctx, first); err != nil {
 		return fail(err)
 	}
 	// Read after taking the writer lock: no other write can move them now.
-	if err := l.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM movies").Scan(&l.firstID); err != nil {
+	if err := first.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM movies").Scan(&l.firstID); err != nil {
 		return fail(err)
 	}
-	if err := l.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM movie_changes").Scan(&l.firstSeq); err != nil {
+	if err := first.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM movie_changes").Scan(&l.firstSeq); err != nil {
 		return fail(err)
 	}
 	return l, nil
@@ -228,39 +288,75 @@ func newLoader(ctx context.Context, db *sql.DB, driver sqldb.Driver, opt Options
 // lockWriter is the store's serialization point (see store.inTx).
 const lockWriter = "UPDATE movie_changes_writer SET changes = changes + 1 WHERE id = 1"
 
-func (l *loader) begin(ctx context.Context) error {
+func (l *loader) begin(ctx context.Context, e *executor) error {
 	var err error
-	if l.tx, err = l.conn.BeginTx(ctx, nil); err != nil {
+	if e.tx, err = e.conn.BeginTx(ctx, nil); err != nil {
 		return err
 	}
 	if l.lock == nil { // SQLite: the load's one transaction is the writer
-		_, err = l.tx.ExecContext(ctx, lockWriter)
+		_, err = e.tx.ExecContext(ctx, lockWriter)
 	}
 	return err
 }
 
-func (l *loader) commit(ctx context.Context) error {
-	if err := l.tx.Commit(); err != nil {
-		return err
+// turnstile lets transaction units commit in order only.
+type turnstile struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	next   int
+	failed bool
+}
+
+// wait blocks until unit may commit; false when the load failed.
+func (t *turnstile) wait(unit int) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for t.next != unit && !t.failed {
+		t.cond.Wait()
 	}
-	l.tx = nil
-	l.loaded += l.inTx
-	l.inTx = 0
+	return !t.failed
+}
+
+func (t *turnstile) done() {
+	t.mu.Lock()
+	t.next++
+	t.mu.Unlock()
+	t.cond.Broadcast()
+}
+
+func (t *turnstile) fail() {
+	t.mu.Lock()
+	t.failed = true
+	t.mu.Unlock()
+	t.cond.Broadcast()
+}
+
+// commit commits e's unit when its turn comes.
+func (l *loader) commit(e *executor, unit int) error {
+	if !l.turns.wait(unit) {
+		return context.Canceled
+	}
+	if e.tx != nil {
+		if err := e.tx.Commit(); err != nil {
+			return err
+		}
+		e.tx = nil
+	}
+	l.loaded += e.inTx // under the turnstile: one committer at a time
+	e.inTx = 0
 	if l.opt.Progress != nil {
 		l.opt.Progress(l.loaded)
 	}
+	l.turns.done()
 	return nil
 }
 
-// finish commits the last transaction and releases the writer lock.
+// finish rebuilds what the load dropped, refreshes statistics and releases
+// the writer lock.
 func (l *loader) finish(ctx context.Context) error {
-	if l.tx != nil {
-		if err := l.commit(ctx); err != nil {
-			return fmt.Errorf("bulk: commit: %w", err)
-		}
-	}
+	conn := l.execs[0].conn
 	if l.dropped != nil {
-		err := addIndexes(ctx, l.conn, l.dropped)
+		err := addIndexes(ctx, conn, l.dropped)
 		l.dropped = nil
 		if err != nil {
 			return fmt.Errorf("bulk: %w", err)
@@ -270,7 +366,7 @@ func (l *loader) finish(ctx context.Context) error {
 		// InnoDB refreshes its statistics in the background, some time after
 		// a large change; until then the planner sees the tables as they were
 		// (genres with 1 row, say) and picks scans and filesorts.
-		if _, err := l.conn.ExecContext(ctx, "ANALYZE TABLE movies, genres, movie_genres, movie_changes"); err != nil {
+		if _, err := conn.ExecContext(ctx, "ANALYZE TABLE movies, genres, movie_genres, movie_changes"); err != nil {
 			return fmt.Errorf("bulk: analyze: %w", err)
 		}
 	}
@@ -283,52 +379,57 @@ func (l *loader) finish(ctx context.Context) error {
 }
 
 func (l *loader) close() {
-	if l.tx != nil {
-		_ = l.tx.Rollback()
+	for _, e := range l.execs {
+		if e.tx != nil {
+			_ = e.tx.Rollback()
+		}
 	}
 	if l.lock != nil {
 		_ = l.lock.Rollback()
 	}
-	if l.conn != nil {
-		if l.dropped != nil { // a failed load: what did commit must stay indexed
-			_ = addIndexes(context.Background(), l.conn, l.dropped)
+	if l.genres != nil {
+		_ = l.genres.Close()
+	}
+	for i, e := range l.execs {
+		if i == 0 && l.dropped != nil { // a failed load: what did commit must stay indexed
+			_ = addIndexes(context.Background(), e.conn, l.dropped)
 		}
 		if l.driver == sqldb.MySQL {
 			// The connection goes back to the pool: restore its checks.
-			_, _ = l.conn.ExecContext(context.Background(), "SET SESSION unique_checks = 1, foreign_key_checks = 1")
+			_, _ = e.conn.ExecContext(context.Background(), "SET SESSION unique_checks = 1, foreign_key_checks = 1")
 		}
-		_ = l.conn.Close()
+		_ = e.conn.Close()
 	}
 }
 
-// run executes the jobs in order on the load's connection.
-func (l *loader) run(ctx context.Context, jobs <-chan job) error {
+// run executes, in order, the jobs given to executor e.
+func (l *loader) run(ctx context.Context, e *executor, jobs <-chan job) error {
 	for j := range jobs {
 		if j.genre != nil {
-			id, name, err := l.genre(ctx, j.genre.name, j.genre.key)
+			id, name, err := l.genre(ctx, e, j.genre.name, j.genre.key)
 			j.genre.reply <- genreReply{id: id, name: name, err: err}
 			if err != nil {
 				return fmt.Errorf("bulk: genre %q: %w", j.genre.name, err)
 			}
 			continue
 		}
-		if l.tx == nil {
-			if err := l.begin(ctx); err != nil {
+		if j.end {
+			if err := l.commit(e, j.unit); err != nil {
+				return fmt.Errorf("bulk: commit: %w", err)
+			}
+			continue
+		}
+		if e.tx == nil {
+			if err := l.begin(ctx, e); err != nil {
 				return fmt.Errorf("bulk: begin: %w", err)
 			}
 		}
 		for _, s := range j.stmts {
-			if _, err := l.tx.ExecContext(ctx, string(s)); err != nil {
-				return fmt.Errorf("bulk: movies %d to %d: %w", l.firstID+l.loaded+l.inTx,
-					l.firstID+l.loaded+l.inTx+int64(j.movies)-1, err)
+			if _, err := e.tx.ExecContext(ctx, string(s)); err != nil {
+				return fmt.Errorf("bulk: %d movies of transaction %d: %w", j.movies, j.unit, err)
 			}
 		}
-		l.inTx += int64(j.movies)
-		if l.opt.TxMovies > 0 && l.inTx >= int64(l.opt.TxMovies) {
-			if err := l.commit(ctx); err != nil {
-				return fmt.Errorf("bulk: commit: %w", err)
-			}
-		}
+		e.inTx += int64(j.movies)
 	}
 	return ctx.Err()
 }
@@ -338,21 +439,30 @@ func (l *loader) run(ctx context.Context, jobs <-chan job) error {
 // inserting rather than relying on INSERT IGNORE: with unique_checks off,
 // InnoDB may not check the unique key. The writer lock held by the load
 // keeps any other writer from creating the genre in between.
-func (l *loader) genre(ctx context.Context, name, key string) (int64, string, error) {
-	if l.tx == nil {
-		if err := l.begin(ctx); err != nil {
-			return 0, "", err
+func (l *loader) genre(ctx context.Context, e *executor, name, key string) (int64, string, error) {
+	var q interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}
+	if e == nil {
+		q = l.genres // committed at once, seen by every connection
+	} else {
+		if e.tx == nil {
+			if err := l.begin(ctx, e); err != nil {
+				return 0, "", err
+			}
 		}
+		q = e.tx
 	}
 	var id int64
 	find := func() error {
-		return l.tx.QueryRowContext(ctx, "SELECT id, name FROM genres WHERE name_key = ?", key).Scan(&id, &name)
+		return q.QueryRowContext(ctx, "SELECT id, name FROM genres WHERE name_key = ?", key).Scan(&id, &name)
 	}
 	err := find()
 	if !errors.Is(err, sql.ErrNoRows) {
 		return id, name, err
 	}
-	if _, err := l.tx.ExecContext(ctx, "INSERT INTO genres (name, name_key) VALUES (?, ?)", name, key); err != nil {
+	if _, err := q.ExecContext(ctx, "INSERT INTO genres (name, name_key) VALUES (?, ?)", name, key); err != nil {
 		return 0, "", err
 	}
 	return id, name, find()
@@ -360,17 +470,45 @@ func (l *loader) genre(ctx context.Context, name, key string) (int64, string, er
 
 // build turns src into batches of INSERT statements, asking the connection
 // for genre rows as new genres turn up.
-func (l *loader) build(ctx context.Context, src iter.Seq2[contract.Movie, error], jobs chan<- job) error {
+func (l *loader) build(ctx context.Context, src iter.Seq2[contract.Movie, error], send func(job) error) error {
 	genres := map[string]genreReply{}
 	b := newBatch(l, l.opt.BatchMovies)
 	id, seq := l.firstID, l.firstSeq
 	n := int64(0)
-	send := func(j job) error {
+	unit, inUnit := 0, 0
+	flush := func(last bool) error {
+		if b.movies > 0 {
+			j := b.job()
+			j.unit = unit
+			if err := send(j); err != nil {
+				return err
+			}
+			inUnit += b.movies
+			b = newBatch(l, l.opt.BatchMovies)
+		}
+		if last || l.opt.TxMovies > 0 && inUnit >= l.opt.TxMovies {
+			if err := send(job{unit: unit, end: true}); err != nil {
+				return err
+			}
+			unit, inUnit = unit+1, 0
+		}
+		return nil
+	}
+	genre := func(name, key string) (genreReply, error) {
+		if l.genres != nil {
+			id, name, err := l.genre(ctx, nil, name, key)
+			return genreReply{id: id, name: name}, err
+		}
+		// One connection: the genre is created in its transaction.
+		req := &genreRequest{name: name, key: key, reply: make(chan genreReply, 1)}
+		if err := send(job{genre: req}); err != nil {
+			return genreReply{}, err
+		}
 		select {
-		case jobs <- j:
-			return nil
+		case row := <-req.reply:
+			return row, row.err
 		case <-ctx.Done():
-			return ctx.Err()
+			return genreReply{}, ctx.Err()
 		}
 	}
 	for m, err := range src {
@@ -386,17 +524,8 @@ func (l *loader) build(ctx context.Context, src iter.Seq2[contract.Movie, error]
 			key := catalog.FoldKey(g.Name)
 			row, ok := genres[key]
 			if !ok {
-				req := &genreRequest{name: g.Name, key: key, reply: make(chan genreReply, 1)}
-				if err := send(job{genre: req}); err != nil {
-					return err
-				}
-				select {
-				case row = <-req.reply:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				if row.err != nil {
-					return row.err
+				if row, err = genre(g.Name, key); err != nil {
+					return fmt.Errorf("bulk: genre %q: %w", g.Name, err)
 				}
 				genres[key] = row
 			}
@@ -410,16 +539,12 @@ func (l *loader) build(ctx context.Context, src iter.Seq2[contract.Movie, error]
 		id++
 		seq++
 		if b.movies == l.opt.BatchMovies {
-			if err := send(b.job()); err != nil {
+			if err := flush(false); err != nil {
 				return err
 			}
-			b = newBatch(l, l.opt.BatchMovies)
 		}
 	}
-	if b.movies > 0 {
-		return send(b.job())
-	}
-	return nil
+	return flush(true)
 }
 
 func writeOf(m contract.Movie) contract.MovieWrite {

@@ -56,6 +56,7 @@ func bulkloadCmd(args []string) error {
 	fs := flag.NewFlagSet("bulkload", flag.ContinueOnError)
 	batch := fs.Int("batch", 0, "movies per INSERT statement (0: the loader's default)")
 	tx := fs.Int("tx", 0, "movies per transaction on MySQL (0: the loader's default, -1: one)")
+	conns := fs.Int("conns", 0, "connections loading in parallel on MySQL (0: the loader's default)")
 	migrate := fs.Bool("migrate", true, "bring the catalog schema up to date first")
 	g, err := generator(fs, args)
 	if err != nil {
@@ -84,7 +85,7 @@ func bulkloadCmd(args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	start := time.Now()
 	res, err := bulk.Load(ctx, db, driver, bulk.Movies(g.Movies()), bulk.Options{
-		BatchMovies: *batch, TxMovies: *tx,
+		BatchMovies: *batch, TxMovies: *tx, Connections: *conns,
 		Progress: func(n int64) {
 			log.Info("loaded", "movies", n, "rate", fmt.Sprintf("%.0f/s", float64(n)/time.Since(start).Seconds()))
 		},
