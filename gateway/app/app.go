@@ -24,6 +24,7 @@ import (
 
 	"github.com/moviesplatform/gateway/authn"
 	"github.com/moviesplatform/gateway/gateway"
+	"github.com/moviesplatform/gateway/respcache"
 	"github.com/moviesplatform/gateway/upstream"
 )
 
@@ -43,6 +44,16 @@ type Config struct {
 	CatalogTimeout time.Duration `env:"GATEWAY_CATALOG_TIMEOUT" envDefault:"3s"`
 	AuthTimeout    time.Duration `env:"GATEWAY_AUTH_TIMEOUT" envDefault:"2s"`
 	SearchTimeout  time.Duration `env:"GATEWAY_SEARCH_TIMEOUT" envDefault:"2s"`
+
+	// CacheTTL is how long this gateway answers anonymous movie GETs from
+	// memory: the staleness of a change made through another replica. 0
+	// turns the answer cache off.
+	CacheTTL time.Duration `env:"GATEWAY_CACHE_TTL" envDefault:"1s"`
+	// CacheBytes bounds the bodies the answer cache holds.
+	CacheBytes int `env:"GATEWAY_CACHE_BYTES" envDefault:"67108864"`
+	// CacheMaxAge is the Cache-Control max-age of anonymous movie GETs, in
+	// whole seconds: how long a CDN or browser may keep them on top.
+	CacheMaxAge time.Duration `env:"GATEWAY_CACHE_MAX_AGE" envDefault:"1s"`
 }
 
 // Deps are services the gateway fronts. Nil members are reached over HTTP at
@@ -119,6 +130,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		Tokens:  authn.NewCache(a.Auth, authn.CacheSettings{TTL: cfg.AuthCacheTTL}, reg),
 		Log:     log,
 		Metrics: httpx.NewHTTPMetrics(reg),
+		Cache:   respcache.New(respcache.Settings{TTL: cfg.CacheTTL, MaxBytes: cfg.CacheBytes}, reg),
+		MaxAge:  cfg.CacheMaxAge,
 	})
 	a.Handler = a.Gateway
 	return a, nil

@@ -25,7 +25,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != ":8080" || cfg.CatalogURL != "http://127.0.0.1:8081" || cfg.AuthURL != "http://127.0.0.1:8082" ||
-		cfg.SearchURL != "http://127.0.0.1:8083" || cfg.AuthCacheTTL != 5*time.Second {
+		cfg.SearchURL != "http://127.0.0.1:8083" || cfg.AuthCacheTTL != 5*time.Second ||
+		cfg.CacheTTL != time.Second || cfg.CacheMaxAge != time.Second || cfg.CacheBytes != 64<<20 {
 		t.Fatalf("defaults %+v", cfg)
 	}
 	if err := config.LoadFrom(&cfg, map[string]string{"MOVIES_GATEWAY_AUTH_CACHE_TTL": "1s", "MOVIES_GATEWAY_ADDR": ":9"}); err != nil {
@@ -154,7 +155,8 @@ func TestMetricsAreRegistered(t *testing.T) {
 	for _, f := range fams {
 		names[f.GetName()] = true
 	}
-	for _, n := range []string{"http_server_requests_total", "gateway_upstream_calls_total", "gateway_upstream_breaker_state"} {
+	for _, n := range []string{"http_server_requests_total", "gateway_upstream_calls_total", "gateway_upstream_breaker_state",
+		"gateway_response_cache_lookups_total", "gateway_response_cache_bytes"} {
 		if !names[n] {
 			t.Errorf("metric %s missing", n)
 		}

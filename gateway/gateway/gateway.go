@@ -8,6 +8,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/catalog-svc/catalog"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/moviesplatform/gateway/authn"
 	"github.com/moviesplatform/gateway/docs"
+	"github.com/moviesplatform/gateway/respcache"
 )
 
 // Searcher is the search service as the gateway uses it: search-svc's
@@ -48,6 +51,11 @@ type Options struct {
 	Log    *slog.Logger
 	// Metrics instrument every route; nil for none.
 	Metrics *httpx.HTTPMetrics
+	// Cache keeps anonymous answers of the movie GETs; nil for none.
+	Cache *respcache.Cache
+	// MaxAge is the Cache-Control max-age of anonymous movie GETs: how long
+	// a CDN or browser may keep them.
+	MaxAge time.Duration
 }
 
 // Gateway is the public API's HTTP handler.
@@ -59,6 +67,9 @@ type Gateway struct {
 	log     *slog.Logger
 	router  *httpx.Router
 	handler http.Handler
+
+	cache              *respcache.Cache
+	publicCacheControl string
 }
 
 // New builds the gateway and its routes.
@@ -70,6 +81,10 @@ func New(o Options) *Gateway {
 		tokens:  o.Tokens,
 		log:     o.Log,
 		router:  httpx.NewRouter(o.Metrics),
+		cache:   o.Cache,
+		// Whole seconds, rounded down: a CDN must not keep an answer
+		// longer than the gateway promises.
+		publicCacheControl: "public, max-age=" + strconv.Itoa(int(o.MaxAge/time.Second)),
 	}
 	if g.tokens == nil {
 		g.tokens = uncached{o.Auth}
@@ -105,10 +120,10 @@ func New(o Options) *Gateway {
 //	GET    /api/docs/          the document rendered with Redoc         anyone
 func (g *Gateway) routes() {
 	rt := g.router
-	rt.Handle(http.MethodGet, contract.RouteMovies, g.handle(g.listMovies))
+	rt.Handle(http.MethodGet, contract.RouteMovies, g.cached(listKey, g.handle(g.listMovies)))
 	rt.Handle(http.MethodPost, contract.RouteMovies, g.handle(g.createMovie))
 	rt.Handle(http.MethodGet, contract.RouteSearch, g.handle(g.searchMovies))
-	rt.Handle(http.MethodGet, contract.RouteMovie, g.handle(g.getMovie))
+	rt.Handle(http.MethodGet, contract.RouteMovie, g.cached(movieKey, g.handle(g.getMovie)))
 	rt.Handle(http.MethodPut, contract.RouteMovie, g.handle(g.replaceMovie))
 	rt.Handle(http.MethodPatch, contract.RouteMovie, g.handle(g.patchMovie))
 	rt.Handle(http.MethodDelete, contract.RouteMovie, g.handle(g.deleteMovie))

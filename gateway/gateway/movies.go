@@ -62,6 +62,7 @@ func (g *Gateway) createMovie(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m, err := g.catalog.Create(ctx, in)
+	g.cache.DropMovie(m.ID) // even on failure: the create may have happened
 	if err != nil {
 		return err
 	}
@@ -90,6 +91,7 @@ func (g *Gateway) updateMovie(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	m, err := update(ctx, id, in)
+	g.cache.DropMovie(id)
 	if err != nil {
 		return err
 	}
@@ -101,7 +103,9 @@ func (g *Gateway) deleteMovie(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := g.catalog.Delete(ctx, id); err != nil {
+	err = g.catalog.Delete(ctx, id)
+	g.cache.DropMovie(id)
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
@@ -23,6 +24,8 @@ type Catalog struct {
 	nextID int64
 	// Actors records catalog.Actor of every write, in order.
 	Actors []string
+	// Reads counts List and Get calls.
+	Reads atomic.Int64
 }
 
 // NewCatalog returns a catalog holding movies (ids assigned 1..n).
@@ -65,6 +68,7 @@ func (c *Catalog) All() []contract.Movie {
 }
 
 func (c *Catalog) List(_ context.Context, q contract.ListQuery) (contract.Page, error) {
+	c.Reads.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var matches []contract.Movie
@@ -108,6 +112,7 @@ func matchesAll(name string, terms []string) bool {
 }
 
 func (c *Catalog) Get(_ context.Context, id int64) (contract.Movie, error) {
+	c.Reads.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m, ok := c.movies[id]

@@ -1,0 +1,152 @@
+package gateway_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/contract"
+
+	"github.com/moviesplatform/gateway/gateway"
+	"github.com/moviesplatform/gateway/internal/fakes"
+	"github.com/moviesplatform/gateway/respcache"
+)
+
+// withCache gives the gateway an answer cache whose clock the test moves.
+func withCache(clock *time.Time) func(*gateway.Options) {
+	return func(o *gateway.Options) {
+		o.Cache = respcache.New(respcache.Settings{TTL: 2 * time.Second, MaxBytes: 1 << 20}, nil)
+		o.Cache.SetClock(func() time.Time { return *clock })
+		o.MaxAge = 2 * time.Second
+	}
+}
+
+func get(path string) req { return req{method: http.MethodGet, path: path} }
+
+func TestEveryMovieGETHasAnETagAndAnswers304(t *testing.T) {
+	now := time.Now()
+	for name, tweak := range map[string][]func(*gateway.Options){"uncached": nil, "cached": {withCache(&now)}} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, 5, tweak...)
+			for _, r := range []req{get("/api/movies/?page_size=2"), get("/api/movie/2/"), get("/api/movie/2"),
+				{method: http.MethodGet, path: "/api/movie/2/", token: fakes.UserToken}} {
+				w := f.do(t, r)
+				wantStatus(t, w, http.StatusOK)
+				tag := w.Header().Get("ETag")
+				if len(tag) < 10 || tag[0] != '"' || w.Header().Get("Vary") != "Authorization" {
+					t.Fatalf("%s: headers %v", r.path, w.Header())
+				}
+				for _, inm := range []string{tag, `"other", ` + tag, "W/" + tag, "*"} {
+					r.header = http.Header{"If-None-Match": {inm}}
+					w2 := f.do(t, r)
+					wantStatus(t, w2, http.StatusNotModified)
+					if w2.Body.Len() != 0 || w2.Header().Get("ETag") != tag {
+						t.Fatalf("304 %v %q", w2.Header(), w2.Body.String())
+					}
+				}
+				r.header = http.Header{"If-None-Match": {`"other"`}}
+				wantStatus(t, f.do(t, r), http.StatusOK)
+			}
+			// Errors carry no validator.
+			if w := f.do(t, get("/api/movie/99/")); w.Code != http.StatusNotFound || w.Header().Get("ETag") != "" {
+				t.Fatalf("404: %d %v", w.Code, w.Header())
+			}
+		})
+	}
+}
+
+func TestAChangedMovieGetsANewETag(t *testing.T) {
+	f := newFixture(t, 3)
+	tag := f.do(t, get("/api/movie/2/")).Header().Get("ETag")
+	wantStatus(t, f.do(t, req{method: http.MethodPatch, path: "/api/movie/2/", body: `{"imdb_score": 1.5}`, token: fakes.AdminToken}), http.StatusOK)
+	w := f.do(t, req{method: http.MethodGet, path: "/api/movie/2/", header: http.Header{"If-None-Match": {tag}}})
+	wantStatus(t, w, http.StatusOK)
+	if w.Header().Get("ETag") == tag {
+		t.Fatal("same ETag after a change")
+	}
+}
+
+func TestAnonymousAnswersComeFromTheCacheUntilAWrite(t *testing.T) {
+	now := time.Now()
+	f := newFixture(t, 5, withCache(&now))
+	for _, path := range []string{"/api/movie/2/", "/api/movies/?page_size=2"} {
+		first := f.do(t, get(path))
+		wantStatus(t, first, http.StatusOK)
+		if cc := first.Header().Get("Cache-Control"); cc != "public, max-age=2" {
+			t.Fatalf("Cache-Control %q", cc)
+		}
+		reads := f.catalog.Reads.Load()
+		second := f.do(t, get(path))
+		wantStatus(t, second, http.StatusOK)
+		if f.catalog.Reads.Load() != reads {
+			t.Fatalf("%s: second anonymous GET reached the catalog", path)
+		}
+		if second.Body.String() != first.Body.String() || second.Header().Get("ETag") != first.Header().Get("ETag") ||
+			second.Header().Get("Link") != first.Header().Get("Link") {
+			t.Fatalf("%s: cached answer differs", path)
+		}
+	}
+
+	// A write through this gateway drops the movie and every list at once.
+	wantStatus(t, f.do(t, req{method: http.MethodPatch, path: "/api/movie/2/", body: `{"name": "Renamed"}`, token: fakes.AdminToken}), http.StatusOK)
+	if m := decode[contract.Movie](t, f.do(t, get("/api/movie/2/"))); m.Name != "Renamed" {
+		t.Fatalf("stale detail after a write: %+v", m)
+	}
+	if ms := decode[[]contract.Movie](t, f.do(t, get("/api/movies/?page_size=2"))); ms[1].Name != "Renamed" {
+		t.Fatalf("stale list after a write: %+v", ms)
+	}
+	wantStatus(t, f.do(t, req{method: http.MethodDelete, path: "/api/movie/2/", token: fakes.AdminToken}), http.StatusNoContent)
+	wantStatus(t, f.do(t, get("/api/movie/2/")), http.StatusNotFound)
+	wantStatus(t, f.do(t, req{method: http.MethodPost, path: "/api/movies/", body: `{"name": "New"}`, token: fakes.AdminToken}), http.StatusCreated)
+	if ms := decode[[]contract.Movie](t, f.do(t, get("/api/movies/?page_size=10"))); ms[len(ms)-1].Name != "New" {
+		t.Fatalf("stale list after a create: %+v", ms)
+	}
+
+	// Changes made elsewhere show once the TTL has passed.
+	reads := f.catalog.Reads.Load()
+	f.do(t, get("/api/movie/3/"))
+	f.do(t, get("/api/movie/3/"))
+	now = now.Add(2 * time.Second)
+	f.do(t, get("/api/movie/3/"))
+	if got := f.catalog.Reads.Load() - reads; got != 2 {
+		t.Fatalf("%d catalog reads for fill, hit, expiry; want 2", got)
+	}
+}
+
+func TestAnswersWithATokenAreNeverCached(t *testing.T) {
+	now := time.Now()
+	f := newFixture(t, 3, withCache(&now))
+	f.do(t, get("/api/movie/1/")) // cached for anonymous readers
+	reads := f.catalog.Reads.Load()
+	for range 2 {
+		w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: fakes.UserToken})
+		wantStatus(t, w, http.StatusOK)
+		if cc := w.Header().Get("Cache-Control"); cc != "private, no-cache" {
+			t.Fatalf("Cache-Control %q", cc)
+		}
+	}
+	if got := f.catalog.Reads.Load() - reads; got != 2 {
+		t.Fatalf("token GETs read the catalog %d times, want 2", got)
+	}
+}
+
+func TestDegradedAnswersAreNotCached(t *testing.T) {
+	now := time.Now()
+	down := listerFunc(func(context.Context, contract.ListQuery) (contract.Page, error) {
+		return contract.Page{}, apierr.ErrUnavailable
+	})
+	f := newFixture(t, 6, withCache(&now), func(o *gateway.Options) { o.Search = down })
+	reads := f.catalog.Reads.Load()
+	for range 2 {
+		w := f.do(t, get("/api/movies/?search=star"))
+		wantStatus(t, w, http.StatusOK)
+		if w.Header().Get("Cache-Control") != "no-store" || w.Header().Get(contract.HeaderDegraded) != "search" {
+			t.Fatalf("headers %v", w.Header())
+		}
+	}
+	if got := f.catalog.Reads.Load() - reads; got != 2 {
+		t.Fatalf("degraded answers read the catalog %d times, want 2", got)
+	}
+}
