@@ -101,6 +101,8 @@ for entry in "${services[@]}"; do
   built=$((built + 1))
 done
 
+# Rebuilds leave the previous image's layers untagged; vfs keeps full copies, so drop them.
+"${buildah[@]}" rmi --prune >/dev/null 2>&1 || true
 echo "images: built and checked $built, skipped ${#skipped[@]}${skipped:+ (${skipped[*]})}"
 if (( ${#failures[@]} )); then
   printf 'images: %s\n' "${failures[@]}" >&2
