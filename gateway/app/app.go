@@ -51,6 +51,10 @@ type Config struct {
 	CacheTTL time.Duration `env:"GATEWAY_CACHE_TTL" envDefault:"1s"`
 	// CacheBytes bounds the bodies the answer cache holds.
 	CacheBytes int `env:"GATEWAY_CACHE_BYTES" envDefault:"67108864"`
+	// CacheIndexLag is how long after a write through this gateway
+	// ?search= answers of search-svc are not cached: about the indexer's
+	// lag behind the catalog's feed.
+	CacheIndexLag time.Duration `env:"GATEWAY_CACHE_INDEX_LAG" envDefault:"1s"`
 	// CacheMaxAge is the Cache-Control max-age of anonymous movie GETs, in
 	// whole seconds: how long a CDN or browser may keep them on top.
 	CacheMaxAge time.Duration `env:"GATEWAY_CACHE_MAX_AGE" envDefault:"1s"`
@@ -130,7 +134,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		Tokens:  authn.NewCache(a.Auth, authn.CacheSettings{TTL: cfg.AuthCacheTTL}, reg),
 		Log:     log,
 		Metrics: httpx.NewHTTPMetrics(reg),
-		Cache:   respcache.New(respcache.Settings{TTL: cfg.CacheTTL, MaxBytes: cfg.CacheBytes}, reg),
+		Cache:   respcache.New(respcache.Settings{TTL: cfg.CacheTTL, MaxBytes: cfg.CacheBytes, IndexLag: cfg.CacheIndexLag}, reg),
 		MaxAge:  cfg.CacheMaxAge,
 	})
 	a.Handler = a.Gateway

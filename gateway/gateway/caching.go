@@ -67,7 +67,8 @@ func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 		case anonymous:
 			h.Set("Cache-Control", g.publicCacheControl)
 			if ok {
-				g.cache.Put(k, gen, &respcache.Entry{Header: h, Body: rec.body.Bytes(), Movie: movie})
+				g.cache.Put(k, gen, &respcache.Entry{Header: h, Body: rec.body.Bytes(), Movie: movie,
+					FromIndex: g.search != nil && r.URL.Query().Get(contract.ParamSearch) != ""})
 			}
 		default:
 			h.Set("Cache-Control", "private, no-cache")

@@ -19,6 +19,10 @@ type Settings struct {
 	TTL time.Duration
 	// MaxBytes bounds the bodies held; the least room is a few list pages.
 	MaxBytes int
+	// IndexLag is how long after a write answers from the search index are
+	// not stored: the index follows the catalog's feed a little later, and
+	// an answer read before it caught up must not be kept for a whole TTL.
+	IndexLag time.Duration
 }
 
 // Entry is one cached answer: a 200 with its headers and body.
@@ -27,6 +31,8 @@ type Entry struct {
 	Body   []byte
 	// Movie is the movie a detail answer is about; 0 for a list page.
 	Movie int64
+	// FromIndex marks an answer of the search index (Settings.IndexLag).
+	FromIndex bool
 
 	expires time.Time
 }
@@ -37,6 +43,7 @@ func (e *Entry) size() int { return len(e.Body) + 512 } // headers and bookkeepi
 type Cache struct {
 	ttl      time.Duration
 	maxBytes int
+	indexLag time.Duration
 	now      func() time.Time
 
 	mu      sync.Mutex
@@ -45,6 +52,9 @@ type Cache struct {
 	// gen counts invalidations, so an answer fetched before one is not
 	// stored after it.
 	gen uint64
+	// indexBehindUntil is when the search index has caught up with the
+	// last write, as far as this cache can tell.
+	indexBehindUntil time.Time
 
 	lookups *prometheus.CounterVec
 }
@@ -54,7 +64,7 @@ func New(s Settings, reg prometheus.Registerer) *Cache {
 	if s.TTL <= 0 || s.MaxBytes <= 0 {
 		return nil
 	}
-	c := &Cache{ttl: s.TTL, maxBytes: s.MaxBytes, now: time.Now, entries: map[string]*Entry{}}
+	c := &Cache{ttl: s.TTL, maxBytes: s.MaxBytes, indexLag: s.IndexLag, now: time.Now, entries: map[string]*Entry{}}
 	c.lookups = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gateway_response_cache_lookups_total",
 		Help: "Public GETs by how the gateway's answer cache took them: hit, miss, or bypass (a request with a token).",
@@ -112,13 +122,14 @@ func (c *Cache) Put(key string, gen uint64, e *Entry) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	now := c.now()
+	if gen != c.gen || e.FromIndex && now.Before(c.indexBehindUntil) {
 		return
 	}
 	if old, ok := c.entries[key]; ok {
 		c.remove(key, old)
 	}
-	e.expires = c.now().Add(c.ttl)
+	e.expires = now.Add(c.ttl)
 	c.entries[key] = e
 	c.bytes += e.size()
 	if c.bytes > c.maxBytes {
@@ -158,6 +169,7 @@ func (c *Cache) DropMovie(id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
+	c.indexBehindUntil = c.now().Add(c.indexLag)
 	for k, e := range c.entries {
 		if e.Movie == 0 || e.Movie == id {
 			c.remove(k, e)
