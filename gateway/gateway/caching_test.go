@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,4 +150,28 @@ func TestDegradedAnswersAreNotCached(t *testing.T) {
 	if got := f.catalog.Reads.Load() - reads; got != 2 {
 		t.Fatalf("degraded answers read the catalog %d times, want 2", got)
 	}
+}
+
+func TestCachedListsKeepTheirClientsHostInLinks(t *testing.T) {
+	now := time.Now()
+	f := newFixture(t, 5, withCache(&now))
+	for _, host := range []string{"a.example", "b.example", "a.example"} {
+		w := f.do(t, req{method: http.MethodGet, path: "/api/movies/?page_size=2", header: http.Header{"X-Forwarded-Host": {host}}})
+		wantStatus(t, w, http.StatusOK)
+		if next := links(t, w.Header().Get("Link"))["next"]; !strings.HasPrefix(next, "http://"+host+"/") {
+			t.Fatalf("host %s got next link %q", host, next)
+		}
+	}
+}
+
+func TestHEADIsAnsweredLikeGET(t *testing.T) {
+	now := time.Now()
+	f := newFixture(t, 3, withCache(&now))
+	tag := f.do(t, get("/api/movie/1/")).Header().Get("ETag")
+	w := f.do(t, req{method: http.MethodHead, path: "/api/movie/1/"})
+	wantStatus(t, w, http.StatusOK)
+	if w.Header().Get("ETag") != tag {
+		t.Fatalf("HEAD ETag %q, GET %q", w.Header().Get("ETag"), tag)
+	}
+	wantStatus(t, f.do(t, req{method: http.MethodHead, path: "/api/movie/1/", header: http.Header{"If-None-Match": {tag}}}), http.StatusNotModified)
 }
