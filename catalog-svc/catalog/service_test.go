@@ -185,8 +185,9 @@ func behaviour(t *testing.T, svc catalog.Service) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Total == nil || *p.Total != 5 {
-			t.Fatalf("total %v", p.Total)
+		// A filtered list is counted on its first page only.
+		if first := q.Cursor == ""; first && (p.Total == nil || *p.Total != 5) || !first && p.Total != nil {
+			t.Fatalf("total %v on the page of cursor %q", p.Total, q.Cursor)
 		}
 		for _, m := range p.Movies {
 			names = append(names, m.Name)

@@ -49,11 +49,10 @@ func (s *SQL) list(ctx context.Context, db querier, q contract.ListQuery) (contr
 	dir := c.dir
 
 	where, args := filters(q)
-	var total int64
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM movies m"+whereSQL(where), args...).Scan(&total); err != nil {
+	var err error
+	if page.Total, err = countMatches(ctx, db, where, args, q.Cursor != "", s.countLimit); err != nil {
 		return page, err
 	}
-	page.Total = &total
 
 	if q.Cursor != "" {
 		cond, condArgs := keysetCondition(q.Ordering, c.keys, dir)
@@ -127,6 +126,34 @@ func (s *SQL) list(ctx context.Context, db querier, q contract.ListQuery) (contr
 		}
 	}
 	return page, nil
+}
+
+// MaxCount is the most matches a filtered list counts by default: past it
+// the total is unknown (Page.Total nil, no X-Total-Count). See CountLimit.
+const MaxCount = 10_000
+
+// countMatches is a list's total, cheap at any catalog size: the unfiltered
+// total is the counter row (exact, on every page); a filtered list counts
+// its matches on its first page only, and at most limit (MaxCount) of them,
+// so the count reads at most limit+1 rows of the filter's index (a `?search=`
+// substring reads until it has found that many, or to the end: it scans
+// anyway). A cursor page of a filtered list has no total: the client has it
+// from the first page, and the page stays a pure range scan.
+func countMatches(ctx context.Context, db querier, where []string, args []any, cursorPage bool, limit int) (*int64, error) {
+	if len(where) == 0 {
+		n, err := movieCount(ctx, db)
+		return &n, err
+	}
+	if cursorPage {
+		return nil, nil
+	}
+	var n int64
+	err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM movies m"+whereSQL(where)+" LIMIT ?) matches",
+		append(slices.Clip(args), limit+1)...).Scan(&n)
+	if err != nil || n > int64(limit) {
+		return nil, err
+	}
+	return &n, nil
 }
 
 func whereSQL(where []string) string {

@@ -62,6 +62,8 @@ type SQL struct {
 	d     dialect
 	// now stamps change-feed rows; tests may replace it.
 	now func() time.Time
+	// countLimit bounds a filtered list's count (MaxCount).
+	countLimit int
 }
 
 var _ catalog.Store = (*SQL)(nil)
@@ -90,6 +92,10 @@ type Option func(*SQL)
 // off the primary.
 func ReadFrom(r Reader) Option { return func(s *SQL) { s.reads = r } }
 
+// CountLimit sets how many matches a filtered list counts at most before
+// its total becomes unknown (default MaxCount).
+func CountLimit(n int) Option { return func(s *SQL) { s.countLimit = n } }
+
 // primaryReads runs every read on the primary.
 type primaryReads struct{ db *sql.DB }
 
@@ -102,7 +108,7 @@ func New(db *sql.DB, driver sqldb.Driver, opts ...Option) (*SQL, error) {
 	if !ok {
 		return nil, fmt.Errorf("store: unsupported driver %q", driver)
 	}
-	s := &SQL{db: db, reads: primaryReads{db}, d: d, now: func() time.Time { return time.Now().UTC() }}
+	s := &SQL{db: db, reads: primaryReads{db}, d: d, now: func() time.Time { return time.Now().UTC() }, countLimit: MaxCount}
 	for _, o := range opts {
 		o(s)
 	}
@@ -112,11 +118,23 @@ func New(db *sql.DB, driver sqldb.Driver, opts ...Option) (*SQL, error) {
 // Ping checks the database answers.
 func (s *SQL) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-// Count returns the number of movies.
+// Count returns the number of movies, from the counter row every create
+// and delete keeps (a COUNT(*) reads a whole index: seconds at 5M movies).
 func (s *SQL) Count(ctx context.Context) (int64, error) {
+	return movieCount(ctx, s.db)
+}
+
+func movieCount(ctx context.Context, q querier) (int64, error) {
 	var n int64
-	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM movies").Scan(&n)
+	err := q.QueryRowContext(ctx, "SELECT movies FROM movie_count WHERE id = 1").Scan(&n)
 	return n, err
+}
+
+// addMovies moves the movie counter by delta in tx, the transaction of the
+// creates or deletes it counts.
+func addMovies(ctx context.Context, tx *sql.Tx, delta int) error {
+	_, err := tx.ExecContext(ctx, "UPDATE movie_count SET movies = movies + ? WHERE id = 1", delta)
+	return err
 }
 
 // inTx runs the write fn in a transaction, committing when it returns nil.
@@ -243,6 +261,9 @@ func (s *SQL) insert(ctx context.Context, tx *sql.Tx, m contract.Movie, ids genr
 	if m.ID, err = res.LastInsertId(); err != nil {
 		return contract.Movie{}, err
 	}
+	if err := addMovies(ctx, tx, 1); err != nil {
+		return contract.Movie{}, err
+	}
 	if m.Genre, err = s.setGenres(ctx, tx, m.ID, m.Genre, ids); err != nil {
 		return contract.Movie{}, err
 	}
@@ -297,6 +318,9 @@ func (s *SQL) Delete(ctx context.Context, id int64, actor string) error {
 			return err
 		} else if n == 0 {
 			return catalog.ErrNotFound
+		}
+		if err := addMovies(ctx, tx, -1); err != nil {
+			return err
 		}
 		return s.writeChange(ctx, tx, id, nil, actor)
 	})

@@ -18,7 +18,7 @@ import (
 // The conformance suite: every test runs on every backend sqltest offers
 // (SQLite always, MariaDB/MySQL when MOVIES_TEST_MYSQL_DSN is set) and
 // expects the same answers from each.
-func eachBackend(t *testing.T, test func(t *testing.T, s *store.SQL)) {
+func eachBackend(t *testing.T, test func(t *testing.T, s *store.SQL), opts ...store.Option) {
 	t.Helper()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(string(b.Driver), func(t *testing.T) {
@@ -29,7 +29,7 @@ func eachBackend(t *testing.T, test func(t *testing.T, s *store.SQL)) {
 					t.Fatal(err)
 				}
 			}
-			s, err := store.New(db, b.Driver)
+			s, err := store.New(db, b.Driver, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}

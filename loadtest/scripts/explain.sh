@@ -31,14 +31,16 @@ add "detail and every list page: the genres of the movies shown (100 on a page)"
   "SELECT mg.movie_id, g.name FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id IN ($page_ids) ORDER BY mg.movie_id, mg.position"
 add "default list (ordering=id), first page" \
   "SELECT $cols FROM movies m ORDER BY m.id ASC LIMIT 101"
-add "X-Total-Count of the default list (run on every list request)" \
-  "SELECT COUNT(*) FROM movies m"
+add "X-Total-Count of the default list (the counter row, every page)" \
+  "SELECT movies FROM movie_count WHERE id = 1"
 add "genre filter + ordering=-popularity" \
   "SELECT $cols FROM movies m WHERE $genre_exists ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
 add "rare genre filter (news, 0.4% of movies) + ordering=-popularity" \
   "SELECT $cols FROM movies m WHERE ${genre_exists/drama/news} ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
-add "X-Total-Count of the genre filter" \
-  "SELECT COUNT(*) FROM movies m WHERE $genre_exists"
+add "X-Total-Count of the genre filter (first page only, at most 10,000 counted)" \
+  "SELECT COUNT(*) FROM (SELECT 1 FROM movies m WHERE $genre_exists LIMIT 10001) matches"
+add "X-Total-Count of the rare genre filter (news)" \
+  "SELECT COUNT(*) FROM (SELECT 1 FROM movies m WHERE ${genre_exists/drama/news} LIMIT 10001) matches"
 add "director filter (ordering=id)" \
   "SELECT $cols FROM movies m WHERE m.director_key = '$director' ORDER BY m.id ASC LIMIT 101"
 add "director filter + ordering=-imdb_score" \
@@ -49,8 +51,10 @@ add "deep cursor page, genre filter + ordering=-popularity" \
   "SELECT $cols FROM movies m WHERE $genre_exists AND ((m.popularity < $deep_pop) OR (m.popularity = $deep_pop AND m.id < $deep_id)) ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
 add "?search=harbor fallback (LIKE '%term%' on name_key)" \
   "SELECT $cols FROM movies m WHERE m.name_key LIKE '%harbor%' ESCAPE '!' ORDER BY m.id ASC LIMIT 101"
-add "X-Total-Count of ?search=harbor" \
-  "SELECT COUNT(*) FROM movies m WHERE m.name_key LIKE '%harbor%' ESCAPE '!'"
+add "X-Total-Count of ?search=harbor (first page only, at most 10,000 counted)" \
+  "SELECT COUNT(*) FROM (SELECT 1 FROM movies m WHERE m.name_key LIKE '%harbor%' ESCAPE '!' LIMIT 10001) matches"
+add "X-Total-Count of ?search=zzyzx (no match: reads every row)" \
+  "SELECT COUNT(*) FROM (SELECT 1 FROM movies m WHERE m.name_key LIKE '%zzyzx%' ESCAPE '!' LIMIT 10001) matches"
 add "change feed page (search-svc)" \
   "SELECT seq, movie_id, op, payload, actor, created_at FROM movie_changes WHERE seq > $((total / 2)) ORDER BY seq LIMIT 1000"
 
