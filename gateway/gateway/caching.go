@@ -15,21 +15,28 @@ import (
 	"github.com/moviesplatform/gateway/respcache"
 )
 
-// cacheKey names the answer a public GET will get, and the movie it is
-// about (0 for a list page); ok is false for requests not worth caching.
-// Links in list answers are absolute, so the key holds the base URL.
-type cacheKey func(r *http.Request) (key string, movie int64, ok bool)
+// cacheKey names the answer a public GET will get, and describes it
+// (which movie it is about, whether the search index made it); ok is false
+// for requests not worth caching. Links in list answers are absolute, so
+// their keys hold the base URL.
+type cacheKey func(r *http.Request) (key string, about respcache.Entry, ok bool)
 
-func listKey(r *http.Request) (string, int64, bool) {
-	return "l " + baseURL(r).String() + " " + r.URL.Query().Encode(), 0, true
+func (g *Gateway) listKey(r *http.Request) (string, respcache.Entry, bool) {
+	q := r.URL.Query()
+	fromIndex := g.search != nil && q.Get(contract.ParamSearch) != ""
+	return "l " + baseURL(r).String() + " " + q.Encode(), respcache.Entry{FromIndex: fromIndex}, true
 }
 
-func movieKey(r *http.Request) (string, int64, bool) {
+func searchKey(r *http.Request) (string, respcache.Entry, bool) {
+	return "s " + baseURL(r).String() + " " + r.URL.Query().Encode(), respcache.Entry{FromIndex: true}, true
+}
+
+func movieKey(r *http.Request) (string, respcache.Entry, bool) {
 	id, err := movieID(r)
 	if err != nil {
-		return "", 0, false
+		return "", respcache.Entry{}, false
 	}
-	return "m " + strconv.FormatInt(id, 10), id, true
+	return "m " + strconv.FormatInt(id, 10), respcache.Entry{Movie: id}, true
 }
 
 // cached serves a public GET with a strong ETag (a hash of the body) and
@@ -39,7 +46,7 @@ func movieKey(r *http.Request) (string, int64, bool) {
 func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		anonymous := r.Header.Get("Authorization") == ""
-		k, movie, ok := key(r)
+		k, about, ok := key(r)
 		ok = ok && anonymous
 		if !anonymous {
 			g.cache.Bypass()
@@ -67,8 +74,8 @@ func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 		case anonymous:
 			h.Set("Cache-Control", g.publicCacheControl)
 			if ok {
-				g.cache.Put(k, gen, &respcache.Entry{Header: h, Body: rec.body.Bytes(), Movie: movie,
-					FromIndex: g.search != nil && r.URL.Query().Get(contract.ParamSearch) != ""})
+				about.Header, about.Body = h, rec.body.Bytes()
+				g.cache.Put(k, gen, &about)
 			}
 		default:
 			h.Set("Cache-Control", "private, no-cache")

@@ -120,9 +120,9 @@ func New(o Options) *Gateway {
 //	GET    /api/docs/          the document rendered with Redoc         anyone
 func (g *Gateway) routes() {
 	rt := g.router
-	rt.Handle(http.MethodGet, contract.RouteMovies, g.cached(listKey, g.handle(g.listMovies)))
+	rt.Handle(http.MethodGet, contract.RouteMovies, g.cached(g.listKey, g.handle(g.listMovies)))
 	rt.Handle(http.MethodPost, contract.RouteMovies, g.handle(g.createMovie))
-	rt.Handle(http.MethodGet, contract.RouteSearch, g.handle(g.searchMovies))
+	rt.Handle(http.MethodGet, contract.RouteSearch, g.cached(searchKey, g.handle(g.searchMovies)))
 	rt.Handle(http.MethodGet, contract.RouteMovie, g.cached(movieKey, g.handle(g.getMovie)))
 	rt.Handle(http.MethodPut, contract.RouteMovie, g.handle(g.replaceMovie))
 	rt.Handle(http.MethodPatch, contract.RouteMovie, g.handle(g.patchMovie))

@@ -146,6 +146,9 @@ func TestSearchRouteHasFacetsAndEstimatedTotal(t *testing.T) {
 	}
 	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/search/?facets=year"}), http.StatusBadRequest)
 
+	tag := w.Header().Get("ETag")
+	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/search/?search=star&facets=", header: http.Header{"If-None-Match": {tag}}}), http.StatusNotModified)
+
 	eng.Fail = apierr.ErrUnavailable
 	wantDetail(t, f.do(t, req{method: http.MethodGet, path: "/api/search/?search=star"}), http.StatusServiceUnavailable, apierr.MsgUnavailable)
 }
