@@ -535,7 +535,7 @@ func (l *loader) build(ctx context.Context, src iter.Seq2[contract.Movie, error]
 				genres[key] = row
 			}
 			v.Genre[i] = contract.Genre{Name: row.name}
-			b.link(id, row.id, i)
+			b.link(id, row.id, i, v)
 		}
 		v.ID = id
 		if err := b.add(v, seq); err != nil {
@@ -568,12 +568,14 @@ func newBatch(l *loader, size int) *batch {
 	return &batch{
 		l:         l,
 		moviesSQL: append(make([]byte, 0, size*160), "INSERT INTO movies (id, name, name_key, director, director_key, popularity, imdb_score) VALUES "...),
-		links:     append(make([]byte, 0, size*48), "INSERT INTO movie_genres (movie_id, genre_id, position) VALUES "...),
+		links:     append(make([]byte, 0, size*80), "INSERT INTO movie_genres (movie_id, genre_id, position, popularity, imdb_score) VALUES "...),
 		log:       append(make([]byte, 0, size*280), "INSERT INTO movie_changes (seq, movie_id, op, payload, actor, created_at) VALUES "...),
 	}
 }
 
-func (b *batch) link(movieID, genreID int64, position int) {
+// link adds a movie_genres row, with the movie's sort keys as the store
+// writes them (migration 00003).
+func (b *batch) link(movieID, genreID int64, position int, m contract.Movie) {
 	if b.links[len(b.links)-1] == ')' {
 		b.links = append(b.links, ',')
 	}
@@ -583,6 +585,10 @@ func (b *batch) link(movieID, genreID int64, position int) {
 	b.links = appendInt(b.links, genreID)
 	b.links = append(b.links, ',')
 	b.links = appendInt(b.links, int64(position))
+	b.links = append(b.links, ',')
+	b.links = appendFloat(b.links, float64(m.Popularity))
+	b.links = append(b.links, ',')
+	b.links = appendFloat(b.links, float64(m.IMDBScore))
 	b.links = append(b.links, ')')
 }
 

@@ -12,12 +12,64 @@ import (
 
 // sortColumns maps a sortable field to the column it orders by. Names and
 // directors sort by their folded keys, the same bytes on every backend.
-var sortColumns = map[string]string{
+type sortColumns map[string]string
+
+var movieSortColumns = sortColumns{
 	contract.FieldID:         "m.id",
 	contract.FieldName:       "m.name_key",
 	contract.FieldDirector:   "m.director_key",
 	contract.FieldPopularity: "m.popularity",
 	contract.FieldIMDBScore:  "m.imdb_score",
+}
+
+// genreSortColumns order one genre's links by the copies of the movies'
+// keys they carry (migration 00003), so that a genre's page walks one of
+// movie_genres' (genre_id, key, movie_id) indexes.
+var genreSortColumns = sortColumns{
+	contract.FieldID:         "mg.movie_id",
+	contract.FieldPopularity: "mg.popularity",
+	contract.FieldIMDBScore:  "mg.imdb_score",
+}
+
+// source is where a list reads its rows from, and the columns it orders by.
+type source struct {
+	from string
+	cols sortColumns
+	// where is the source's own condition (the genre), args its arguments.
+	where []string
+	args  []any
+	// linksOnly: the source answers the filters alone, so counting needs
+	// no movies row.
+	linksOnly bool
+}
+
+// listSource picks where q reads from. A list of one genre ordered by id,
+// popularity or imdb_score (then id) starts from that genre's links, in
+// the order of an index; anything else reads movies in the order of one of
+// its indexes, testing each row's genres when filtered by genre.
+func listSource(q contract.ListQuery) source {
+	genres := map[string]bool{}
+	for _, g := range q.Genres {
+		genres[catalog.FoldKey(g)] = true
+	}
+	byLinks := len(genres) == 1 && len(q.Ordering) <= 2
+	for _, o := range q.Ordering {
+		byLinks = byLinks && genreSortColumns[o.Field] != ""
+	}
+	if !byLinks {
+		return source{from: "movies m", cols: movieSortColumns}
+	}
+	key := catalog.FoldKey(q.Genres[0])
+	src := source{
+		from:  "movie_genres mg JOIN genres g ON g.id = mg.genre_id JOIN movies m ON m.id = mg.movie_id",
+		cols:  genreSortColumns,
+		where: []string{"g.name_key = ?"},
+		args:  []any{key},
+	}
+	if q.Search == "" && q.Director == "" && q.IMDBScore == (contract.Range{}) && q.Popularity == (contract.Range{}) {
+		src.linksOnly = true
+	}
+	return src
 }
 
 // List returns one page of the movies matching q, keyset-paginated: a cursor
@@ -48,27 +100,28 @@ func (s *SQL) list(ctx context.Context, db querier, q contract.ListQuery) (contr
 	}
 	dir := c.dir
 
-	where, args := filters(q)
+	src := listSource(q)
+	where, args := filters(q, src)
 	var err error
-	if page.Total, err = countMatches(ctx, db, where, args, q.Cursor != "", s.countLimit); err != nil {
+	if page.Total, err = countMatches(ctx, db, src, where, args, q.Cursor != "", s.countLimit); err != nil {
 		return page, err
 	}
 
 	if q.Cursor != "" {
-		cond, condArgs := keysetCondition(q.Ordering, c.keys, dir)
+		cond, condArgs := keysetCondition(src.cols, q.Ordering, c.keys, dir)
 		where = append(where, cond)
 		args = append(args, condArgs...)
 	}
 	order := make([]string, len(q.Ordering))
 	for i, o := range q.Ordering {
 		// Walking backwards reads the order reversed, then flips the page.
-		order[i] = sortColumns[o.Field] + " ASC"
+		order[i] = src.cols[o.Field] + " ASC"
 		if o.Desc != (dir == backward) {
-			order[i] = sortColumns[o.Field] + " DESC"
+			order[i] = src.cols[o.Field] + " DESC"
 		}
 	}
 	rows, err := db.QueryContext(ctx,
-		"SELECT m.id, m.name, m.director, m.popularity, m.imdb_score, m.name_key, m.director_key FROM movies m"+
+		"SELECT m.id, m.name, m.director, m.popularity, m.imdb_score, m.name_key, m.director_key FROM "+src.from+
 			whereSQL(where)+" ORDER BY "+strings.Join(order, ", ")+" LIMIT ?",
 		append(args, q.PageSize+1)...)
 	if err != nil {
@@ -139,7 +192,10 @@ const MaxCount = 10_000
 // substring reads until it has found that many, or to the end: it scans
 // anyway). A cursor page of a filtered list has no total: the client has it
 // from the first page, and the page stays a pure range scan.
-func countMatches(ctx context.Context, db querier, where []string, args []any, cursorPage bool, limit int) (*int64, error) {
+//
+// A genre read from its links (listSource) with no other filter counts
+// the entries of its movie_genres index alone.
+func countMatches(ctx context.Context, db querier, src source, where []string, args []any, cursorPage bool, limit int) (*int64, error) {
 	if len(where) == 0 {
 		n, err := movieCount(ctx, db)
 		return &n, err
@@ -148,7 +204,11 @@ func countMatches(ctx context.Context, db querier, where []string, args []any, c
 		return nil, nil
 	}
 	var n int64
-	err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM movies m"+whereSQL(where)+" LIMIT ?) matches",
+	from := src.from
+	if src.linksOnly {
+		from = "movie_genres mg JOIN genres g ON g.id = mg.genre_id"
+	}
+	err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM "+from+whereSQL(where)+" LIMIT ?) matches",
 		append(slices.Clip(args), limit+1)...).Scan(&n)
 	if err != nil || n > int64(limit) {
 		return nil, err
@@ -163,18 +223,15 @@ func whereSQL(where []string) string {
 	return " WHERE " + strings.Join(where, " AND ")
 }
 
-// filters renders q's filters as SQL conditions on movies m.
-func filters(q contract.ListQuery) ([]string, []any) {
-	var (
-		where []string
-		args  []any
-	)
+// filters renders q's filters as SQL conditions on movies m, read from src.
+func filters(q contract.ListQuery, src source) ([]string, []any) {
+	where, args := slices.Clone(src.where), slices.Clone(src.args)
 	// DRF's SearchFilter: every term is a case-insensitive substring of the name.
 	for _, term := range q.SearchTerms() {
 		where = append(where, "m.name_key LIKE ? ESCAPE '!'")
 		args = append(args, "%"+escapeLike(catalog.FoldKey(term))+"%")
 	}
-	if len(q.Genres) > 0 {
+	if len(q.Genres) > 0 && src.where == nil {
 		where = append(where, `EXISTS (SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
 			WHERE mg.movie_id = m.id AND g.name_key IN (`+placeholders(len(q.Genres))+`))`)
 		for _, g := range q.Genres {
@@ -215,7 +272,7 @@ func escapeLike(s string) string { return likeEscaper.Replace(s) }
 //
 // with each comparison flipped for descending keys. Written out rather than
 // as a row-value comparison because the keys' directions may differ.
-func keysetCondition(ordering []contract.Order, keys []any, dir direction) (string, []any) {
+func keysetCondition(cols sortColumns, ordering []contract.Order, keys []any, dir direction) (string, []any) {
 	var (
 		ors  []string
 		args []any
@@ -223,14 +280,14 @@ func keysetCondition(ordering []contract.Order, keys []any, dir direction) (stri
 	for i, o := range ordering {
 		var ands []string
 		for j := range i {
-			ands = append(ands, sortColumns[ordering[j].Field]+" = ?")
+			ands = append(ands, cols[ordering[j].Field]+" = ?")
 			args = append(args, keys[j])
 		}
 		op := " > ?"
 		if o.Desc != (dir == backward) {
 			op = " < ?"
 		}
-		ands = append(ands, sortColumns[o.Field]+op)
+		ands = append(ands, cols[o.Field]+op)
 		args = append(args, keys[i])
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}

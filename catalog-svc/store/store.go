@@ -4,6 +4,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -11,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -212,26 +214,42 @@ func loadGenres(ctx context.Context, q querier, movies []contract.Movie) error {
 		index[movies[i].ID] = i
 		args[i] = movies[i].ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT mg.movie_id, g.name FROM movie_genres mg
+	// Sorted here, not by ORDER BY: the primary key is (movie_id, genre_id),
+	// so the database would sort the page's links in a filesort.
+	rows, err := q.QueryContext(ctx, `SELECT mg.movie_id, mg.position, g.name FROM movie_genres mg
 		JOIN genres g ON g.id = mg.genre_id
-		WHERE mg.movie_id IN (`+placeholders(len(args))+`)
-		ORDER BY mg.movie_id, mg.position`, args...)
+		WHERE mg.movie_id IN (`+placeholders(len(args))+`)`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	type link struct {
+		movie    int
+		position int
+		name     string
+	}
+	var links []link
 	for rows.Next() {
 		var (
-			id   int64
-			name string
+			id int64
+			l  link
 		)
-		if err := rows.Scan(&id, &name); err != nil {
+		if err := rows.Scan(&id, &l.position, &l.name); err != nil {
 			return err
 		}
-		i := index[id]
-		movies[i].Genre = append(movies[i].Genre, contract.Genre{Name: name})
+		l.movie = index[id]
+		links = append(links, l)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	slices.SortFunc(links, func(a, b link) int {
+		return cmp.Or(cmp.Compare(a.movie, b.movie), cmp.Compare(a.position, b.position))
+	})
+	for _, l := range links {
+		movies[l.movie].Genre = append(movies[l.movie].Genre, contract.Genre{Name: l.name})
+	}
+	return nil
 }
 
 func placeholders(n int) string {
@@ -264,7 +282,7 @@ func (s *SQL) insert(ctx context.Context, tx *sql.Tx, m contract.Movie, ids genr
 	if err := addMovies(ctx, tx, 1); err != nil {
 		return contract.Movie{}, err
 	}
-	if m.Genre, err = s.setGenres(ctx, tx, m.ID, m.Genre, ids); err != nil {
+	if m.Genre, err = s.setGenres(ctx, tx, m, ids); err != nil {
 		return contract.Movie{}, err
 	}
 	return m, s.writeChange(ctx, tx, m.ID, &m, actor)
@@ -291,7 +309,8 @@ func (s *SQL) Update(ctx context.Context, id int64, change func(contract.Movie) 
 		if _, err := tx.ExecContext(ctx, "DELETE FROM movie_genres WHERE movie_id = ?", id); err != nil {
 			return err
 		}
-		if m.Genre, err = s.setGenres(ctx, tx, id, m.Genre, genreIDs{}); err != nil {
+		// The links carry the movie's sort keys: rewritten with it.
+		if m.Genre, err = s.setGenres(ctx, tx, m, genreIDs{}); err != nil {
 			return err
 		}
 		return s.writeChange(ctx, tx, id, &m, actor)
@@ -334,13 +353,14 @@ type genreRow struct {
 	name string
 }
 
-// setGenres links a movie to its genres in order, creating the genres that
+// setGenres links movie m to its genres in order, creating the genres that
 // do not exist yet, and returns them as stored: a genre keeps the spelling it
-// was first created with.
-func (s *SQL) setGenres(ctx context.Context, tx *sql.Tx, movieID int64, genres []contract.Genre, cache genreIDs) ([]contract.Genre, error) {
-	out := make([]contract.Genre, 0, len(genres))
+// was first created with. Each link carries m's popularity and imdb_score,
+// the keys a genre's pages are ordered by (migration 00003).
+func (s *SQL) setGenres(ctx context.Context, tx *sql.Tx, m contract.Movie, cache genreIDs) ([]contract.Genre, error) {
+	out := make([]contract.Genre, 0, len(m.Genre))
 	linked := map[string]bool{}
-	for _, g := range genres {
+	for _, g := range m.Genre {
 		key := catalog.FoldKey(g.Name)
 		if linked[key] { // validated input has no duplicates; stay safe anyway
 			continue
@@ -355,7 +375,8 @@ func (s *SQL) setGenres(ctx context.Context, tx *sql.Tx, movieID int64, genres [
 			cache[key] = row
 		}
 		if _, err := tx.ExecContext(ctx,
-			"INSERT INTO movie_genres (movie_id, genre_id, position) VALUES (?, ?, ?)", movieID, row.id, len(out)); err != nil {
+			"INSERT INTO movie_genres (movie_id, genre_id, position, popularity, imdb_score) VALUES (?, ?, ?, ?, ?)",
+			m.ID, row.id, len(out), float64(m.Popularity), float64(m.IMDBScore)); err != nil {
 			return nil, err
 		}
 		out = append(out, contract.Genre{Name: row.name})

@@ -309,6 +309,64 @@ func TestCursorPagingEveryOrdering(t *testing.T) {
 		for _, raw := range orderings {
 			t.Run(raw, func(t *testing.T) { walkBothWays(t, s, all, raw, 7) })
 		}
+		// One genre: read from its links (by id, popularity, imdb_score) or
+		// probed per movie (the rest); two genres: probed.
+		var drama, dramaOrWar []contract.Movie
+		for _, m := range all {
+			if g := m.Genre[0].Name; g == "Drama" {
+				drama = append(drama, m)
+				dramaOrWar = append(dramaOrWar, m)
+			} else if g == "War" {
+				dramaOrWar = append(dramaOrWar, m)
+			}
+		}
+		for _, raw := range orderings {
+			t.Run("genre "+raw, func(t *testing.T) {
+				walkFiltered(t, s, drama, contract.ListQuery{Genres: []string{"DRAMA", "drama"}}, raw, 3)
+				walkFiltered(t, s, dramaOrWar, contract.ListQuery{Genres: []string{"war", "drama"}}, raw, 4)
+			})
+		}
+	})
+}
+
+// The sort keys the genre links carry follow every write of the movie.
+func TestGenrePagesFollowWrites(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.SQL) {
+		ctx := context.Background()
+		a := mustCreate(t, s, movie("A", "", 10, 9, "Drama"))
+		b := mustCreate(t, s, movie("B", "", 20, 1, "Drama", "War"))
+		c := mustCreate(t, s, movie("C", "", 30, 5, "War", "Drama"))
+		drama := func(raw string, filters contract.ListQuery) []int64 {
+			t.Helper()
+			filters.Ordering, _ = contract.ParseOrdering(raw)
+			filters.Genres = []string{"drama"}
+			return movieIDs(list(t, s, filters).Movies)
+		}
+		if got := drama("-popularity", contract.ListQuery{}); !slices.Equal(got, []int64{c.ID, b.ID, a.ID}) {
+			t.Fatalf("by popularity %v", got)
+		}
+		if _, err := s.Update(ctx, c.ID, func(m contract.Movie) (contract.Movie, error) {
+			m.Popularity, m.IMDBScore = 1, 10
+			return m, nil
+		}, "t"); err != nil {
+			t.Fatal(err)
+		}
+		if got := drama("-popularity", contract.ListQuery{}); !slices.Equal(got, []int64{b.ID, a.ID, c.ID}) {
+			t.Fatalf("by popularity after the update %v", got)
+		}
+		if got := drama("-imdb_score", contract.ListQuery{}); !slices.Equal(got, []int64{c.ID, a.ID, b.ID}) {
+			t.Fatalf("by score after the update %v", got)
+		}
+		min := 15.0
+		if got := drama("popularity", contract.ListQuery{Popularity: contract.Range{Min: &min}}); !slices.Equal(got, []int64{b.ID}) {
+			t.Fatalf("with a range %v", got)
+		}
+		if err := s.Delete(ctx, b.ID, "t"); err != nil {
+			t.Fatal(err)
+		}
+		if got := drama("imdb_score", contract.ListQuery{}); !slices.Equal(got, []int64{a.ID, c.ID}) {
+			t.Fatalf("after a delete %v", got)
+		}
 	})
 }
 
@@ -317,12 +375,21 @@ func TestCursorPagingEveryOrdering(t *testing.T) {
 // expected order, and the pages back are the pages forward.
 func walkBothWays(t *testing.T, s *store.SQL, all []contract.Movie, raw string, pageSize int) {
 	t.Helper()
+	walkFiltered(t, s, all, contract.ListQuery{}, raw, pageSize)
+}
+
+// walkFiltered is walkBothWays over the list filtered by base, whose
+// matches are all.
+func walkFiltered(t *testing.T, s *store.SQL, all []contract.Movie, base contract.ListQuery, raw string, pageSize int) {
+	t.Helper()
 	ordering, msg := contract.ParseOrdering(raw)
 	if msg != "" {
 		t.Fatal(msg)
 	}
 	want := expectedOrder(all, ordering)
-	q := contract.ListQuery{Ordering: ordering, PageSize: pageSize}
+	q := base
+	q.Ordering, q.PageSize = ordering, pageSize
+	filtered := q.Values().Encode() != contract.ListQuery{Ordering: ordering, PageSize: pageSize}.Values().Encode()
 	next := func(cursor string) contract.Page {
 		if len(cursor) > 1024 {
 			t.Fatalf("cursor of %d characters: ParseListQuery would refuse it", len(cursor))
@@ -338,7 +405,12 @@ func walkBothWays(t *testing.T, s *store.SQL, all []contract.Movie, raw string, 
 		t.Errorf("first page has a prev cursor")
 	}
 	for {
-		if p.Total == nil || *p.Total != int64(len(all)) {
+		// A filtered list is counted on its first page only.
+		if filtered && q.Cursor != "" {
+			if p.Total != nil {
+				t.Fatalf("total = %v on a cursor page", *p.Total)
+			}
+		} else if p.Total == nil || *p.Total != int64(len(all)) {
 			t.Fatalf("total = %v", p.Total)
 		}
 		pages = append(pages, movieIDs(p.Movies))

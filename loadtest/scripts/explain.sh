@@ -13,6 +13,11 @@ mysql_cmd=${MYSQL:-mysql -h127.0.0.1 -uroot}
 q() { $mysql_cmd --batch --skip-column-names "$db" -e "$1"; }
 
 cols="m.id, m.name, m.director, m.popularity, m.imdb_score, m.name_key, m.director_key"
+# One genre ordered by id, popularity or imdb_score reads the genre's links
+# (movie_genres carries the sort keys); other orderings and several genres
+# probe each movie's links.
+genre_exists2="EXISTS (SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id AND g.name_key IN ('drama','news'))"
+genre_links="movie_genres mg JOIN genres g ON g.id = mg.genre_id JOIN movies m ON m.id = mg.movie_id"
 genre_exists="EXISTS (SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id AND g.name_key IN ('drama'))"
 
 # A hot movie, a busy director, a row 80% deep in popularity order: the
@@ -28,19 +33,25 @@ add() { names+=("$1"); sqls+=("$2"); }
 add "detail: the movie" \
   "SELECT name, director, popularity, imdb_score FROM movies WHERE id = $hot_id"
 add "detail and every list page: the genres of the movies shown (100 on a page)" \
-  "SELECT mg.movie_id, g.name FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id IN ($page_ids) ORDER BY mg.movie_id, mg.position"
+  "SELECT mg.movie_id, mg.position, g.name FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id IN ($page_ids)"
 add "default list (ordering=id), first page" \
   "SELECT $cols FROM movies m ORDER BY m.id ASC LIMIT 101"
 add "X-Total-Count of the default list (the counter row, every page)" \
   "SELECT movies FROM movie_count WHERE id = 1"
-add "genre filter + ordering=-popularity" \
-  "SELECT $cols FROM movies m WHERE $genre_exists ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
+add "genre filter (drama, 25% of movies) + ordering=-popularity" \
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'drama' ORDER BY mg.popularity DESC, mg.movie_id DESC LIMIT 101"
 add "rare genre filter (news, 0.4% of movies) + ordering=-popularity" \
-  "SELECT $cols FROM movies m WHERE ${genre_exists/drama/news} ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' ORDER BY mg.popularity DESC, mg.movie_id DESC LIMIT 101"
+add "rare genre filter (news) + ordering=-imdb_score" \
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' ORDER BY mg.imdb_score DESC, mg.movie_id DESC LIMIT 101"
+add "rare genre filter (news) + ordering=id" \
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' ORDER BY mg.movie_id ASC LIMIT 101"
+add "two genres (drama or news) + ordering=-popularity (probed per movie)" \
+  "SELECT $cols FROM movies m WHERE $genre_exists2 ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
 add "X-Total-Count of the genre filter (first page only, at most 10,000 counted)" \
-  "SELECT COUNT(*) FROM (SELECT 1 FROM movies m WHERE $genre_exists LIMIT 10001) matches"
+  "SELECT COUNT(*) FROM (SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE g.name_key = 'drama' LIMIT 10001) matches"
 add "X-Total-Count of the rare genre filter (news)" \
-  "SELECT COUNT(*) FROM (SELECT 1 FROM movies m WHERE ${genre_exists/drama/news} LIMIT 10001) matches"
+  "SELECT COUNT(*) FROM (SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE g.name_key = 'news' LIMIT 10001) matches"
 add "director filter (ordering=id)" \
   "SELECT $cols FROM movies m WHERE m.director_key = '$director' ORDER BY m.id ASC LIMIT 101"
 add "director filter + ordering=-imdb_score" \
@@ -48,7 +59,9 @@ add "director filter + ordering=-imdb_score" \
 add "deep cursor page, ordering=-popularity, 80% into the catalog" \
   "SELECT $cols FROM movies m WHERE ((m.popularity < $deep_pop) OR (m.popularity = $deep_pop AND m.id < $deep_id)) ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
 add "deep cursor page, genre filter + ordering=-popularity" \
-  "SELECT $cols FROM movies m WHERE $genre_exists AND ((m.popularity < $deep_pop) OR (m.popularity = $deep_pop AND m.id < $deep_id)) ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'drama' AND ((mg.popularity < $deep_pop) OR (mg.popularity = $deep_pop AND mg.movie_id < $deep_id)) ORDER BY mg.popularity DESC, mg.movie_id DESC LIMIT 101"
+add "deep cursor page, rare genre filter (news) + ordering=-popularity" \
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' AND ((mg.popularity < $deep_pop) OR (mg.popularity = $deep_pop AND mg.movie_id < $deep_id)) ORDER BY mg.popularity DESC, mg.movie_id DESC LIMIT 101"
 add "?search=harbor fallback (LIKE '%term%' on name_key)" \
   "SELECT $cols FROM movies m WHERE m.name_key LIKE '%harbor%' ESCAPE '!' ORDER BY m.id ASC LIMIT 101"
 add "X-Total-Count of ?search=harbor (first page only, at most 10,000 counted)" \
