@@ -2,9 +2,9 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -42,46 +42,72 @@ func movieKey(r *http.Request) (string, respcache.Entry, bool) {
 // cached serves a public GET with a strong ETag (a hash of the body) and
 // answers a matching If-None-Match with 304, for every 200, cached or not.
 // Requests without Authorization are answered from the answer cache when
-// it holds them, and their fresh answers are stored, unless degraded.
+// it holds them; concurrent misses of one key make one call upstream, and
+// its answer is stored unless degraded.
 func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		anonymous := r.Header.Get("Authorization") == ""
 		k, about, ok := key(r)
-		ok = ok && anonymous
 		if !anonymous {
 			g.cache.Bypass()
 		}
-		var gen uint64
-		if ok {
-			var e *respcache.Entry
-			if e, gen = g.cache.Get(k); e != nil {
-				g.write(w, r, e.Header, e.Body)
-				return
-			}
-		}
-		rec := &recorder{header: http.Header{}, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		if rec.status != http.StatusOK {
-			rec.copyTo(w)
+		if !anonymous || !ok || g.cache == nil {
+			g.send(w, r, g.render(next, r, anonymous))
 			return
 		}
-		h := rec.header
-		h.Set("ETag", etag(rec.body.Bytes()))
-		switch {
-		case h.Get(contract.HeaderDegraded) != "":
-			// A fallback's answer must not outlive the fault.
-			h.Set("Cache-Control", "no-store")
-		case anonymous:
-			h.Set("Cache-Control", g.publicCacheControl)
-			if ok {
-				about.Header, about.Body = h, rec.body.Bytes()
+		e, gen := g.cache.Get(k)
+		if e != nil {
+			g.write(w, r, e.Header, e.Body)
+			return
+		}
+		v, _, _ := g.fills.Do(k, func() (any, error) {
+			if e := g.cache.Peek(k); e != nil { // filled while this one queued
+				return &recorder{header: e.Header, status: http.StatusOK, body: *bytes.NewBuffer(e.Body)}, nil
+			}
+			// Detached from this caller, who may leave while others wait;
+			// the upstream guards still bound the call.
+			a := g.render(next, r.WithContext(context.WithoutCancel(r.Context())), true)
+			if a.status == http.StatusOK && a.header.Get(contract.HeaderDegraded) == "" {
+				about.Header, about.Body = a.header, a.body.Bytes()
 				g.cache.Put(k, gen, &about)
 			}
-		default:
-			h.Set("Cache-Control", "private, no-cache")
-		}
-		g.write(w, r, h, rec.body.Bytes())
+			return a, nil
+		})
+		g.send(w, r, v.(*recorder))
 	})
+}
+
+// render runs next into a recorder; a 200 gets its ETag and Cache-Control.
+// The result is final: it may be shared by concurrent requests.
+func (g *Gateway) render(next http.Handler, r *http.Request, anonymous bool) *recorder {
+	a := &recorder{header: http.Header{}, status: http.StatusOK}
+	next.ServeHTTP(a, r)
+	if a.status != http.StatusOK {
+		return a
+	}
+	h := a.header
+	h.Set("ETag", etag(a.body.Bytes()))
+	switch {
+	case h.Get(contract.HeaderDegraded) != "":
+		// A fallback's answer must not outlive the fault.
+		h.Set("Cache-Control", "no-store")
+	case anonymous:
+		h.Set("Cache-Control", g.publicCacheControl)
+	default:
+		h.Set("Cache-Control", "private, no-cache")
+	}
+	return a
+}
+
+// send writes a rendered answer: a 200 through write, anything else as is.
+func (g *Gateway) send(w http.ResponseWriter, r *http.Request, a *recorder) {
+	if a.status == http.StatusOK {
+		g.write(w, r, a.header, a.body.Bytes())
+		return
+	}
+	copyHeader(w.Header(), a.header)
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body.Bytes())
 }
 
 // write sends a 200 answer, or 304 when the client holds it already. h may
@@ -96,11 +122,16 @@ func (g *Gateway) write(w http.ResponseWriter, r *http.Request, h http.Header, b
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	copyHeader(out, h)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// copyHeader copies h into out; h may be shared, so its values are cloned.
+func copyHeader(out, h http.Header) {
 	for k, v := range h {
 		out[k] = slices.Clone(v)
 	}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
 }
 
 func etag(body []byte) string {
@@ -133,9 +164,3 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(status int)      { r.status = status }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
-
-func (r *recorder) copyTo(w http.ResponseWriter) {
-	maps.Copy(w.Header(), r.header)
-	w.WriteHeader(r.status)
-	_, _ = w.Write(r.body.Bytes())
-}

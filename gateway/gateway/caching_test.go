@@ -4,8 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
@@ -174,4 +178,66 @@ func TestHEADIsAnsweredLikeGET(t *testing.T) {
 		t.Fatalf("HEAD ETag %q, GET %q", w.Header().Get("ETag"), tag)
 	}
 	wantStatus(t, f.do(t, req{method: http.MethodHead, path: "/api/movie/1/", header: http.Header{"If-None-Match": {tag}}}), http.StatusNotModified)
+}
+
+// gatedCatalog holds every Get until open is closed, counting them.
+type gatedCatalog struct {
+	*fakes.Catalog
+	open chan struct{}
+	gets atomic.Int64
+}
+
+func (c *gatedCatalog) Get(ctx context.Context, id int64) (contract.Movie, error) {
+	c.gets.Add(1)
+	<-c.open
+	return c.Catalog.Get(ctx, id)
+}
+
+func TestConcurrentAnonymousMissesMakeOneCall(t *testing.T) {
+	cat := &gatedCatalog{Catalog: fakes.NewCatalog(fakes.Seed(3)...), open: make(chan struct{})}
+	reg := prometheus.NewRegistry()
+	f := newFixture(t, 0, func(o *gateway.Options) {
+		o.Catalog = cat
+		o.Cache = respcache.New(respcache.Settings{TTL: time.Hour, MaxBytes: 1 << 20}, reg)
+	})
+	const n = 10
+	var wg sync.WaitGroup
+	codes := make(chan int, n)
+	for range n {
+		wg.Go(func() { codes <- f.do(t, get("/api/movie/2/")).Code })
+	}
+	// Every request has missed (and so waits on the one fill) before the
+	// catalog answers.
+	for misses(t, reg) < n {
+		time.Sleep(time.Millisecond)
+	}
+	close(cat.open)
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Fatalf("status %d", c)
+		}
+	}
+	if got := cat.gets.Load(); got != 1 {
+		t.Fatalf("%d catalog calls for %d concurrent misses", got, n)
+	}
+}
+
+func misses(t *testing.T, reg *prometheus.Registry) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if f.GetName() == "gateway_response_cache_lookups_total" && l.GetValue() == "miss" {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
@@ -69,6 +71,7 @@ type Gateway struct {
 	handler http.Handler
 
 	cache              *respcache.Cache
+	fills              singleflight.Group
 	publicCacheControl string
 }
 

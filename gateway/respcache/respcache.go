@@ -114,6 +114,20 @@ func (c *Cache) Get(key string) (*Entry, uint64) {
 	return nil, gen
 }
 
+// Peek returns the live entry under key, without counting a lookup: for a
+// second look after waiting for another request's fill.
+func (c *Cache) Peek(key string) *Entry {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok && c.now().Before(e.expires) {
+		return e
+	}
+	return nil
+}
+
 // Put stores e under key unless an invalidation happened since gen was
 // read. Entries are never changed once stored.
 func (c *Cache) Put(key string, gen uint64, e *Entry) {
