@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/runner"
 	"github.com/moviesplatform/platform/server"
 
@@ -37,6 +38,7 @@ var modules = []string{targetCatalog, targetAuth, targetSearch, targetGateway}
 // settings is the whole configuration of the process; each service reads
 // its own MOVIES_<SERVICE>_* variables.
 type settings struct {
+	config.Common
 	Catalog catalogapp.Config
 	Auth    authapp.Config
 	Search  searchapp.Config

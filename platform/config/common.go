@@ -12,3 +12,7 @@ type Common struct {
 	// Kubernetes removes the pod from endpoints before the listener closes.
 	DrainDelay time.Duration `env:"DRAIN_DELAY" envDefault:"0s"`
 }
+
+// CommonConfig returns c; a settings struct that embeds Common satisfies
+// runner.Settings through it.
+func (c Common) CommonConfig() Common { return c }

@@ -9,18 +9,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/moviesplatform/platform/config"
-	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/runner"
 	"github.com/moviesplatform/platform/server"
-	"github.com/moviesplatform/platform/telemetry"
 
 	"github.com/moviesplatform/auth-svc/app"
 )
-
-const name = "auth-svc"
 
 type settings struct {
 	config.Common
@@ -28,44 +23,22 @@ type settings struct {
 }
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, name+":", err)
-		os.Exit(1)
-	}
-}
-
-func run(args []string) error {
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd = args[0]
-	}
-	if cmd != "serve" && cmd != "migrate" {
-		return fmt.Errorf("unknown command %q (want serve or migrate)", cmd)
-	}
 	var cfg settings
-	if err := config.Load(&cfg); err != nil {
-		return err
-	}
-	log := logging.New(os.Stderr, cfg.LogLevel, name)
-	log.Info("starting", append([]any{"command", cmd}, config.Describe(&cfg)...)...)
-
-	ctx, stop := runner.SignalContext()
-	defer stop()
-	if cmd == "migrate" {
-		return app.Migrate(ctx, cfg.Config, log)
-	}
-
-	tracing, err := telemetry.Setup(ctx, name)
-	if err != nil {
-		return err
-	}
-	defer tracing.Shutdown(context.WithoutCancel(ctx))
-	reg := server.NewRegistry()
-	a, err := app.New(ctx, cfg.Config, log, reg)
-	if err != nil {
-		return err
-	}
-	return runner.Serve(ctx, log, cfg.Common, tracing, runner.Component{
-		Name: name, Addr: cfg.Addr, Handler: a.Handler, Health: a.Health, Registry: reg, Close: a.Close,
+	runner.Main("auth-svc", &cfg, func(ctx context.Context, p runner.Process, args []string) error {
+		switch {
+		case len(args) == 0 || len(args) == 1 && args[0] == "serve":
+		case len(args) == 1 && args[0] == "migrate":
+			return app.Migrate(ctx, cfg.Config, p.Log)
+		default:
+			return fmt.Errorf("usage: %s [serve|migrate]", p.Name)
+		}
+		reg := server.NewRegistry()
+		a, err := app.New(ctx, cfg.Config, p.Log, reg)
+		if err != nil {
+			return err
+		}
+		return p.Serve(ctx, runner.Component{
+			Name: p.Name, Addr: cfg.Addr, Handler: a.Handler, Health: a.Health, Registry: reg, Close: a.Close,
+		})
 	})
 }

@@ -14,18 +14,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/moviesplatform/platform/config"
-	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/runner"
 	"github.com/moviesplatform/platform/server"
-	"github.com/moviesplatform/platform/telemetry"
 
 	"github.com/moviesplatform/catalog-svc/app"
 )
-
-const name = "catalog-svc"
 
 type settings struct {
 	config.Common
@@ -33,60 +28,36 @@ type settings struct {
 }
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, name+":", err)
-		os.Exit(1)
-	}
-}
-
-func run(args []string) error {
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
-	}
-	switch {
-	case (cmd == "import" || cmd == "bulkload") && len(args) <= 1:
-	case (cmd == "serve" || cmd == "migrate") && len(args) == 0:
-	default:
-		return fmt.Errorf("usage: %s [serve|migrate|import [file]|bulkload [file]]", name)
-	}
 	var cfg settings
-	if err := config.Load(&cfg); err != nil {
-		return err
-	}
-	log := logging.New(os.Stderr, cfg.LogLevel, name)
-	log.Info("starting", append([]any{"command", cmd}, config.Describe(&cfg)...)...)
-
-	ctx, stop := runner.SignalContext()
-	defer stop()
-	switch cmd {
-	case "migrate":
-		return app.Migrate(ctx, cfg.Config, log)
-	case "import":
-		path := ""
-		if len(args) == 1 {
-			path = args[0]
+	runner.Main("catalog-svc", &cfg, func(ctx context.Context, p runner.Process, args []string) error {
+		cmd := "serve"
+		if len(args) > 0 {
+			cmd, args = args[0], args[1:]
 		}
-		return app.Import(ctx, cfg.Config, log, path)
-	case "bulkload":
-		path := "-"
-		if len(args) == 1 {
-			path = args[0]
+		file := func(def string) string {
+			if len(args) == 1 {
+				return args[0]
+			}
+			return def
 		}
-		return bulkload(ctx, cfg.Config, log, path)
-	}
-
-	tracing, err := telemetry.Setup(ctx, name)
-	if err != nil {
-		return err
-	}
-	defer tracing.Shutdown(context.WithoutCancel(ctx))
-	reg := server.NewRegistry()
-	a, err := app.New(ctx, cfg.Config, log, reg)
-	if err != nil {
-		return err
-	}
-	return runner.Serve(ctx, log, cfg.Common, tracing, runner.Component{
-		Name: name, Addr: cfg.Addr, Handler: a.Handler, Health: a.Health, Registry: reg, Close: a.Close,
+		switch {
+		case cmd == "import" && len(args) <= 1:
+			return app.Import(ctx, cfg.Config, p.Log, file(""))
+		case cmd == "bulkload" && len(args) <= 1:
+			return bulkload(ctx, cfg.Config, p.Log, file("-"))
+		case cmd == "migrate" && len(args) == 0:
+			return app.Migrate(ctx, cfg.Config, p.Log)
+		case cmd == "serve" && len(args) == 0:
+		default:
+			return fmt.Errorf("usage: %s [serve|migrate|import [file]|bulkload [file]]", p.Name)
+		}
+		reg := server.NewRegistry()
+		a, err := app.New(ctx, cfg.Config, p.Log, reg)
+		if err != nil {
+			return err
+		}
+		return p.Serve(ctx, runner.Component{
+			Name: p.Name, Addr: cfg.Addr, Handler: a.Handler, Health: a.Health, Registry: reg, Close: a.Close,
+		})
 	})
 }

@@ -1,0 +1,59 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/moviesplatform/platform/config"
+	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/telemetry"
+)
+
+// Settings is a binary's whole configuration: a struct embedding
+// config.Common beside the service's own settings.
+type Settings interface {
+	CommonConfig() config.Common
+}
+
+// Process is what Main has set up before a binary's command runs.
+type Process struct {
+	Name   string
+	Log    *slog.Logger
+	Common config.Common
+}
+
+// Main is the body of every binary's main: it loads cfg (a pointer) from the
+// environment, builds the logger, logs the resolved configuration with
+// secrets masked, cancels the context on SIGINT/SIGTERM, and runs cmd with
+// the command-line arguments. An error is printed and exits with status 1.
+func Main(name string, cfg Settings, cmd func(ctx context.Context, p Process, args []string) error) {
+	if err := run(name, cfg, cmd, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
+}
+
+func run(name string, cfg Settings, cmd func(context.Context, Process, []string) error, args []string) error {
+	if err := config.Load(cfg); err != nil {
+		return err
+	}
+	common := cfg.CommonConfig()
+	log := logging.New(os.Stderr, common.LogLevel, name)
+	log.Info("starting", append([]any{"args", args}, config.Describe(cfg)...)...)
+	ctx, stop := SignalContext()
+	defer stop()
+	return cmd(ctx, Process{Name: name, Log: log, Common: common}, args)
+}
+
+// Serve sets up tracing from the OTEL_* variables and serves the components
+// until ctx ends (see the package-level Serve).
+func (p Process) Serve(ctx context.Context, comps ...Component) error {
+	tracing, err := telemetry.Setup(ctx, p.Name)
+	if err != nil {
+		return err
+	}
+	defer tracing.Shutdown(context.WithoutCancel(ctx))
+	return Serve(ctx, p.Log, p.Common, tracing, comps...)
+}
