@@ -3,20 +3,23 @@
 // row-at-a-time path (with its "already there?" checks) manages a few
 // hundred. It writes the catalog's tables directly, as the store would:
 // movies with their folded keys, genres (created when new), movie_genres in
-// order, and one upsert row per movie in the change feed, so search-svc
-// indexes every loaded movie.
+// order with the movies' sort keys, the movie counter, and one upsert row
+// per movie in the change feed, so search-svc indexes every loaded movie.
 //
 // How it is fast: ids and feed sequence numbers are assigned here, not by
-// AUTO_INCREMENT; rows go in multi-row INSERTs written as literals, a few
-// thousand per statement, in large transactions; the SQL of the next batch
-// is built while the database runs the current one; on MySQL several
-// connections load at once, each transaction committing only after the one
-// before it (so ids and feed sequence numbers become visible in order: a
-// feed reader can never see row N+1 before row N); the session
-// turns unique and foreign-key checks off (the loader itself guarantees
-// what they check). Into an empty MySQL catalog the movies table's four
-// secondary indexes are dropped for the load and built again at the end
-// (see dropMovieIndexes).
+// AUTO_INCREMENT; on MySQL rows go as LOAD DATA LOCAL INFILE text streamed
+// from memory (when the server has local_infile=ON; else, and on SQLite,
+// as multi-row INSERTs written as literals), a few thousand per statement,
+// in large transactions; the rows of the next batch are built while the
+// database runs the current one; on MySQL several connections load at
+// once, each transaction committing only after the one before it (so ids
+// and feed sequence numbers become visible in order: a feed reader can
+// never see row N+1 before row N); the session turns unique and
+// foreign-key checks off (the loader itself guarantees what they check);
+// feed rows carry no payload (the store serves such an upsert with the
+// movie as it is: store.Changes). Into an empty MySQL catalog the movies
+// table's secondary indexes and movie_genres' sort-key indexes are dropped
+// for the load and built again at the end (see dropMovieIndexes).
 //
 // Loading holds the catalog's writer lock (the movie_changes_writer row the
 // store serializes writes on) from start to end: API writes wait, and the
@@ -26,12 +29,12 @@ package bulk
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
@@ -58,6 +61,10 @@ type Options struct {
 	Connections int
 	// Actor is recorded in the change feed (default Actor).
 	Actor string
+	// Insert writes rows as multi-row INSERT statements on MySQL even when
+	// the server takes LOAD DATA LOCAL INFILE (local_infile=ON), the
+	// default there. SQLite always uses INSERT.
+	Insert bool
 	// KeepIndexes keeps the movies table's secondary indexes during a
 	// load into an empty MySQL catalog. By default they are dropped and
 	// built again at the end, which is much faster; the catalog must not
@@ -68,8 +75,15 @@ type Options struct {
 	Progress func(loaded int64)
 }
 
+// How a load sent its rows (Result.Method).
+const (
+	MethodLoadData = "LOAD DATA LOCAL INFILE"
+	MethodInsert   = "INSERT"
+)
+
 // Result says what a load did.
 type Result struct {
+	Method  string // MethodLoadData or MethodInsert
 	Movies  int64
 	FirstID int64 // ids FirstID..LastID were given to the movies, in order
 	LastID  int64
@@ -165,7 +179,10 @@ func Load(ctx context.Context, db *sql.DB, driver sqldb.Driver, src iter.Seq2[co
 	if runErr == nil && buildErr == nil {
 		runErr = l.finish(ctx)
 	}
-	res := Result{Movies: l.loaded, Elapsed: time.Since(start)}
+	res := Result{Method: MethodInsert, Movies: l.loaded, Elapsed: time.Since(start)}
+	if _, ok := l.rows.(loadRows); ok {
+		res.Method = MethodLoadData
+	}
 	if l.loaded > 0 {
 		res.FirstID, res.LastID = l.firstID, l.firstID+l.loaded-1
 	}
@@ -180,11 +197,18 @@ func Load(ctx context.Context, db *sql.DB, driver sqldb.Driver, src iter.Seq2[co
 // not seen yet.
 type job struct {
 	stmts  [][]byte
+	loads  []tableLoad
 	movies int
 	// unit is the transaction the job belongs to; end closes it.
 	unit  int
 	end   bool
 	genre *genreRequest
+}
+
+// tableLoad is one LOAD DATA of a batch's rows of t.
+type tableLoad struct {
+	t    table
+	rows []byte
 }
 
 type genreRequest struct {
@@ -201,7 +225,9 @@ type genreReply struct {
 type loader struct {
 	driver sqldb.Driver
 	opt    Options
-	lit    literals
+	rows   rowFormat
+	// loads numbers the LOAD DATA readers, whose names are process-wide.
+	loads atomic.Int64
 	execs  []*executor
 	// lock holds the writer row for the whole load on MySQL, on its own
 	// connection, so the load can commit in several transactions.
@@ -271,7 +297,14 @@ func newLoader(ctx context.Context, db *sql.DB, driver sqldb.Driver, opt Options
 			}
 		}
 	}
-	l.lit = newLiterals(driver, sqlMode)
+	l.rows = sqlRows{lit: newLiterals(driver, sqlMode)}
+	if driver == sqldb.MySQL && !opt.Insert {
+		if ok, err := canLoadData(ctx, first.conn, sqlMode); err != nil {
+			return fail(err)
+		} else if ok {
+			l.rows = loadRows{timeLayout: sqlDateTime}
+		}
+	}
 	if err := l.begin(ctx, first); err != nil {
 		return fail(err)
 	}
@@ -434,6 +467,11 @@ func (l *loader) run(ctx context.Context, e *executor, jobs <-chan job) error {
 				return fmt.Errorf("bulk: %d movies of transaction %d: %w", j.movies, j.unit, err)
 			}
 		}
+		for _, ld := range j.loads {
+			if err := l.loadData(ctx, e.tx, ld); err != nil {
+				return fmt.Errorf("bulk: %d movies of transaction %d into %s: %w", j.movies, j.unit, ld.t.name, err)
+			}
+		}
 		e.inTx += int64(j.movies)
 	}
 	return ctx.Err()
@@ -538,9 +576,7 @@ func (l *loader) build(ctx context.Context, src iter.Seq2[contract.Movie, error]
 			b.link(id, row.id, i, v)
 		}
 		v.ID = id
-		if err := b.add(v, seq); err != nil {
-			return err
-		}
+		b.add(v, seq)
 		id++
 		seq++
 		if b.movies == l.opt.BatchMovies {
@@ -557,91 +593,98 @@ func writeOf(m contract.Movie) contract.MovieWrite {
 	return contract.MovieWrite{Name: &m.Name, Director: &m.Director, Popularity: &pop, IMDBScore: &score, Genre: &genres}
 }
 
-// batch accumulates the three INSERTs of a batch of movies.
+// batch accumulates the rows of a batch of movies for its three tables.
 type batch struct {
 	l                     *loader
+	f                     rowFormat
 	movies                int
 	moviesSQL, links, log []byte
+	nlinks                int
 }
 
 func newBatch(l *loader, size int) *batch {
+	grow := func(b []byte, n int) []byte { return append(make([]byte, 0, len(b)+n), b...) }
 	return &batch{
 		l:         l,
-		moviesSQL: append(make([]byte, 0, size*160), "INSERT INTO movies (id, name, name_key, director, director_key, popularity, imdb_score) VALUES "...),
-		links:     append(make([]byte, 0, size*80), "INSERT INTO movie_genres (movie_id, genre_id, position, popularity, imdb_score) VALUES "...),
-		log:       append(make([]byte, 0, size*280), "INSERT INTO movie_changes (seq, movie_id, op, payload, actor, created_at) VALUES "...),
+		f:         l.rows,
+		moviesSQL: grow(l.rows.begin(moviesTable), size*160),
+		links:     grow(l.rows.begin(linksTable), size*80),
+		log:       grow(l.rows.begin(feedTable), size*64),
 	}
 }
 
 // link adds a movie_genres row, with the movie's sort keys as the store
 // writes them (migration 00003).
 func (b *batch) link(movieID, genreID int64, position int, m contract.Movie) {
-	if b.links[len(b.links)-1] == ')' {
-		b.links = append(b.links, ',')
-	}
-	b.links = append(b.links, '(')
-	b.links = appendInt(b.links, movieID)
-	b.links = append(b.links, ',')
-	b.links = appendInt(b.links, genreID)
-	b.links = append(b.links, ',')
-	b.links = appendInt(b.links, int64(position))
-	b.links = append(b.links, ',')
-	b.links = appendFloat(b.links, float64(m.Popularity))
-	b.links = append(b.links, ',')
-	b.links = appendFloat(b.links, float64(m.IMDBScore))
-	b.links = append(b.links, ')')
+	f := b.f
+	s := f.row(b.links, b.nlinks == 0)
+	b.nlinks++
+	s = appendInt(s, movieID)
+	s = f.field(s)
+	s = appendInt(s, genreID)
+	s = f.field(s)
+	s = appendInt(s, int64(position))
+	s = f.field(s)
+	s = appendFloat(s, float64(m.Popularity))
+	s = f.field(s)
+	s = appendFloat(s, float64(m.IMDBScore))
+	b.links = f.end(s)
 }
 
-func (b *batch) add(m contract.Movie, seq int64) error {
-	lit := b.l.lit
-	if b.movies > 0 {
-		b.moviesSQL = append(b.moviesSQL, ',')
-		b.log = append(b.log, ',')
-	}
+func (b *batch) add(m contract.Movie, seq int64) {
+	f := b.f
+	first := b.movies == 0
 	b.movies++
-	s := append(b.moviesSQL, '(')
+	s := f.row(b.moviesSQL, first)
 	s = appendInt(s, m.ID)
-	s = append(s, ',')
-	s = lit.appendString(s, m.Name)
-	s = append(s, ',')
-	s = lit.appendString(s, catalog.FoldKey(m.Name))
-	s = append(s, ',')
-	s = lit.appendString(s, m.Director)
-	s = append(s, ',')
-	s = lit.appendString(s, catalog.FoldKey(m.Director))
-	s = append(s, ',')
+	s = f.field(s)
+	s = f.str(s, m.Name)
+	s = f.field(s)
+	s = f.str(s, catalog.FoldKey(m.Name))
+	s = f.field(s)
+	s = f.str(s, m.Director)
+	s = f.field(s)
+	s = f.str(s, catalog.FoldKey(m.Director))
+	s = f.field(s)
 	s = appendFloat(s, float64(m.Popularity))
-	s = append(s, ',')
+	s = f.field(s)
 	s = appendFloat(s, float64(m.IMDBScore))
-	b.moviesSQL = append(s, ')')
+	b.moviesSQL = f.end(s)
 
-	// The payload is the movie as the API shows it, as the store writes it.
-	payload, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	c := append(b.log, '(')
+	// No payload: the store serves a payload-less upsert with the movie as
+	// it is (store.Changes), so the feed row is ~60 bytes, not ~300.
+	c := f.row(b.log, first)
 	c = appendInt(c, seq)
-	c = append(c, ',')
+	c = f.field(c)
 	c = appendInt(c, m.ID)
-	c = append(c, ',')
-	c = lit.appendString(c, string(contract.OpUpsert))
-	c = append(c, ',')
-	c = lit.appendString(c, string(payload))
-	c = append(c, ',')
-	c = lit.appendString(c, b.l.opt.Actor)
-	c = append(c, ',')
-	c = lit.appendTime(c, b.l.now)
-	b.log = append(c, ')')
-	return nil
+	c = f.field(c)
+	c = f.str(c, string(contract.OpUpsert))
+	c = f.field(c)
+	c = f.null(c)
+	c = f.field(c)
+	c = f.str(c, b.l.opt.Actor)
+	c = f.field(c)
+	c = f.time(c, b.l.now)
+	b.log = f.end(c)
 }
 
 func (b *batch) job() job {
-	stmts := [][]byte{b.moviesSQL}
-	if b.links[len(b.links)-1] == ')' { // a batch whose movies have no genres has no links
-		stmts = append(stmts, b.links)
+	j := job{movies: b.movies}
+	parts := []struct {
+		t    table
+		rows []byte
+	}{{moviesTable, b.moviesSQL}, {linksTable, b.links}, {feedTable, b.log}}
+	for _, p := range parts {
+		if p.t == linksTable && b.nlinks == 0 { // a batch whose movies have no genres has no links
+			continue
+		}
+		if _, ok := b.f.(loadRows); ok {
+			j.loads = append(j.loads, tableLoad{t: p.t, rows: p.rows})
+		} else {
+			j.stmts = append(j.stmts, p.rows)
+		}
 	}
-	return job{stmts: append(stmts, b.log), movies: b.movies}
+	return j
 }
 
 // LongStatementsDSN returns dsn with a read timeout long enough for the

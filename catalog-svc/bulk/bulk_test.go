@@ -22,7 +22,7 @@ var testGenres = []string{"Drama", "Comedy", "Sci-Fi", "Film-Noir", "Western", "
 // movies makes n movies whose names exercise quoting: quotes, backslashes,
 // newlines and non-ASCII letters must come back as written.
 func movies(n int) iter.Seq[contract.Movie] {
-	odd := []string{`O'Brien's "Quote"`, `back\slash \' \\`, "new\nline\r\x1a", "Ça Été Ünïcode 映画", "percent %_!"}
+	odd := []string{`O'Brien's "Quote"`, `back\slash \' \\`, "new\nline\r\x1a\ttab", "Ça Été Ünïcode 映画", "percent %_!"}
 	return func(yield func(contract.Movie) bool) {
 		for i := range n {
 			m := contract.Movie{
@@ -46,116 +46,148 @@ func movies(n int) iter.Seq[contract.Movie] {
 }
 
 func TestLoadIsReadBackByTheStore(t *testing.T) {
-	const n = 20_000
 	for _, b := range sqltest.Backends(t) {
-		t.Run(string(b.Driver), func(t *testing.T) {
-			ctx := context.Background()
-			db := sqltest.Open(t, b)
-			if err := store.Migrate(ctx, db, b.Driver); err != nil {
-				t.Fatal(err)
+		for _, insert := range []bool{false, true} {
+			name := string(b.Driver) + "/" + map[bool]string{false: "default", true: "insert"}[insert]
+			if insert && b.Driver == sqldb.SQLite {
+				continue // SQLite always inserts
 			}
-			s, err := store.New(db, b.Driver)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// A movie already there (with a genre spelled differently): the
-			// load continues after it and reuses its genre row.
-			first, err := s.Create(ctx, contract.Movie{Name: "Already", Popularity: 1, IMDBScore: 1,
-				Genre: []contract.Genre{{Name: "drama"}}}, "admin")
-			if err != nil {
-				t.Fatal(err)
-			}
+			t.Run(name, func(t *testing.T) { loadAndReadBack(t, b, insert) })
+		}
+	}
+}
 
-			res, err := bulk.Load(ctx, db, b.Driver, bulk.Movies(movies(n)),
-				bulk.Options{BatchMovies: 1000, TxMovies: 4000}) // the last batch ends a transaction
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Movies != n || res.FirstID != first.ID+1 || res.LastID != first.ID+n {
-				t.Fatalf("result %+v, want %d movies from id %d", res, n, first.ID+1)
-			}
-			if c, _ := s.Count(ctx); c != n+1 {
-				t.Fatalf("count %d, want %d", c, n+1)
-			}
+func loadAndReadBack(t *testing.T, b sqltest.Backend, insert bool) {
+	const n = 20_000
+	ctx := context.Background()
+	db := sqltest.Open(t, b)
+	if err := store.Migrate(ctx, db, b.Driver); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.New(db, b.Driver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A movie already there (with a genre spelled differently): the
+	// load continues after it and reuses its genre row.
+	first, err := s.Create(ctx, contract.Movie{Name: "Already", Popularity: 1, IMDBScore: 1,
+		Genre: []contract.Genre{{Name: "drama"}}}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
 
-			want := map[int64]contract.Movie{}
-			i := int64(0)
-			for m := range movies(n) {
-				v, err := catalog.ValidateNew(contract.MovieWrite{Name: &m.Name, Director: &m.Director,
-					Popularity: ptr(float64(m.Popularity)), IMDBScore: ptr(float64(m.IMDBScore)), Genre: &m.Genre})
-				if err != nil {
-					t.Fatal(err)
-				}
-				v.ID = res.FirstID + i
-				for k, g := range v.Genre {
-					if catalog.FoldKey(g.Name) == "drama" {
-						v.Genre[k].Name = "drama" // the first spelling stays
-					}
-				}
-				want[v.ID] = v
-				i++
-			}
-			for _, id := range []int64{res.FirstID, res.FirstID + 1, res.FirstID + 2, res.FirstID + 3, res.FirstID + 4, res.FirstID + 7, res.LastID} {
-				got, err := s.Get(ctx, id)
-				if err != nil {
-					t.Fatalf("get %d: %v", id, err)
-				}
-				if !reflect.DeepEqual(got, want[id]) {
-					t.Fatalf("movie %d read back as\n%+v\nwant\n%+v", id, got, want[id])
-				}
-			}
+	res, err := bulk.Load(ctx, db, b.Driver, bulk.Movies(movies(n)),
+		bulk.Options{BatchMovies: 1000, TxMovies: 4000, Insert: insert}) // the last batch ends a transaction
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test servers run with local_infile on (MariaDB's default).
+	if want := map[bool]string{true: bulk.MethodInsert, false: bulk.MethodLoadData}[insert || b.Driver == sqldb.SQLite]; res.Method != want {
+		t.Fatalf("loaded with %q, want %q", res.Method, want)
+	}
+	if res.Movies != n || res.FirstID != first.ID+1 || res.LastID != first.ID+n {
+		t.Fatalf("result %+v, want %d movies from id %d", res, n, first.ID+1)
+	}
+	if c, _ := s.Count(ctx); c != n+1 {
+		t.Fatalf("count %d, want %d", c, n+1)
+	}
 
-			// One upsert per movie in the feed, after the earlier create,
-			// in id order, carrying the movie as the API shows it.
-			seen, after := 0, int64(1)
-			for {
-				p, err := s.Changes(ctx, after, 1000)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, c := range p.Changes {
-					if c.Op != contract.OpUpsert || c.Actor != bulk.Actor || c.Movie == nil ||
-						c.MovieID != res.FirstID+int64(seen) || c.At.IsZero() {
-						t.Fatalf("change %+v", c)
-					}
-					if seen%997 == 0 && !reflect.DeepEqual(*c.Movie, want[c.MovieID]) {
-						t.Fatalf("feed payload %+v, want %+v", *c.Movie, want[c.MovieID])
-					}
-					seen++
-				}
-				if len(p.Changes) == 0 {
-					break
-				}
-				after = p.Last
+	want := map[int64]contract.Movie{}
+	i := int64(0)
+	for m := range movies(n) {
+		v, err := catalog.ValidateNew(contract.MovieWrite{Name: &m.Name, Director: &m.Director,
+			Popularity: ptr(float64(m.Popularity)), IMDBScore: ptr(float64(m.IMDBScore)), Genre: &m.Genre})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.ID = res.FirstID + i
+		for k, g := range v.Genre {
+			if catalog.FoldKey(g.Name) == "drama" {
+				v.Genre[k].Name = "drama" // the first spelling stays
 			}
-			if seen != n {
-				t.Fatalf("feed has %d loaded changes, want %d", seen, n)
-			}
+		}
+		want[v.ID] = v
+		i++
+	}
+	for _, id := range []int64{res.FirstID, res.FirstID + 1, res.FirstID + 2, res.FirstID + 3, res.FirstID + 4, res.FirstID + 7, res.LastID} {
+		got, err := s.Get(ctx, id)
+		if err != nil {
+			t.Fatalf("get %d: %v", id, err)
+		}
+		if !reflect.DeepEqual(got, want[id]) {
+			t.Fatalf("movie %d read back as\n%+v\nwant\n%+v", id, got, want[id])
+		}
+	}
 
-			// Filters see the links: genre, director, ordering.
-			page, err := s.List(ctx, contract.ListQuery{Genres: []string{"film-noir"}, Director: "director 5",
-				Ordering: []contract.Order{{Field: contract.FieldPopularity, Desc: true}, {Field: contract.FieldID}}, PageSize: 500})
-			if err != nil {
-				t.Fatal(err)
+	// One upsert per movie in the feed, after the earlier create,
+	// in id order, carrying the movie as the API shows it.
+	seen, after := 0, int64(1)
+	for {
+		p, err := s.Changes(ctx, after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range p.Changes {
+			if c.Op != contract.OpUpsert || c.Actor != bulk.Actor || c.Movie == nil ||
+				c.MovieID != res.FirstID+int64(seen) || c.At.IsZero() {
+				t.Fatalf("change %+v", c)
 			}
-			if len(page.Movies) == 0 {
-				t.Fatal("genre + director filter found nothing")
+			if seen%997 == 0 && !reflect.DeepEqual(*c.Movie, want[c.MovieID]) {
+				t.Fatalf("feed payload %+v, want %+v", *c.Movie, want[c.MovieID])
 			}
-			for _, m := range page.Movies {
-				if m.Director != "Director 5" || !reflect.DeepEqual(m, want[m.ID]) {
-					t.Fatalf("listed %+v, want %+v", m, want[m.ID])
-				}
-			}
+			seen++
+		}
+		if len(p.Changes) == 0 {
+			break
+		}
+		after = p.Last
+	}
+	if seen != n {
+		t.Fatalf("feed has %d loaded changes, want %d", seen, n)
+	}
 
-			// The API keeps working after a load: the next create takes the next id.
-			next, err := s.Create(ctx, contract.Movie{Name: "After", Genre: []contract.Genre{}}, "admin")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if next.ID != res.LastID+1 {
-				t.Fatalf("next id %d, want %d", next.ID, res.LastID+1)
-			}
-		})
+	// Filters see the links: genre, director, ordering.
+	page, err := s.List(ctx, contract.ListQuery{Genres: []string{"film-noir"}, Director: "director 5",
+		Ordering: []contract.Order{{Field: contract.FieldPopularity, Desc: true}, {Field: contract.FieldID}}, PageSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Movies) == 0 {
+		t.Fatal("genre + director filter found nothing")
+	}
+	for _, m := range page.Movies {
+		if m.Director != "Director 5" || !reflect.DeepEqual(m, want[m.ID]) {
+			t.Fatalf("listed %+v, want %+v", m, want[m.ID])
+		}
+	}
+
+	// The API keeps working after a load: the next create takes the next id.
+	next, err := s.Create(ctx, contract.Movie{Name: "After", Genre: []contract.Genre{}}, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.ID != res.LastID+1 {
+		t.Fatalf("next id %d, want %d", next.ID, res.LastID+1)
+	}
+
+	// A loaded movie's feed row has no payload: it is served as the movie
+	// is now, so after an update it shows the new values, and after a
+	// delete none (its tombstone follows).
+	if _, err := s.Update(ctx, res.FirstID, func(m contract.Movie) (contract.Movie, error) { m.Name = "Renamed"; return m, nil }, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, res.FirstID+1, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Changes(ctx, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Changes[0]; c.MovieID != res.FirstID || c.Movie == nil || c.Movie.Name != "Renamed" {
+		t.Fatalf("upsert of an updated movie: %+v", c)
+	}
+	if c := p.Changes[1]; c.MovieID != res.FirstID+1 || c.Op != contract.OpUpsert || c.Movie != nil {
+		t.Fatalf("upsert of a deleted movie: %+v", c)
 	}
 }
 
@@ -236,16 +268,20 @@ func TestLoadIntoAnEmptyCatalogRestoresTheSchema(t *testing.T) {
 			schema := func() string {
 				if b.Driver != sqldb.MySQL {
 					var sql string
-					if err := db.QueryRowContext(ctx, "SELECT group_concat(sql, ';') FROM sqlite_master WHERE tbl_name = 'movies'").Scan(&sql); err != nil {
+					if err := db.QueryRowContext(ctx, "SELECT group_concat(sql, ';') FROM sqlite_master WHERE tbl_name IN ('movies', 'movie_genres')").Scan(&sql); err != nil {
 						t.Fatal(err)
 					}
 					return sql
 				}
-				var name, sql string
-				if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE movies").Scan(&name, &sql); err != nil {
-					t.Fatal(err)
+				var all string
+				for _, table := range []string{"movies", "movie_genres"} {
+					var name, sql string
+					if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE "+table).Scan(&name, &sql); err != nil {
+						t.Fatal(err)
+					}
+					all += regexp.MustCompile(` AUTO_INCREMENT=\d+`).ReplaceAllString(sql, "") + "\n"
 				}
-				return regexp.MustCompile(` AUTO_INCREMENT=\d+`).ReplaceAllString(sql, "")
+				return all
 			}
 			before := schema()
 			res, err := bulk.Load(ctx, db, b.Driver, bulk.Movies(movies(3000)), bulk.Options{BatchMovies: 500})

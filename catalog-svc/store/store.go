@@ -468,6 +468,7 @@ func changes(ctx context.Context, db querier, after int64, limit int) (contract.
 		return p, err
 	}
 	defer rows.Close()
+	var bare []int
 	for rows.Next() {
 		var (
 			c       contract.Change
@@ -484,10 +485,64 @@ func changes(ctx context.Context, db querier, after int64, limit int) (contract.
 			if err := json.Unmarshal([]byte(payload.String), c.Movie); err != nil {
 				return p, fmt.Errorf("change %d: %w", c.Seq, err)
 			}
+		} else if c.Op == contract.OpUpsert {
+			bare = append(bare, len(p.Changes))
 		}
 		p.Changes = append(p.Changes, c)
 		p.Last = c.Seq
 		p.Head = max(p.Head, c.Seq)
 	}
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return p, err
+	}
+	rows.Close()
+	return p, fillBareUpserts(ctx, db, p.Changes, bare)
+}
+
+// fillBareUpserts gives the upserts at indexes bare of changes, written
+// without a payload (by the bulk loader, to keep its feed rows small), the
+// movie as it is now, read right after the page. A movie changed
+// since carries its later values early, which a follower would apply with
+// the later row anyway; one deleted since is served without a movie, which
+// followers read as a delete, as the later tombstone says.
+func fillBareUpserts(ctx context.Context, db querier, changes []contract.Change, bare []int) error {
+	if len(bare) == 0 {
+		return nil
+	}
+	args := make([]any, len(bare))
+	for i, at := range bare {
+		args[i] = changes[at].MovieID
+	}
+	rows, err := db.QueryContext(ctx, "SELECT id, name, director, popularity, imdb_score FROM movies WHERE id IN ("+
+		placeholders(len(args))+")", args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var movies []contract.Movie
+	for rows.Next() {
+		var m contract.Movie
+		if err := rows.Scan(&m.ID, &m.Name, &m.Director, &m.Popularity, &m.IMDBScore); err != nil {
+			return err
+		}
+		movies = append(movies, m)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	if err := loadGenres(ctx, db, movies); err != nil {
+		return err
+	}
+	byID := make(map[int64]*contract.Movie, len(movies))
+	for i := range movies {
+		byID[movies[i].ID] = &movies[i]
+	}
+	for _, at := range bare {
+		if m, ok := byID[changes[at].MovieID]; ok {
+			cp := *m
+			changes[at].Movie = &cp
+		}
+	}
+	return nil
 }

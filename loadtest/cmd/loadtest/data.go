@@ -54,9 +54,10 @@ func genCmd(args []string) error {
 
 func bulkloadCmd(args []string) error {
 	fs := flag.NewFlagSet("bulkload", flag.ContinueOnError)
-	batch := fs.Int("batch", 0, "movies per INSERT statement (0: the loader's default)")
+	batch := fs.Int("batch", 0, "movies per INSERT or LOAD DATA statement (0: the loader's default)")
 	tx := fs.Int("tx", 0, "movies per transaction on MySQL (0: the loader's default, -1: one)")
 	conns := fs.Int("conns", 0, "connections loading in parallel on MySQL (0: the loader's default)")
+	insert := fs.Bool("insert", false, "INSERT statements even where the server takes LOAD DATA LOCAL INFILE")
 	migrate := fs.Bool("migrate", true, "bring the catalog schema up to date first")
 	g, err := generator(fs, args)
 	if err != nil {
@@ -85,7 +86,7 @@ func bulkloadCmd(args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	start := time.Now()
 	res, err := bulk.Load(ctx, db, driver, bulk.Movies(g.Movies()), bulk.Options{
-		BatchMovies: *batch, TxMovies: *tx, Connections: *conns,
+		BatchMovies: *batch, TxMovies: *tx, Connections: *conns, Insert: *insert,
 		Progress: func(n int64) {
 			log.Info("loaded", "movies", n, "rate", fmt.Sprintf("%.0f/s", float64(n)/time.Since(start).Seconds()))
 		},
@@ -93,7 +94,7 @@ func bulkloadCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("bulk load done", "movies", res.Movies, "first_id", res.FirstID, "last_id", res.LastID,
+	log.Info("bulk load done", "method", res.Method, "movies", res.Movies, "first_id", res.FirstID, "last_id", res.LastID,
 		"elapsed", res.Elapsed.Round(time.Millisecond), "rate", fmt.Sprintf("%.0f movies/s", res.Rate()))
 	return context.Cause(ctx)
 }
