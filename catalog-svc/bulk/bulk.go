@@ -228,7 +228,7 @@ type loader struct {
 	rows   rowFormat
 	// loads numbers the LOAD DATA readers, whose names are process-wide.
 	loads atomic.Int64
-	execs  []*executor
+	execs []*executor
 	// lock holds the writer row for the whole load on MySQL, on its own
 	// connection, so the load can commit in several transactions.
 	lock *sql.Tx
