@@ -58,6 +58,23 @@ type Config struct {
 	// CacheMaxAge is the Cache-Control max-age of anonymous movie GETs, in
 	// whole seconds: how long a CDN or browser may keep them on top.
 	CacheMaxAge time.Duration `env:"GATEWAY_CACHE_MAX_AGE" envDefault:"1s"`
+
+	// RedisAddr is the answer cache's shared second level (host:port);
+	// empty keeps it in process. Used only while CacheTTL is on.
+	RedisAddr     string `env:"GATEWAY_REDIS_ADDR"`
+	RedisPassword string `env:"GATEWAY_REDIS_PASSWORD" secret:"true"`
+	RedisDB       int    `env:"GATEWAY_REDIS_DB" envDefault:"0"`
+	// RedisNamespace starts every key, so environments can share a Redis.
+	RedisNamespace string `env:"GATEWAY_REDIS_NAMESPACE" envDefault:"movies:gateway"`
+	// RedisTTL is how long Redis keeps an answer: the staleness bound when
+	// a write's invalidation could not reach Redis.
+	RedisTTL time.Duration `env:"GATEWAY_REDIS_TTL" envDefault:"5s"`
+	// RedisTimeout is the budget of each Redis call; past it the request
+	// goes on without Redis.
+	RedisTimeout time.Duration `env:"GATEWAY_REDIS_TIMEOUT" envDefault:"20ms"`
+	// RedisBreakerOpen is how long Redis is left alone after 5 failures
+	// in a row.
+	RedisBreakerOpen time.Duration `env:"GATEWAY_REDIS_BREAKER_OPEN" envDefault:"2s"`
 }
 
 // Deps are services the gateway fronts. Nil members are reached over HTTP at
@@ -81,6 +98,7 @@ type App struct {
 	Health  *server.Health
 
 	httpClient *http.Client
+	shared     *respcache.Shared
 }
 
 // New builds the gateway.
@@ -119,10 +137,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		deps.Search = upstream.Search(searchGuard)(deps.Search)
 		breakers = append(breakers, searchGuard)
 	}
+	a.shared = respcache.NewShared(respcache.SharedSettings{
+		Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB, Namespace: cfg.RedisNamespace,
+		TTL: cfg.RedisTTL, Budget: cfg.RedisTimeout, BreakerOpen: cfg.RedisBreakerOpen, IndexLag: cfg.CacheIndexLag,
+	}, reg)
 	a.Health.AddDetail("breakers", func(context.Context) any {
 		states := map[string]string{}
 		for _, g := range breakers {
 			states[g.Name()] = g.State()
+		}
+		if a.shared != nil {
+			states["redis"] = a.shared.State()
 		}
 		return states
 	})
@@ -135,16 +160,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		Log:     log,
 		Metrics: httpx.NewHTTPMetrics(reg),
 		Cache:   respcache.New(respcache.Settings{TTL: cfg.CacheTTL, MaxBytes: cfg.CacheBytes, IndexLag: cfg.CacheIndexLag}, reg),
+		Shared:  a.shared,
 		MaxAge:  cfg.CacheMaxAge,
 	})
 	a.Handler = a.Gateway
 	return a, nil
 }
 
-// Close releases the upstream connections.
+// Close releases the upstream and Redis connections.
 func (a *App) Close() error {
 	a.httpClient.CloseIdleConnections()
-	return nil
+	return a.shared.Close()
 }
 
 // newHTTPClient is tuned for many concurrent calls to a few hosts; per-call

@@ -62,19 +62,40 @@ func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 		}
 		v, _, _ := g.fills.Do(k, func() (any, error) {
 			if e := g.cache.Peek(k); e != nil { // filled while this one queued
-				return &recorder{header: e.Header, status: http.StatusOK, body: *bytes.NewBuffer(e.Body)}, nil
+				return answerOf(e), nil
 			}
 			// Detached from this caller, who may leave while others wait;
-			// the upstream guards still bound the call.
-			a := g.render(next, r.WithContext(context.WithoutCancel(r.Context())), true)
+			// the upstream guards and Redis's budget still bound the calls.
+			ctx := context.WithoutCancel(r.Context())
+			e, sharedGen := g.shared.Get(ctx, k)
+			if e != nil {
+				g.cache.Put(k, gen, e)
+				return answerOf(e), nil
+			}
+			a := g.render(next, r.WithContext(ctx), true)
 			if a.status == http.StatusOK && a.header.Get(contract.HeaderDegraded) == "" {
 				about.Header, about.Body = a.header, a.body.Bytes()
 				g.cache.Put(k, gen, &about)
+				// After the answer, not before: Redis adds nothing to a miss.
+				go g.shared.Put(context.Background(), k, sharedGen, &about)
 			}
 			return a, nil
 		})
 		g.send(w, r, v.(*recorder))
 	})
+}
+
+func answerOf(e *respcache.Entry) *recorder {
+	return &recorder{header: e.Header, status: http.StatusOK, body: *bytes.NewBuffer(e.Body)}
+}
+
+// dropCached forgets the answers a write to movie id (0: a new movie) may
+// change, here at once and, through Redis, on every replica.
+func (g *Gateway) dropCached(ctx context.Context, id int64) {
+	g.cache.DropMovie(id)
+	if err := g.shared.Invalidate(context.WithoutCancel(ctx)); err != nil {
+		g.log.WarnContext(ctx, "cached answers in Redis not invalidated; other replicas may serve them until they expire", "error", err)
+	}
 }
 
 // render runs next into a recorder; a 200 gets its ETag and Cache-Control.

@@ -55,6 +55,9 @@ type Options struct {
 	Metrics *httpx.HTTPMetrics
 	// Cache keeps anonymous answers of the movie GETs; nil for none.
 	Cache *respcache.Cache
+	// Shared is the cache's second level in Redis; nil for none. It is
+	// used only with Cache.
+	Shared *respcache.Shared
 	// MaxAge is the Cache-Control max-age of anonymous movie GETs: how long
 	// a CDN or browser may keep them.
 	MaxAge time.Duration
@@ -71,6 +74,7 @@ type Gateway struct {
 	handler http.Handler
 
 	cache              *respcache.Cache
+	shared             *respcache.Shared
 	fills              singleflight.Group
 	publicCacheControl string
 }
@@ -85,6 +89,7 @@ func New(o Options) *Gateway {
 		log:     o.Log,
 		router:  httpx.NewRouter(o.Metrics),
 		cache:   o.Cache,
+		shared:  o.Shared,
 		// Whole seconds, rounded down: a CDN must not keep an answer
 		// longer than the gateway promises.
 		publicCacheControl: "public, max-age=" + strconv.Itoa(int(o.MaxAge/time.Second)),

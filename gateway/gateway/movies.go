@@ -62,7 +62,7 @@ func (g *Gateway) createMovie(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m, err := g.catalog.Create(ctx, in)
-	g.cache.DropMovie(m.ID) // even on failure: the create may have happened
+	g.dropCached(ctx, m.ID) // even on failure: the create may have happened
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (g *Gateway) updateMovie(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	m, err := update(ctx, id, in)
-	g.cache.DropMovie(id)
+	g.dropCached(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (g *Gateway) deleteMovie(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	err = g.catalog.Delete(ctx, id)
-	g.cache.DropMovie(id)
+	g.dropCached(ctx, id)
 	if err != nil {
 		return err
 	}

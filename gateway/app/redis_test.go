@@ -1,0 +1,114 @@
+package app_test
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moviesplatform/catalog-svc/cache/cachetest"
+
+	"github.com/moviesplatform/gateway/app"
+	"github.com/moviesplatform/gateway/internal/fakes"
+)
+
+func redisConfig(t *testing.T, addr string) app.Config {
+	cfg := defaults(t)
+	cfg.RedisAddr, cfg.RedisNamespace = addr, cachetest.Namespace()
+	cfg.CacheTTL = time.Hour // the L1 never expires here: what a replica learns, it learns from Redis
+	return cfg
+}
+
+func TestRedisSharesAnswersBetweenReplicasAndWritesDropThem(t *testing.T) {
+	cfg := redisConfig(t, cachetest.RedisAddr(t))
+	catA, catB := fakes.NewCatalog(fakes.Seed(3)...), fakes.NewCatalog(fakes.Seed(3)...)
+	a := newApp(t, cfg, app.Deps{Catalog: catA, Auth: fakes.NewAuth()})
+	// replica is a new gateway replica: nothing in memory, the same Redis.
+	replica := func() http.Handler { return newApp(t, cfg, app.Deps{Catalog: catB, Auth: fakes.NewAuth()}).Handler }
+
+	if w := get(t, a.Handler, "/api/movie/2/"); w.Code != http.StatusOK {
+		t.Fatalf("%d %s", w.Code, w.Body.String())
+	}
+	// A's fill reaches Redis just after its answer.
+	waitFor(t, func() bool { return servedWithout(t, replica(), catB, "/api/movie/2/") })
+
+	// A write through A drops the answer in Redis for every replica.
+	w := do(t, a.Handler, http.MethodPatch, "/api/movie/2/", `{"name": "Renamed"}`, fakes.AdminToken)
+	if w.Code != http.StatusOK {
+		t.Fatalf("patch: %d %s", w.Code, w.Body.String())
+	}
+	if servedWithout(t, replica(), catB, "/api/movie/2/") {
+		t.Fatal("an answer from before the write was served from Redis")
+	}
+}
+
+func do(t *testing.T, h http.Handler, method, path, body, token string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Token "+token)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// servedWithout tells whether h answers path without reading cat.
+func servedWithout(t *testing.T, h http.Handler, cat *fakes.Catalog, path string) bool {
+	before := cat.Reads.Load()
+	if w := get(t, h, path); w.Code != http.StatusOK {
+		t.Fatalf("%s: %d", path, w.Code)
+	}
+	return cat.Reads.Load() == before
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// silentRedis accepts connections and never answers.
+func silentRedis(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestRedisDownOrSilentStillServes(t *testing.T) {
+	closed := fakes.ClosedURL(t)[len("http://"):]
+	for name, addr := range map[string]string{"down": closed, "silent": silentRedis(t)} {
+		t.Run(name, func(t *testing.T) {
+			cfg := redisConfig(t, addr)
+			cfg.RedisTimeout = 20 * time.Millisecond
+			cat := fakes.NewCatalog(fakes.Seed(3)...)
+			a := newApp(t, cfg, app.Deps{Catalog: cat, Auth: fakes.NewAuth()})
+			for range 8 { // past the breaker opening too
+				if w := get(t, a.Handler, "/api/movies/?page_size=1&cursor="); w.Code != http.StatusOK {
+					t.Fatalf("%d %s", w.Code, w.Body.String())
+				}
+				if w := do(t, a.Handler, http.MethodPatch, "/api/movie/1/", `{"imdb_score": 2}`, fakes.AdminToken); w.Code != http.StatusOK {
+					t.Fatalf("write with Redis %s: %d %s", name, w.Code, w.Body.String())
+				}
+			}
+		})
+	}
+}
