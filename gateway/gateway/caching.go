@@ -76,8 +76,10 @@ func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 			if a.status == http.StatusOK && a.header.Get(contract.HeaderDegraded) == "" {
 				about.Header, about.Body = a.header, a.body.Bytes()
 				g.cache.Put(k, gen, &about)
-				// After the answer, not before: Redis adds nothing to a miss.
-				go g.shared.Put(context.Background(), k, sharedGen, &about)
+				if g.shared != nil {
+					// After the answer, not before: Redis adds nothing to a miss.
+					go g.shared.Put(context.Background(), k, sharedGen, &about)
+				}
 			}
 			return a, nil
 		})
