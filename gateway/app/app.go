@@ -35,7 +35,8 @@ type Config struct {
 	CatalogURL string `env:"GATEWAY_CATALOG_URL" envDefault:"http://127.0.0.1:8081"`
 	AuthURL    string `env:"GATEWAY_AUTH_URL" envDefault:"http://127.0.0.1:8082"`
 	// SearchURL is search-svc, used when no search service is passed in;
-	// empty means none: ?search= goes to the catalog and /api/search/ is 503.
+	// "none" (or empty, in code) means there is none: ?search= goes to the
+	// catalog and /api/search/ is 503. (An empty variable reads as unset.)
 	SearchURL string `env:"GATEWAY_SEARCH_URL" envDefault:"http://127.0.0.1:8083"`
 	// AuthCacheTTL is how long a token check is trusted: the longest a token
 	// revoked through another gateway replica keeps working.
@@ -124,7 +125,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	a.Catalog = upstream.Catalog(catalogGuard)(deps.Catalog)
 	a.Auth = upstream.Auth(authGuard)(deps.Auth)
 	breakers := []*upstream.Guard{catalogGuard, authGuard}
-	if deps.Search == nil && cfg.SearchURL != "" {
+	if deps.Search == nil && cfg.SearchURL != "" && cfg.SearchURL != "none" {
 		// No readiness check: without search-svc the gateway degrades
 		// (?search= from the catalog) rather than stop serving.
 		if deps.Search, err = search.NewHTTPClient(cfg.SearchURL, a.httpClient); err != nil {

@@ -44,7 +44,7 @@ func defaults(t *testing.T) app.Config {
 	if err := config.LoadFrom(&cfg, map[string]string{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.SearchURL = ""
+	cfg.SearchURL = "none"
 	return cfg
 }
 
