@@ -120,11 +120,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 
 	guards := upstream.NewMetrics(reg)
-	catalogGuard := upstream.NewGuard(upstream.Settings{Name: "catalog", Timeout: cfg.CatalogTimeout}, guards)
+	catalogGuards := upstream.CatalogGuards{
+		List:  upstream.NewGuard(upstream.Settings{Name: "catalog-list", Timeout: cfg.CatalogTimeout}, guards),
+		Read:  upstream.NewGuard(upstream.Settings{Name: "catalog-read", Timeout: cfg.CatalogTimeout}, guards),
+		Write: upstream.NewGuard(upstream.Settings{Name: "catalog-write", Timeout: cfg.CatalogTimeout}, guards),
+	}
 	authGuard := upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout}, guards)
-	a.Catalog = upstream.Catalog(catalogGuard)(deps.Catalog)
+	a.Catalog = upstream.Catalog(catalogGuards)(deps.Catalog)
 	a.Auth = upstream.Auth(authGuard)(deps.Auth)
-	breakers := []*upstream.Guard{catalogGuard, authGuard}
+	breakers := append(catalogGuards.All(), authGuard)
 	if deps.Search == nil && cfg.SearchURL != "" && cfg.SearchURL != "none" {
 		// No readiness check: without search-svc the gateway degrades
 		// (?search= from the catalog) rather than stop serving.

@@ -123,7 +123,7 @@ func TestUpstreamsDownAnswer503AndTheBreakerOpens(t *testing.T) {
 		Breakers map[string]string
 	}
 	_ = json.Unmarshal(ready.Body.Bytes(), &body)
-	if body.Checks["catalog"] == "ok" || body.Checks["auth"] == "ok" || body.Breakers["catalog"] != "open" {
+	if body.Checks["catalog"] == "ok" || body.Checks["auth"] == "ok" || body.Breakers["catalog-read"] != "open" {
 		t.Fatalf("readyz %s", ready.Body.String())
 	}
 }

@@ -26,14 +26,22 @@ func (g *Gateway) identify(r *http.Request) (contract.Identity, string, error) {
 // reader lets anyone read. A present but invalid token is refused, as DRF
 // does; when auth-svc cannot answer, the read goes on anonymously (reads
 // need no identity) and says so in a header.
-func (g *Gateway) reader(w http.ResponseWriter, r *http.Request) error {
-	_, _, err := g.identify(r)
-	if err == nil || apierr.KindOf(err).Status() < 500 {
-		return err
+func (g *Gateway) reader(w http.ResponseWriter, r *http.Request) (context.Context, error) {
+	id, _, err := g.identify(r)
+	if err == nil {
+		if id.Anonymous() {
+			return r.Context(), nil
+		}
+		// The catalog routes a recent writer's reads to the primary, so an
+		// admin reads its own write even behind lagging replicas.
+		return catalog.WithActor(r.Context(), id.Username), nil
+	}
+	if apierr.KindOf(err).Status() < 500 {
+		return nil, err
 	}
 	g.log.WarnContext(r.Context(), "token check failed; serving the read anonymously", "error", err)
 	w.Header().Set(contract.HeaderDegraded, "auth")
-	return nil
+	return r.Context(), nil
 }
 
 // user requires a valid token.

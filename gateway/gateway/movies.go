@@ -12,14 +12,15 @@ import (
 )
 
 func (g *Gateway) listMovies(w http.ResponseWriter, r *http.Request) error {
-	if err := g.reader(w, r); err != nil {
+	ctx, err := g.reader(w, r)
+	if err != nil {
 		return err
 	}
 	q, from, err := listQuery(r)
 	if err != nil {
 		return err
 	}
-	page, err := g.list(r.Context(), w, q, from)
+	page, err := g.list(ctx, w, q, from)
 	if err != nil {
 		return err
 	}
@@ -38,14 +39,15 @@ func (g *Gateway) listMovies(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (g *Gateway) getMovie(w http.ResponseWriter, r *http.Request) error {
-	if err := g.reader(w, r); err != nil {
+	ctx, err := g.reader(w, r)
+	if err != nil {
 		return err
 	}
 	id, err := movieID(r)
 	if err != nil {
 		return err
 	}
-	m, err := g.catalog.Get(r.Context(), id)
+	m, err := g.catalog.Get(ctx, id)
 	if err != nil {
 		return err
 	}

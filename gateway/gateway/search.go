@@ -97,7 +97,7 @@ func (g *Gateway) list(ctx context.Context, w http.ResponseWriter, q contract.Li
 // relevance have no SQL equivalent worth serving, so when search-svc fails
 // this is its 503 (or 504), and ?search= on the list is the fallback.
 func (g *Gateway) searchMovies(w http.ResponseWriter, r *http.Request) error {
-	if err := g.reader(w, r); err != nil {
+	if _, err := g.reader(w, r); err != nil {
 		return err
 	}
 	q, err := contract.ParseSearchQuery(r.URL.Query())

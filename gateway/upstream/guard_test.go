@@ -52,7 +52,7 @@ func newGuard(t *testing.T, s upstream.Settings) (*upstream.Guard, *prometheus.R
 
 func TestBreakerOpensWhenTheUpstreamIsDown(t *testing.T) {
 	g, reg := newGuard(t, upstream.Settings{Name: "catalog", Timeout: time.Second, TripAfter: 3, OpenFor: time.Minute})
-	svc := upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
+	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
 	for i := range 3 {
 		_, err := svc.Get(context.Background(), 1)
 		if apierr.KindOf(err) != apierr.Unavailable {
@@ -97,7 +97,7 @@ func TestSlowUpstreamIsATimeoutNotAHang(t *testing.T) {
 	slow := fakes.HangingServer(t)
 
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", Timeout: 50 * time.Millisecond, TripAfter: 2, OpenFor: time.Minute})
-	svc := upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), slow.URL})
+	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), slow.URL})
 	for range 2 {
 		if _, err := svc.Get(context.Background(), 1); apierr.KindOf(err) != apierr.Timeout {
 			t.Fatalf("slow upstream gave %v, want Timeout", err)
@@ -114,7 +114,7 @@ func TestClientErrorsDoNotTripTheBreaker(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 2, OpenFor: time.Minute})
-	svc := upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), srv.URL})
+	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), srv.URL})
 	for i := range 10 {
 		if _, err := svc.Get(context.Background(), 1); !errors.Is(err, catalog.ErrNotFound) {
 			t.Fatalf("call %d: %v, want the upstream's 404", i, err)
@@ -137,7 +137,7 @@ func TestServerErrorsTripTheBreakerAndItRecovers(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 2, OpenFor: 20 * time.Millisecond})
-	svc := upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), srv.URL})
+	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), srv.URL})
 	for range 2 {
 		if _, err := svc.Get(context.Background(), 1); apierr.KindOf(err) != apierr.Internal {
 			t.Fatalf("got %v", err)
@@ -161,7 +161,7 @@ func TestCallerCancellationIsNotHeldAgainstTheUpstream(t *testing.T) {
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 1, OpenFor: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	svc := upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
+	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
 	for range 3 {
 		if _, err := svc.Get(ctx, 1); !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v", err)
@@ -175,8 +175,8 @@ func TestCallerCancellationIsNotHeldAgainstTheUpstream(t *testing.T) {
 func TestEveryMethodIsGuarded(t *testing.T) {
 	g, _ := newGuard(t, upstream.Settings{Name: "x", TripAfter: 1, OpenFor: time.Minute})
 	// Open the breaker with one real failure, then every method must be refused.
-	_, _ = upstream.Catalog(g)(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)}).Get(context.Background(), 1)
-	c := upstream.Catalog(g)(fakes.NewCatalog(fakes.Seed(1)...))
+	_, _ = upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)}).Get(context.Background(), 1)
+	c := upstream.Catalog(oneGuard(g))(fakes.NewCatalog(fakes.Seed(1)...))
 	a := upstream.Auth(g)(fakes.NewAuth())
 	ctx := context.Background()
 	name := "n"
@@ -196,5 +196,58 @@ func TestEveryMethodIsGuarded(t *testing.T) {
 		if !errors.Is(err, gobreaker.ErrOpenState) {
 			t.Errorf("%s not guarded: %v", m, err)
 		}
+	}
+}
+
+// oneGuard uses g for every catalog route class.
+func oneGuard(g *upstream.Guard) upstream.CatalogGuards {
+	return upstream.CatalogGuards{List: g, Read: g, Write: g}
+}
+
+// slowLists answers List from a server that never replies and everything
+// else from memory, like a catalog whose filtered pages are too costly.
+type slowLists struct {
+	*fakes.Catalog
+	base string
+}
+
+func (c slowLists) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+contract.RouteMovies, nil)
+	if err != nil {
+		return contract.Page{}, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return contract.Page{}, err
+	}
+	resp.Body.Close()
+	return contract.Page{}, nil
+}
+
+func TestSlowListsDoNotOpenTheDetailCircuit(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := upstream.NewMetrics(reg)
+	settings := func(name string) upstream.Settings {
+		return upstream.Settings{Name: name, Timeout: 50 * time.Millisecond, TripAfter: 2, OpenFor: time.Minute}
+	}
+	guards := upstream.CatalogGuards{
+		List:  upstream.NewGuard(settings("list"), m),
+		Read:  upstream.NewGuard(settings("read"), m),
+		Write: upstream.NewGuard(settings("write"), m),
+	}
+	svc := upstream.Catalog(guards)(slowLists{fakes.NewCatalog(fakes.Seed(3)...), fakes.HangingServer(t).URL})
+	for range 3 {
+		if _, err := svc.List(context.Background(), contract.ListQuery{}); apierr.KindOf(err) == apierr.Internal {
+			t.Fatalf("slow list gave %v", err)
+		}
+	}
+	if guards.List.State() != "open" {
+		t.Fatalf("list breaker %s after timeouts", guards.List.State())
+	}
+	if _, err := svc.Get(context.Background(), 1); err != nil {
+		t.Fatalf("detail refused while only lists are slow: %v", err)
+	}
+	if guards.Read.State() != "closed" || guards.Write.State() != "closed" {
+		t.Errorf("read %s, write %s: slow lists reached other route classes", guards.Read.State(), guards.Write.State())
 	}
 }

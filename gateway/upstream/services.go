@@ -8,43 +8,55 @@ import (
 	"github.com/moviesplatform/platform/contract"
 )
 
+// CatalogGuards are the catalog's guards by route class. Each class has its
+// own breaker, so slow list pages (a costly filter) cannot open the circuit
+// for detail pages or writes, which stay fast.
+type CatalogGuards struct {
+	List  *Guard // List: filtered, sorted pages
+	Read  *Guard // Get and the change feed: primary-key reads
+	Write *Guard // Create, Replace, Patch, Delete
+}
+
+// All lists the guards, for readiness detail and metrics.
+func (g CatalogGuards) All() []*Guard { return []*Guard{g.List, g.Read, g.Write} }
+
 // Catalog guards every call to a catalog.
-func Catalog(g *Guard) func(catalog.Service) catalog.Service {
+func Catalog(g CatalogGuards) func(catalog.Service) catalog.Service {
 	return func(next catalog.Service) catalog.Service { return guardedCatalog{next, g} }
 }
 
 type guardedCatalog struct {
-	next  catalog.Service
-	guard *Guard
+	next   catalog.Service
+	guards CatalogGuards
 }
 
 func (c guardedCatalog) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
-	return Call(ctx, c.guard, func(ctx context.Context) (contract.Page, error) { return c.next.List(ctx, q) })
+	return Call(ctx, c.guards.List, func(ctx context.Context) (contract.Page, error) { return c.next.List(ctx, q) })
 }
 
 func (c guardedCatalog) Get(ctx context.Context, id int64) (contract.Movie, error) {
-	return Call(ctx, c.guard, func(ctx context.Context) (contract.Movie, error) { return c.next.Get(ctx, id) })
+	return Call(ctx, c.guards.Read, func(ctx context.Context) (contract.Movie, error) { return c.next.Get(ctx, id) })
 }
 
 func (c guardedCatalog) Create(ctx context.Context, in contract.MovieWrite) (contract.Movie, error) {
-	return Call(ctx, c.guard, func(ctx context.Context) (contract.Movie, error) { return c.next.Create(ctx, in) })
+	return Call(ctx, c.guards.Write, func(ctx context.Context) (contract.Movie, error) { return c.next.Create(ctx, in) })
 }
 
 func (c guardedCatalog) Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
-	return Call(ctx, c.guard, func(ctx context.Context) (contract.Movie, error) { return c.next.Replace(ctx, id, in) })
+	return Call(ctx, c.guards.Write, func(ctx context.Context) (contract.Movie, error) { return c.next.Replace(ctx, id, in) })
 }
 
 func (c guardedCatalog) Patch(ctx context.Context, id int64, p contract.MovieWrite) (contract.Movie, error) {
-	return Call(ctx, c.guard, func(ctx context.Context) (contract.Movie, error) { return c.next.Patch(ctx, id, p) })
+	return Call(ctx, c.guards.Write, func(ctx context.Context) (contract.Movie, error) { return c.next.Patch(ctx, id, p) })
 }
 
 func (c guardedCatalog) Delete(ctx context.Context, id int64) error {
-	_, err := Call(ctx, c.guard, func(ctx context.Context) (struct{}, error) { return struct{}{}, c.next.Delete(ctx, id) })
+	_, err := Call(ctx, c.guards.Write, func(ctx context.Context) (struct{}, error) { return struct{}{}, c.next.Delete(ctx, id) })
 	return err
 }
 
 func (c guardedCatalog) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
-	return Call(ctx, c.guard, func(ctx context.Context) (contract.ChangePage, error) { return c.next.Changes(ctx, after, limit) })
+	return Call(ctx, c.guards.Read, func(ctx context.Context) (contract.ChangePage, error) { return c.next.Changes(ctx, after, limit) })
 }
 
 // Auth guards every call to auth-svc.
