@@ -1,19 +1,12 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 
-	httptransport "github.com/go-kit/kit/transport/http"
-
-	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
 )
@@ -23,97 +16,68 @@ import (
 // forwards the context's actor and request id, and rebuilds the server's
 // errors, so it fails exactly like a local service.
 func NewHTTPClient(baseURL string, hc *http.Client) (Service, error) {
-	base, err := url.Parse(strings.TrimSuffix(baseURL, "/"))
-	if err != nil || base.Scheme == "" || base.Host == "" {
-		return nil, fmt.Errorf("catalog client: bad base URL %q", baseURL)
+	rm, err := httpx.NewRemote("catalog", baseURL, hc, forwardActor)
+	if err != nil {
+		return nil, err
 	}
-	if hc == nil {
-		hc = http.DefaultClient
+	moviePath := func(r *http.Request, id int64) { r.URL.Path = rm.Path(contract.MoviePath(id)) }
+	decodeMovie := httpx.DecodeInto(rm, func(m contract.Movie) any { return movieResponse{Movie: m} })
+	writeMovie := func(_ context.Context, r *http.Request, req any) error {
+		w := req.(writeRequest)
+		moviePath(r, w.ID)
+		return setMovieBody(r, w.Body)
 	}
-	opts := []httptransport.ClientOption{
-		httptransport.SetClient(hc),
-		httptransport.ClientBefore(forwardContext),
-	}
-	client := func(method string, enc httptransport.EncodeRequestFunc, dec httptransport.DecodeResponseFunc) *httptransport.Client {
-		return httptransport.NewClient(method, base, enc, dec, opts...)
-	}
-	moviePath := func(id int64) string { return base.Path + contract.MoviePath(id) }
 	return endpointClient{Endpoints{
-		List: client(http.MethodGet, func(_ context.Context, r *http.Request, req any) error {
-			r.URL.Path = base.Path + contract.RouteMovies
+		List: rm.Endpoint(http.MethodGet, contract.RouteMovies, func(_ context.Context, r *http.Request, req any) error {
 			q := req.(listRequest).Query
 			q.PageSize = min(q.PageSize, contract.MaxPageSize) // clamped, as the local service does
 			r.URL.RawQuery = q.Values().Encode()
 			return nil
-		}, decodeListResponse).Endpoint(),
-		Get: client(http.MethodGet, func(_ context.Context, r *http.Request, req any) error {
-			r.URL.Path = moviePath(req.(idRequest).ID)
+		}, decodeListResponse),
+		Get: rm.Endpoint(http.MethodGet, contract.RouteMovie, func(_ context.Context, r *http.Request, req any) error {
+			moviePath(r, req.(idRequest).ID)
 			return nil
-		}, decodeMovieResponse).Endpoint(),
-		Create: client(http.MethodPost, func(_ context.Context, r *http.Request, req any) error {
-			r.URL.Path = base.Path + contract.RouteMovies
+		}, decodeMovie),
+		Create: rm.Endpoint(http.MethodPost, contract.RouteMovies, func(_ context.Context, r *http.Request, req any) error {
 			return setMovieBody(r, req.(writeRequest).Body)
-		}, decodeMovieResponse).Endpoint(),
-		Replace: client(http.MethodPut, encodeWriteRequest(moviePath), decodeMovieResponse).Endpoint(),
-		Patch:   client(http.MethodPatch, encodeWriteRequest(moviePath), decodeMovieResponse).Endpoint(),
-		Delete: client(http.MethodDelete, func(_ context.Context, r *http.Request, req any) error {
-			r.URL.Path = moviePath(req.(idRequest).ID)
+		}, decodeMovie),
+		Replace: rm.Endpoint(http.MethodPut, contract.RouteMovie, writeMovie, decodeMovie),
+		Patch:   rm.Endpoint(http.MethodPatch, contract.RouteMovie, writeMovie, decodeMovie),
+		Delete: rm.Endpoint(http.MethodDelete, contract.RouteMovie, func(_ context.Context, r *http.Request, req any) error {
+			moviePath(r, req.(idRequest).ID)
 			return nil
-		}, decodeDeleteResponse).Endpoint(),
-		Changes: client(http.MethodGet, func(_ context.Context, r *http.Request, req any) error {
+		}, httpx.DecodeEmpty(deleteResponse{})),
+		Changes: rm.Endpoint(http.MethodGet, contract.RouteInternalChanges, func(_ context.Context, r *http.Request, req any) error {
 			c := req.(changesRequest)
-			r.URL.Path = base.Path + contract.RouteInternalChanges
 			r.URL.RawQuery = changesValues(c.After, c.Limit).Encode()
 			return nil
-		}, decodeChangesResponse).Endpoint(),
+		}, httpx.DecodeInto(rm, func(p contract.ChangePage) any { return changesResponse{Page: p} })),
 	}}, nil
 }
 
-func forwardContext(ctx context.Context, r *http.Request) context.Context {
+// forwardActor tells the catalog who makes a change (the audit trail) or
+// reads (read-your-writes routing).
+func forwardActor(ctx context.Context, r *http.Request) context.Context {
 	if a := Actor(ctx); a != "" {
 		r.Header.Set(contract.HeaderActor, a)
 	}
-	if id := httpx.RequestID(ctx); id != "" {
-		r.Header.Set(contract.HeaderRequestID, id)
-	}
 	return ctx
-}
-
-func encodeWriteRequest(path func(int64) string) httptransport.EncodeRequestFunc {
-	return func(_ context.Context, r *http.Request, req any) error {
-		w := req.(writeRequest)
-		r.URL.Path = path(w.ID)
-		return setMovieBody(r, w.Body)
-	}
 }
 
 // setMovieBody writes body as JSON. What JSON cannot carry (NaN, Inf) fails
 // with the validation error the local service gives it.
 func setMovieBody(r *http.Request, body contract.MovieWrite) error {
-	b, err := json.Marshal(body)
-	if err != nil {
+	if _, err := json.Marshal(body); err != nil {
 		if _, invalid := ValidatePatch(contract.Movie{}, body); invalid != nil {
 			return invalid
 		}
 		return err
 	}
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	r.ContentLength = int64(len(b))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-	r.Header.Set("Content-Type", "application/json")
-	return nil
-}
-
-// remoteError rebuilds the error of a failed response; nil when it succeeded.
-func remoteError(resp *http.Response) error {
-	if resp.StatusCode < 300 {
-		return nil
-	}
-	return apierr.FromResponse(resp)
+	return httpx.SetJSONBody(r, body)
 }
 
 func decodeListResponse(_ context.Context, resp *http.Response) (any, error) {
-	if err := remoteError(resp); err != nil {
+	if err := httpx.ResponseError(resp); err != nil {
 		return nil, err
 	}
 	p := contract.Page{Next: resp.Header.Get(HeaderNextCursor), Prev: resp.Header.Get(HeaderPrevCursor)}
@@ -124,36 +88,10 @@ func decodeListResponse(_ context.Context, resp *http.Response) (any, error) {
 		}
 		p.Total = &n
 	}
-	if err := decodeJSONBody(resp, &p.Movies); err != nil {
+	if err := httpx.ReadJSON(resp, &p.Movies); err != nil {
 		return nil, fmt.Errorf("catalog client: list: %w", err)
 	}
 	return listResponse{Page: p}, nil
-}
-
-func decodeMovieResponse(_ context.Context, resp *http.Response) (any, error) {
-	if err := remoteError(resp); err != nil {
-		return nil, err
-	}
-	var m contract.Movie
-	if err := decodeJSONBody(resp, &m); err != nil {
-		return nil, fmt.Errorf("catalog client: movie: %w", err)
-	}
-	return movieResponse{Movie: m}, nil
-}
-
-func decodeDeleteResponse(_ context.Context, resp *http.Response) (any, error) {
-	return deleteResponse{}, remoteError(resp)
-}
-
-func decodeChangesResponse(_ context.Context, resp *http.Response) (any, error) {
-	if err := remoteError(resp); err != nil {
-		return nil, err
-	}
-	var p contract.ChangePage
-	if err := decodeJSONBody(resp, &p); err != nil {
-		return nil, fmt.Errorf("catalog client: changes: %w", err)
-	}
-	return changesResponse{Page: p}, nil
 }
 
 // endpointClient is a Service made of endpoints (remote ones, here).

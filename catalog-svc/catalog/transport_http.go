@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -205,9 +204,4 @@ func changesValues(after int64, limit int) url.Values {
 		v.Set(ParamLimit, strconv.Itoa(limit))
 	}
 	return v
-}
-
-// decodeJSONBody reads a successful response's JSON body into dst.
-func decodeJSONBody(resp *http.Response, dst any) error {
-	return json.NewDecoder(resp.Body).Decode(dst)
 }

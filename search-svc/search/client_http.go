@@ -2,15 +2,9 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 
-	httptransport "github.com/go-kit/kit/transport/http"
-
-	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
 )
@@ -19,50 +13,30 @@ import (
 // come back as the same apierr errors the remote service returned; a nil hc
 // means http.DefaultClient. Deadlines come from the caller's context.
 func NewHTTPClient(baseURL string, hc *http.Client) (Service, error) {
-	base, err := url.Parse(strings.TrimSuffix(baseURL, "/"))
-	if err != nil || base.Scheme == "" || base.Host == "" {
-		return nil, fmt.Errorf("search client: bad base URL %q", baseURL)
+	rm, err := httpx.NewRemote("search", baseURL, hc)
+	if err != nil {
+		return nil, err
 	}
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	opts := []httptransport.ClientOption{httptransport.SetClient(hc), httptransport.ClientBefore(forwardRequestID)}
 	return endpointClient{Endpoints{
-		Search: httptransport.NewClient(http.MethodGet, base, func(_ context.Context, r *http.Request, req any) error {
-			r.URL.Path = base.Path + contract.RouteInternalSearch
+		Search: rm.Endpoint(http.MethodGet, contract.RouteInternalSearch, func(_ context.Context, r *http.Request, req any) error {
 			r.URL.RawQuery = req.(searchRequest).Query.Values().Encode()
 			return nil
-		}, decodeSearchResponse, opts...).Endpoint(),
-		StartReindex: httptransport.NewClient(http.MethodPost, base, func(_ context.Context, r *http.Request, _ any) error {
-			r.URL.Path = base.Path + contract.RouteInternalReindex
-			return nil
-		}, decodeReindexResponse, opts...).Endpoint(),
+		}, decodeSearchResponse),
+		StartReindex: rm.Endpoint(http.MethodPost, contract.RouteInternalReindex, nil, httpx.DecodeEmpty(reindexResponse{})),
 	}}, nil
 }
 
-func forwardRequestID(ctx context.Context, r *http.Request) context.Context {
-	if id := httpx.RequestID(ctx); id != "" {
-		r.Header.Set(contract.HeaderRequestID, id)
-	}
-	return ctx
-}
-
+// decodeSearchResponse treats an unreadable answer as the engine being
+// unavailable, so the gateway falls back to the catalog.
 func decodeSearchResponse(_ context.Context, resp *http.Response) (any, error) {
-	if resp.StatusCode >= 300 {
-		return nil, apierr.FromResponse(resp)
+	if err := httpx.ResponseError(resp); err != nil {
+		return nil, err
 	}
 	var r contract.SearchResult
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return nil, ErrUnavailable.Wrap(fmt.Errorf("search client: decode: %w", err))
+	if err := httpx.ReadJSON(resp, &r); err != nil {
+		return nil, ErrUnavailable.Wrap(fmt.Errorf("search client: %w", err))
 	}
 	return searchResponse{Result: r}, nil
-}
-
-func decodeReindexResponse(_ context.Context, resp *http.Response) (any, error) {
-	if resp.StatusCode >= 300 {
-		return nil, apierr.FromResponse(resp)
-	}
-	return reindexResponse{}, nil
 }
 
 // endpointClient is a Service made of (remote) endpoints.
