@@ -54,7 +54,7 @@ func genCmd(args []string) error {
 
 func bulkloadCmd(args []string) error {
 	fs := flag.NewFlagSet("bulkload", flag.ContinueOnError)
-	batch := fs.Int("batch", 0, "movies per INSERT or LOAD DATA statement (0: the loader's default)")
+	batch := fs.Int("batch", 0, "movies per INSERT or LOAD DATA statement (0: the loader's default, 2000 or 20,000)")
 	tx := fs.Int("tx", 0, "movies per transaction on MySQL (0: the loader's default, -1: one)")
 	conns := fs.Int("conns", 0, "connections loading in parallel on MySQL (0: the loader's default)")
 	insert := fs.Bool("insert", false, "INSERT statements even where the server takes LOAD DATA LOCAL INFILE")
