@@ -89,6 +89,9 @@ func dropIndexes(ctx context.Context, conn *sql.Conn, table string, drop func(na
 		if sub := col["Sub_part"]; sub.Valid {
 			column += "(" + sub.String + ")"
 		}
+		if col["Collation"].String == "D" { // a descending part (migration 00005)
+			column += " DESC"
+		}
 		if n := len(out); n > 0 && out[n-1].name == name {
 			out[n-1].columns = append(out[n-1].columns, column)
 			continue
