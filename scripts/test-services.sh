@@ -37,7 +37,12 @@ wait_for() { # name host port seconds
 
 start_mariadb() {
   if answers 127.0.0.1 "$mysql_port"; then
-    log "reusing MySQL/MariaDB on 127.0.0.1:$mysql_port"; return
+    log "reusing MySQL/MariaDB on 127.0.0.1:$mysql_port"
+    # Test packages run in parallel, each with its own pools: the default
+    # limit of 151 connections is too tight for them (best effort).
+    mysql -h127.0.0.1 -P"$mysql_port" -uroot -e 'SET GLOBAL max_connections = GREATEST(@@max_connections, 1000)' \
+      2>/dev/null || log "could not raise max_connections"
+    return
   fi
   command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server mariadb-client
   local dir="$state_dir/mariadb"
@@ -47,7 +52,7 @@ start_mariadb() {
     --skip-test-db >"$dir/install.log" 2>&1
   PATH=$PATH:/usr/sbin nohup mariadbd --no-defaults --user="$(id -un)" --datadir="$dir/data" --bind-address=127.0.0.1 \
     --port="$mysql_port" --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
-    --skip-name-resolve --innodb-buffer-pool-size=256M --max-connections=500 \
+    --skip-name-resolve --innodb-buffer-pool-size=256M --max-connections=1000 \
     >"$dir/mariadbd.log" 2>&1 &
   wait_for MariaDB 127.0.0.1 "$mysql_port" 60
 }
