@@ -45,6 +45,8 @@ type Config struct {
 	CatalogTimeout time.Duration `env:"GATEWAY_CATALOG_TIMEOUT" envDefault:"3s"`
 	AuthTimeout    time.Duration `env:"GATEWAY_AUTH_TIMEOUT" envDefault:"2s"`
 	SearchTimeout  time.Duration `env:"GATEWAY_SEARCH_TIMEOUT" envDefault:"2s"`
+	// SQLSearches bounds concurrent SQL searches (the ?search= fallback).
+	SQLSearches int `env:"GATEWAY_SQL_SEARCHES" envDefault:"4"`
 
 	// CacheTTL is how long this gateway answers anonymous movie GETs from
 	// memory: the staleness of a change made through another replica. 0
@@ -167,6 +169,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		Cache:   respcache.New(respcache.Settings{TTL: cfg.CacheTTL, MaxBytes: cfg.CacheBytes, IndexLag: cfg.CacheIndexLag}, reg),
 		Shared:  a.shared,
 		MaxAge:  cfg.CacheMaxAge,
+
+		SQLSearches: cfg.SQLSearches,
 	})
 	a.Handler = a.Gateway
 	return a, nil

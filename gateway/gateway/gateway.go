@@ -61,7 +61,15 @@ type Options struct {
 	// MaxAge is the Cache-Control max-age of anonymous movie GETs: how long
 	// a CDN or browser may keep them.
 	MaxAge time.Duration
+	// SQLSearches bounds the catalog's SQL searches (?search= when
+	// search-svc is down) this gateway runs at once; 0 means
+	// DefaultSQLSearches. They scan the catalog's names, so unbounded they
+	// take the database down with everything else.
+	SQLSearches int
 }
+
+// DefaultSQLSearches is the default bound on concurrent SQL searches.
+const DefaultSQLSearches = 4
 
 // Gateway is the public API's HTTP handler.
 type Gateway struct {
@@ -77,6 +85,7 @@ type Gateway struct {
 	shared             *respcache.Shared
 	fills              singleflight.Group
 	publicCacheControl string
+	sqlSearches        chan struct{}
 }
 
 // New builds the gateway and its routes.
@@ -94,6 +103,10 @@ func New(o Options) *Gateway {
 		// longer than the gateway promises.
 		publicCacheControl: "public, max-age=" + strconv.Itoa(int(o.MaxAge/time.Second)),
 	}
+	if o.SQLSearches <= 0 {
+		o.SQLSearches = DefaultSQLSearches
+	}
+	g.sqlSearches = make(chan struct{}, o.SQLSearches)
 	if g.tokens == nil {
 		g.tokens = uncached{o.Auth}
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
@@ -89,8 +90,41 @@ func (g *Gateway) list(ctx context.Context, w http.ResponseWriter, q contract.Li
 		q.Cursor = ""
 		w.Header().Set(HeaderPageRestarted, "true")
 	}
+	release, err := g.acquireSQLSearch(ctx)
+	if err != nil {
+		return contract.Page{}, err
+	}
+	defer release()
 	page, err := g.catalog.List(ctx, q)
 	return tagged(byCatalog, page), err
+}
+
+// errSearchBusy refuses a SQL search past the gateway's bound.
+var errSearchBusy = apierr.New(apierr.Unavailable, "Search is busy, try again shortly.").WithHeader("Retry-After", "1")
+
+// sqlSearchWait is how long a SQL search may wait for a slot.
+const sqlSearchWait = 250 * time.Millisecond
+
+// acquireSQLSearch takes one of the bounded SQL search slots, waiting
+// briefly; past that the search is refused with a 503 rather than queued
+// onto a database that is already scanning.
+func (g *Gateway) acquireSQLSearch(ctx context.Context) (func(), error) {
+	release := func() { <-g.sqlSearches }
+	select {
+	case g.sqlSearches <- struct{}{}:
+		return release, nil
+	default:
+	}
+	t := time.NewTimer(sqlSearchWait)
+	defer t.Stop()
+	select {
+	case g.sqlSearches <- struct{}{}:
+		return release, nil
+	case <-t.C:
+		return nil, errSearchBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // searchMovies answers GET /api/search/ from search-svc alone: facets and

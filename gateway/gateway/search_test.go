@@ -1,7 +1,9 @@
 package gateway_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 
@@ -156,4 +158,45 @@ func TestSearchRouteHasFacetsAndEstimatedTotal(t *testing.T) {
 func TestSearchRouteWithoutSearchServiceIs503(t *testing.T) {
 	f := newFixture(t, 3)
 	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/search/?search=star"}), http.StatusServiceUnavailable)
+}
+
+// stuckSearchCatalog holds every SQL search until release is closed, like
+// a catalog scanning millions of names.
+type stuckSearchCatalog struct {
+	*fakes.Catalog
+	started chan struct{}
+	release chan struct{}
+}
+
+func (c stuckSearchCatalog) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+	if q.Search != "" {
+		c.started <- struct{}{}
+		<-c.release
+	}
+	return c.Catalog.List(ctx, q)
+}
+
+func TestSQLSearchesAreBoundedWhileSearchIsDown(t *testing.T) {
+	down := listerFunc(func(context.Context, contract.ListQuery) (contract.Page, error) {
+		return contract.Page{}, apierr.ErrUnavailable
+	})
+	stuck := stuckSearchCatalog{fakes.NewCatalog(fakes.Seed(5)...), make(chan struct{}, 1), make(chan struct{})}
+	f := newFixture(t, 0, func(o *gateway.Options) {
+		o.Search, o.Catalog, o.SQLSearches = down, stuck, 1
+	})
+	first := make(chan *httptest.ResponseRecorder)
+	go func() { first <- f.do(t, get("/api/movies/?search=star")) }()
+	<-stuck.started // the one slot is taken by a scan in progress
+
+	w := f.do(t, get("/api/movies/?search=trek"))
+	wantStatus(t, w, http.StatusServiceUnavailable)
+	if w.Header().Get("Retry-After") == "" {
+		t.Errorf("busy answer without Retry-After: %v", w.Header())
+	}
+	wantStatus(t, f.do(t, get("/api/movies/?page_size=2")), http.StatusOK) // plain lists are not bounded
+
+	close(stuck.release)
+	wantStatus(t, <-first, http.StatusOK)
+	go func() { <-stuck.started }()
+	wantStatus(t, f.do(t, get("/api/movies/?search=trek")), http.StatusOK) // the slot is free again
 }
