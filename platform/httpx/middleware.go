@@ -112,8 +112,9 @@ func Recover(log *slog.Logger) Middleware {
 	}
 }
 
-// AccessLog logs one line per request at debug level, and server errors at
-// error level, so a busy service does not drown in logs.
+// AccessLog logs one line per request at debug level, unexpected server
+// errors (500) at error level and unavailable or slow dependencies (other
+// 5xx) at warn level, so a busy service does not drown in logs.
 func AccessLog(log *slog.Logger) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -121,8 +122,11 @@ func AccessLog(log *slog.Logger) Middleware {
 			rec := &statusRecorder{ResponseWriter: w}
 			next.ServeHTTP(rec, r)
 			level := slog.LevelDebug
-			if rec.status >= 500 {
+			switch {
+			case rec.status == http.StatusInternalServerError:
 				level = slog.LevelError
+			case rec.status >= 500:
+				level = slog.LevelWarn
 			}
 			log.Log(r.Context(), level, "request",
 				"method", r.Method, "path", r.URL.Path, "status", rec.status,
