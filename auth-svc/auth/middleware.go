@@ -3,13 +3,13 @@ package auth
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/svcmetrics"
 )
 
 // Middleware decorates a Service.
@@ -84,30 +84,10 @@ func (s loggingService) CreateUser(ctx context.Context, u contract.NewUser) (cre
 }
 
 // InstrumentingMiddleware counts calls by method and outcome and times them,
-// on reg:
-//
-//	auth_calls_total{method, outcome}         outcome: ok, or the HTTP status of the error
-//	auth_call_duration_seconds{method}
+// on reg (auth_service_calls_total, auth_service_call_duration_seconds).
 func InstrumentingMiddleware(reg prometheus.Registerer) Middleware {
-	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "auth_calls_total", Help: "auth-svc service calls, by method and outcome (ok or an HTTP status).",
-	}, []string{"method", "outcome"})
-	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "auth_call_duration_seconds", Help: "Time spent in auth-svc service calls, by method.",
-		// Logins are dominated by bcrypt (tens of milliseconds); introspection by one indexed read.
-		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
-	}, []string{"method"})
-	reg.MustRegister(calls, duration)
-	return func(next Service) Service {
-		return instrumentingService{next, func(method string, start time.Time, err error) {
-			outcome := "ok"
-			if err != nil {
-				outcome = strconv.Itoa(apierr.KindOf(err).Status())
-			}
-			calls.WithLabelValues(method, outcome).Inc()
-			duration.WithLabelValues(method).Observe(time.Since(start).Seconds())
-		}}
-	}
+	calls := svcmetrics.NewCalls(reg, "auth")
+	return func(next Service) Service { return instrumentingService{next, calls.Observe} }
 }
 
 type instrumentingService struct {

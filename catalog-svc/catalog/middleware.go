@@ -3,13 +3,13 @@ package catalog
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/svcmetrics"
 )
 
 // Middleware decorates a Service.
@@ -82,31 +82,11 @@ func (l logging) Changes(ctx context.Context, after int64, limit int) (p contrac
 }
 
 // InstrumentingMiddleware counts calls by method and outcome and times them,
-// on reg.
+// on reg (catalog_service_calls_total, catalog_service_call_duration_seconds).
 func InstrumentingMiddleware(reg prometheus.Registerer) Middleware {
-	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "catalog_service_calls_total",
-		Help: "Catalog service calls, by method and outcome (ok or the error kind's status code).",
-	}, []string{"method", "outcome"})
-	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "catalog_service_call_duration_seconds",
-		Help:    "Time a catalog service call takes, by method.",
-		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-	}, []string{"method"})
-	reg.MustRegister(calls, duration)
-	return func(next Service) Service {
-		return instrumenting{next: next, observe: func(method string, start time.Time, err error) {
-			outcome := "ok"
-			if err != nil {
-				outcome = statusLabel(apierr.KindOf(err))
-			}
-			calls.WithLabelValues(method, outcome).Inc()
-			duration.WithLabelValues(method).Observe(time.Since(start).Seconds())
-		}}
-	}
+	calls := svcmetrics.NewCalls(reg, "catalog")
+	return func(next Service) Service { return instrumenting{next: next, observe: calls.Observe} }
 }
-
-func statusLabel(k apierr.Kind) string { return strconv.Itoa(k.Status()) }
 
 type instrumenting struct {
 	next    Service

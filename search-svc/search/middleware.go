@@ -3,13 +3,13 @@ package search
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/svcmetrics"
 )
 
 // Middleware decorates a Service.
@@ -62,26 +62,13 @@ func LoggingMiddleware(log *slog.Logger) Middleware {
 	}
 }
 
-// InstrumentingMiddleware counts and times calls by method and outcome, on reg.
+// InstrumentingMiddleware counts calls by method and outcome and times them,
+// on reg (search_service_calls_total, search_service_call_duration_seconds).
 func InstrumentingMiddleware(reg prometheus.Registerer) Middleware {
-	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "search_service_calls_total",
-		Help: "Search service calls, by method and outcome (ok or the error kind's status code).",
-	}, []string{"method", "outcome"})
-	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "search_service_call_duration_seconds",
-		Help:    "Time a search service call takes, by method.",
-		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-	}, []string{"method"})
-	reg.MustRegister(calls, duration)
+	calls := svcmetrics.NewCalls(reg, "search")
 	return func(next Service) Service {
 		return observing{next: next, observe: func(_ context.Context, method string, start time.Time, err error, _ ...any) {
-			outcome := "ok"
-			if err != nil {
-				outcome = strconv.Itoa(apierr.KindOf(err).Status())
-			}
-			calls.WithLabelValues(method, outcome).Inc()
-			duration.WithLabelValues(method).Observe(time.Since(start).Seconds())
+			calls.Observe(method, start, err)
 		}}
 	}
 }
