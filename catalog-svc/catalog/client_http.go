@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -67,13 +66,13 @@ func forwardActor(ctx context.Context, r *http.Request) context.Context {
 // setMovieBody writes body as JSON. What JSON cannot carry (NaN, Inf) fails
 // with the validation error the local service gives it.
 func setMovieBody(r *http.Request, body contract.MovieWrite) error {
-	if _, err := json.Marshal(body); err != nil {
+	err := httpx.SetJSONBody(r, body)
+	if err != nil {
 		if _, invalid := ValidatePatch(contract.Movie{}, body); invalid != nil {
 			return invalid
 		}
-		return err
 	}
-	return httpx.SetJSONBody(r, body)
+	return err
 }
 
 func decodeListResponse(_ context.Context, resp *http.Response) (any, error) {
