@@ -282,9 +282,15 @@ func TestFillsAfterAWriteReadThePrimary(t *testing.T) {
 	read := make(chan string)
 	go func() { read <- nameOf(a.svc, 1) }()
 	<-store.inGet // a looked Redis up and now reads the replica
+	heard := func(p pod) float64 { return counter(p.m.invalidations.WithLabelValues("message", "received")) }
+	aHeard, bHeard := heard(a), heard(b)
 	if _, err := b.svc.Patch(ctx, 1, named("new")); err != nil {
 		t.Fatal(err)
 	}
+	// Both pods must hear the write before the fills below start: a message
+	// arriving mid-fill moves the epoch and rightly keeps that fill out of
+	// Redis, which is another test's subject.
+	eventually(t, "both pods hear the write", func() bool { return heard(a) > aHeard && heard(b) > bHeard })
 	store.lag(1, "old")
 	close(store.gate)
 	if got := <-read; got != "old" {
