@@ -400,7 +400,7 @@ func (l *loader) commit(e *executor, unit int) error {
 func (l *loader) finish(ctx context.Context) error {
 	conn := l.execs[0].conn
 	if l.dropped != nil {
-		err := addIndexes(ctx, conn, l.dropped)
+		err := addIndexes(ctx, l.conns(), l.dropped)
 		l.dropped = nil
 		if err != nil {
 			return fmt.Errorf("bulk: %w", err)
@@ -434,16 +434,24 @@ func (l *loader) close() {
 	if l.genres != nil {
 		_ = l.genres.Close()
 	}
-	for i, e := range l.execs {
-		if i == 0 && l.dropped != nil { // a failed load: what did commit must stay indexed
-			_ = addIndexes(context.Background(), e.conn, l.dropped)
-		}
+	if l.dropped != nil { // a failed load: what did commit must stay indexed
+		_ = addIndexes(context.Background(), l.conns(), l.dropped)
+	}
+	for _, e := range l.execs {
 		if l.driver == sqldb.MySQL {
 			// The connection goes back to the pool: restore its checks.
 			_, _ = e.conn.ExecContext(context.Background(), "SET SESSION unique_checks = 1, foreign_key_checks = 1")
 		}
 		_ = e.conn.Close()
 	}
+}
+
+func (l *loader) conns() []*sql.Conn {
+	out := make([]*sql.Conn, len(l.execs))
+	for i, e := range l.execs {
+		out[i] = e.conn
+	}
+	return out
 }
 
 // run executes, in order, the jobs given to executor e.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // secondaryIndex is one index of the movies table as information_schema
@@ -111,18 +113,32 @@ func dropIndexes(ctx context.Context, conn *sql.Conn, table string, drop func(na
 	return out, nil
 }
 
-// addIndexes builds the indexes dropMovieIndexes dropped, one pass per table.
-func addIndexes(ctx context.Context, conn *sql.Conn, indexes []secondaryIndex) error {
-	for len(indexes) > 0 {
-		table := indexes[0].table
-		var adds []string
-		for len(indexes) > 0 && indexes[0].table == table {
-			adds = append(adds, indexes[0].definition())
-			indexes = indexes[1:]
+// addIndexes builds the indexes dropMovieIndexes dropped: one ALTER TABLE
+// per table, the tables at once on conns. InnoDB builds a table's indexes
+// in one thread (a scan, then a sort per index), so two tables on two
+// connections use two cores: the build is about half of a 5M load.
+func addIndexes(ctx context.Context, conns []*sql.Conn, indexes []secondaryIndex) error {
+	var tables [][]string
+	for i, ix := range indexes {
+		if i == 0 || ix.table != indexes[i-1].table {
+			tables = append(tables, []string{ix.table})
 		}
-		if _, err := conn.ExecContext(ctx, "ALTER TABLE "+quoteIdent(table)+" "+strings.Join(adds, ", ")); err != nil {
-			return fmt.Errorf("rebuild the %s indexes after the load: %w", table, err)
+		tables[len(tables)-1] = append(tables[len(tables)-1], ix.definition())
+	}
+	var g errgroup.Group
+	for i, t := range tables {
+		conn := conns[i%len(conns)]
+		g.Go(func() error {
+			if _, err := conn.ExecContext(ctx, "ALTER TABLE "+quoteIdent(t[0])+" "+strings.Join(t[1:], ", ")); err != nil {
+				return fmt.Errorf("rebuild the %s indexes after the load: %w", t[0], err)
+			}
+			return nil
+		})
+		if i%len(conns) == len(conns)-1 {
+			if err := g.Wait(); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	return g.Wait()
 }
