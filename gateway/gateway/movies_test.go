@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,6 +163,20 @@ func TestAdminWritesReachTheCatalogWithTheActor(t *testing.T) {
 	}
 	if len(f.catalog.Actors) != 5 {
 		t.Fatalf("%d writes recorded", len(f.catalog.Actors))
+	}
+}
+
+// Only admins write, so only their reads may need the primary: the catalog
+// hears the actor of an admin's reads and of nobody else's.
+func TestOnlyAdminReadsCarryTheActor(t *testing.T) {
+	f := newFixture(t, 3)
+	for _, token := range []string{"", fakes.UserToken, fakes.AdminToken} {
+		wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: token}), http.StatusOK)
+		wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/movies/", token: token}), http.StatusOK)
+	}
+	want := []string{"", "", "", "", "admin", "admin"}
+	if !slices.Equal(f.catalog.ReadActors, want) {
+		t.Fatalf("read actors %q, want %q (anonymous, user, admin; detail then list)", f.catalog.ReadActors, want)
 	}
 }
 

@@ -26,6 +26,13 @@ type Catalog struct {
 	Actors []string
 	// Reads counts List and Get calls.
 	Reads atomic.Int64
+	// ReadActors records catalog.Actor of every List and Get, in order.
+	ReadActors []string
+}
+
+func (c *Catalog) read(ctx context.Context) {
+	c.Reads.Add(1)
+	c.ReadActors = append(c.ReadActors, catalog.Actor(ctx))
 }
 
 // NewCatalog returns a catalog holding movies (ids assigned 1..n).
@@ -67,10 +74,10 @@ func (c *Catalog) All() []contract.Movie {
 	return out
 }
 
-func (c *Catalog) List(_ context.Context, q contract.ListQuery) (contract.Page, error) {
-	c.Reads.Add(1)
+func (c *Catalog) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.read(ctx)
 	var matches []contract.Movie
 	for _, id := range slices.Sorted(maps.Keys(c.movies)) {
 		m := c.movies[id]
@@ -111,10 +118,10 @@ func matchesAll(name string, terms []string) bool {
 	return true
 }
 
-func (c *Catalog) Get(_ context.Context, id int64) (contract.Movie, error) {
-	c.Reads.Add(1)
+func (c *Catalog) Get(ctx context.Context, id int64) (contract.Movie, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.read(ctx)
 	m, ok := c.movies[id]
 	if !ok {
 		return contract.Movie{}, catalog.ErrNotFound
