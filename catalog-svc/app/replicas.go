@@ -65,7 +65,7 @@ func openReplicaReads(ctx context.Context, cfg Config, db *sql.DB, log *slog.Log
 		cluster:     c,
 		driver:      driver,
 		storeOption: store.ReadFrom(c),
-		middleware:  catalog.ReadYourWrites(sqldb.NewRecentWriters(window)),
+		middleware:  catalog.ReadYourWrites(catalog.LocalWriters(sqldb.NewRecentWriters(window))),
 	}, nil
 }
 

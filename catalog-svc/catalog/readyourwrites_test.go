@@ -32,7 +32,7 @@ func (r *routeLog) Patch(context.Context, int64, contract.MovieWrite) (contract.
 
 func TestReadYourWritesSendsTheWritersReadsToThePrimary(t *testing.T) {
 	log := &routeLog{}
-	svc := catalog.ReadYourWrites(sqldb.NewRecentWriters(time.Hour))(log)
+	svc := catalog.ReadYourWrites(catalog.LocalWriters(sqldb.NewRecentWriters(time.Hour)))(log)
 	alice, bob := catalog.WithActor(context.Background(), "alice"), catalog.WithActor(context.Background(), "bob")
 	read := func(ctx context.Context) bool {
 		t.Helper()
