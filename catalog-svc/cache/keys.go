@@ -42,6 +42,11 @@ func (k keys) list(gen, query string) string {
 
 func (k keys) channel() string { return k.ns + ":invalidate" }
 
+// writer exists while who is a recent writer (RecentWriters). It holds no
+// cached value, so it has no shape version: pods of both versions of a
+// rolling deploy must see each other's writers.
+func (k keys) writer(who string) string { return k.ns + ":writer:" + who }
+
 // newGeneration returns a list generation never used before. Random rather
 // than a counter, so a generation key that Redis lost (restart, eviction)
 // cannot come back with a number whose old pages are still stored.

@@ -7,7 +7,8 @@ import (
 	"github.com/moviesplatform/platform/sqldb"
 )
 
-// RecentWriters remembers which actors wrote within a window.
+// RecentWriters remembers which actors wrote within a window: LocalWriters
+// in one process, cache.Cache.RecentWriters across pods.
 type RecentWriters interface {
 	// Wrote records that who has just written, or tried to.
 	Wrote(ctx context.Context, who string)
@@ -43,7 +44,7 @@ func (l localWriters) Recent(_ context.Context, who string) bool { return l.w.Re
 //
 // With several catalog-svc pods the same actor's next read may land on a
 // pod that did not see the write, so writers must be shared between them
-// for the guarantee to hold.
+// (cache.Cache.RecentWriters, through Redis) for the guarantee to hold.
 // Writes are rare admin edits, so the set stays small and the primary's
 // extra load with it.
 func ReadYourWrites(writers RecentWriters) Middleware {
