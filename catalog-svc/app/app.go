@@ -96,13 +96,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			a.Close()
 			return nil, err
 		}
-		// Outside any cache, which must see that a read wants the primary.
-		mws = append(mws, a.replicas.middleware)
 		a.Health.AddDetail("replicas", a.replicas.status)
 	}
-	if a.cache, err = newCache(cfg, a.replicas, log, reg); err != nil {
-		a.Close()
-		return nil, err
+	a.cache = newCache(cfg, a.replicas, log, reg)
+	if a.replicas != nil {
+		// Outside any cache, which must see that a read wants the primary.
+		mws = append(mws, a.replicas.middleware(cfg, a.cache, log))
 	}
 	if a.cache != nil {
 		mws = append(mws, a.cache.Middleware())

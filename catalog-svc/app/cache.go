@@ -13,22 +13,18 @@ import (
 // is disabled. With replicas, the quiet period after a write is stretched
 // past the read-your-writes window (which outlasts the replicas' staleness),
 // so no entry filled from a lagging replica reaches Redis.
-func newCache(cfg Config, replicas *replicaReads, log *slog.Logger, reg prometheus.Registerer) (*cache.Cache, error) {
+func newCache(cfg Config, replicas *replicaReads, log *slog.Logger, reg prometheus.Registerer) *cache.Cache {
 	if !cfg.Cache.Enabled {
-		return nil, nil
+		return nil
 	}
 	cc := cfg.Cache
 	if replicas != nil {
-		window, err := readYourWritesWindow(cfg.ReadYourWritesWindow, replicas.cluster.MaxStaleness())
-		if err != nil {
-			return nil, err
-		}
-		cc.QuietTTL = max(cc.QuietTTL, window+2*time.Second)
+		cc.QuietTTL = max(cc.QuietTTL, replicas.window+2*time.Second)
 	}
 	level := "l1"
 	if cc.RedisAddr != "" {
 		level = "l1+redis"
 	}
 	log.Info("catalog cache on", "levels", level, "l1_ttl", cc.L1TTL, "quiet_ttl", cc.QuietTTL, "timeout", cc.Timeout)
-	return cache.New(cc, log, reg), nil
+	return cache.New(cc, log, reg)
 }

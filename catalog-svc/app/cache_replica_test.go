@@ -20,7 +20,7 @@ import (
 )
 
 // Two pods reading a lagging replica through the cache: the writer reads
-// its write, others read the old or the new value (the replicas' bound), and
+// its write on both, others read the old or the new value (the replicas' bound), and
 // no value read from the lagging replica gets into Redis, where it would
 // outlive the lag.
 func TestCacheOverALaggingReplica(t *testing.T) {
@@ -63,8 +63,23 @@ func TestCacheOverALaggingReplica(t *testing.T) {
 	if _, err := pods[0].Patch(catalog.WithActor(context.Background(), "alice"), m.ID, contract.MovieWrite{Name: &after}); err != nil {
 		t.Fatal(err)
 	}
-	if got := name(0, "alice", m.ID); got != after {
-		t.Fatalf("alice reads %q right after her write", got)
+	for pod := range pods {
+		if got := name(pod, "alice", m.ID); got != after {
+			t.Fatalf("alice reads %q on pod %d right after her write on pod 0", got, pod)
+		}
+	}
+	// No cache stands in front of the change feed: only the writers the
+	// pods share through Redis send her read of it on pod 1 to the primary.
+	head := func(pod int) int64 {
+		t.Helper()
+		feed, err := pods[pod].Changes(catalog.WithActor(context.Background(), "alice"), 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return feed.Head
+	}
+	if h0, h1 := head(0), head(1); h1 != h0 {
+		t.Fatalf("alice's change feed ends at %d on pod 1, at %d on the writer's pod", h1, h0)
 	}
 	// Bob reads the lagging replica on both pods, and may see the old name
 	// for as long as the replica lags (it is in rotation: no check since).

@@ -10,20 +10,35 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/moviesplatform/catalog-svc/cache"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/sqldb"
 )
 
 // replicaReads is the read routing of a catalog with replicas: the cluster
-// that picks a database per read, and the read-your-writes middleware that
-// sends a recent writer's reads to the primary.
+// that picks a database per read, and the read-your-writes window during
+// which a writer's reads go to the primary.
 type replicaReads struct {
 	cluster *sqldb.Cluster
 	driver  sqldb.Driver
 	// storeOption makes the store read through the cluster.
 	storeOption store.Option
-	middleware  catalog.Middleware
+	window      time.Duration
+}
+
+// middleware sends a recent writer's reads to the primary. With the cache
+// on Redis the pods share their writers, so the writer's next read may land
+// on any of them; otherwise each pod knows its own writers only, which
+// holds the guarantee for one pod.
+func (r *replicaReads) middleware(cfg Config, c *cache.Cache, log *slog.Logger) catalog.Middleware {
+	local := sqldb.NewRecentWriters(r.window)
+	shared := c != nil && cfg.Cache.RedisAddr != ""
+	log.Info("catalog read-your-writes", "writers_shared_through_redis", shared)
+	if c == nil {
+		return catalog.ReadYourWrites(catalog.LocalWriters(local))
+	}
+	return catalog.ReadYourWrites(c.RecentWriters(local))
 }
 
 // openReplicaReads opens cfg.ReplicaDSNs around the primary db, checks
@@ -65,7 +80,7 @@ func openReplicaReads(ctx context.Context, cfg Config, db *sql.DB, log *slog.Log
 		cluster:     c,
 		driver:      driver,
 		storeOption: store.ReadFrom(c),
-		middleware:  catalog.ReadYourWrites(catalog.LocalWriters(sqldb.NewRecentWriters(window))),
+		window:      window,
 	}, nil
 }
 
