@@ -7,8 +7,9 @@
 #
 # Connection: MYSQL (default: mysql -h127.0.0.1 -uroot). Every query is
 # read-only. Keep the SQL in step with catalog-svc/store/list.go and store.go:
-# every ordering ends with id ASCENDING (contract.ParseOrdering), so
-# ordering=-popularity is "popularity DESC, id ASC".
+# every ordering ends with id in the direction of its last key
+# (contract.ParseOrdering), so ordering=-popularity is "popularity DESC, id
+# DESC", an ascending index read backwards.
 set -euo pipefail
 db=${1:-movies_5m}
 mysql_cmd=${MYSQL:-mysql -h127.0.0.1 -uroot}
@@ -19,16 +20,16 @@ cols="m.id, m.name, m.director, m.popularity, m.imdb_score, m.name_key, m.direct
 # (movie_genres carries the sort keys), one index walk per genre merged by a
 # UNION; other orderings probe each movie's links.
 genre_links="movie_genres mg JOIN genres g ON g.id = mg.genre_id JOIN movies m ON m.id = mg.movie_id"
-branch() { echo "SELECT * FROM (SELECT mg.movie_id, mg.popularity, mg.imdb_score FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE g.name_key = '$1' ORDER BY mg.popularity DESC, mg.movie_id ASC LIMIT 101) g$2"; }
-two_genres="SELECT $cols FROM ($(branch drama 0) UNION $(branch thriller 1)) u JOIN movies m ON m.id = u.movie_id ORDER BY u.popularity DESC, u.movie_id ASC LIMIT 101"
+branch() { echo "SELECT * FROM (SELECT mg.movie_id, mg.popularity, mg.imdb_score FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE g.name_key = '$1' ORDER BY mg.popularity DESC, mg.movie_id DESC LIMIT 101) g$2"; }
+two_genres="SELECT $cols FROM ($(branch drama 0) UNION $(branch thriller 1)) u JOIN movies m ON m.id = u.movie_id ORDER BY u.popularity DESC, u.movie_id DESC LIMIT 101"
 genre_probe() { echo "(SELECT 1 FROM movie_genres mg WHERE mg.movie_id = m.id AND mg.genre_id IN (SELECT g.id FROM genres g WHERE g.name_key IN ('$1')) LIMIT 1) IS NOT NULL"; }
 
 # A hot movie, a busy director, a row 80% deep in popularity order: the
 # cursor of a deep page is that row's (popularity, id).
-hot_id=$(q "SELECT id FROM movies ORDER BY popularity DESC, id ASC LIMIT 1")
+hot_id=$(q "SELECT id FROM movies ORDER BY popularity DESC, id DESC LIMIT 1")
 director=$(q "SELECT director_key FROM movies WHERE id = $hot_id")
 total=$(q "SELECT COUNT(*) FROM movies")
-read -r deep_pop deep_id < <(q "SELECT popularity, id FROM movies ORDER BY popularity DESC, id ASC LIMIT 1 OFFSET $((total * 8 / 10))")
+read -r deep_pop deep_id < <(q "SELECT popularity, id FROM movies ORDER BY popularity DESC, id DESC LIMIT 1 OFFSET $((total * 8 / 10))")
 page_ids=$(q "SELECT GROUP_CONCAT(id) FROM (SELECT id FROM movies ORDER BY id LIMIT 100) p")
 
 declare -a names sqls
@@ -40,15 +41,15 @@ add "detail and every list page: the genres of the movies shown (100 on a page)"
 add "default list (ordering=id), first page" \
   "SELECT $cols FROM movies m ORDER BY m.id ASC LIMIT 101"
 add "list ordering=-popularity, first page" \
-  "SELECT $cols FROM movies m ORDER BY m.popularity DESC, m.id ASC LIMIT 101"
+  "SELECT $cols FROM movies m ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
 add "X-Total-Count of the default list (the counter row, every page)" \
   "SELECT movies FROM movie_count WHERE id = 1"
 add "genre filter (drama, 25% of movies) + ordering=-popularity" \
-  "SELECT $cols FROM $genre_links WHERE g.name_key = 'drama' ORDER BY mg.popularity DESC, mg.movie_id ASC LIMIT 101"
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'drama' ORDER BY mg.popularity DESC, mg.movie_id DESC LIMIT 101"
 add "rare genre filter (news, 0.4% of movies) + ordering=-popularity" \
-  "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' ORDER BY mg.popularity DESC, mg.movie_id ASC LIMIT 101"
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' ORDER BY mg.popularity DESC, mg.movie_id DESC LIMIT 101"
 add "rare genre filter (news) + ordering=-imdb_score" \
-  "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' ORDER BY mg.imdb_score DESC, mg.movie_id ASC LIMIT 101"
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' ORDER BY mg.imdb_score DESC, mg.movie_id DESC LIMIT 101"
 add "rare genre filter (news) + ordering=id" \
   "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' ORDER BY mg.movie_id ASC LIMIT 101"
 add "two genres (drama or thriller) + ordering=-popularity (one walk per genre, merged)" \
@@ -66,13 +67,13 @@ add "X-Total-Count of the rare genre filter (news)" \
 add "director filter (ordering=id)" \
   "SELECT $cols FROM movies m WHERE m.director_key = '$director' ORDER BY m.id ASC LIMIT 101"
 add "director filter + ordering=-imdb_score" \
-  "SELECT $cols FROM movies m WHERE m.director_key = '$director' ORDER BY m.imdb_score DESC, m.id ASC LIMIT 101"
+  "SELECT $cols FROM movies m WHERE m.director_key = '$director' ORDER BY m.imdb_score DESC, m.id DESC LIMIT 101"
 add "deep cursor page, ordering=-popularity, 80% into the catalog" \
-  "SELECT $cols FROM movies m WHERE ((m.popularity < $deep_pop) OR (m.popularity = $deep_pop AND m.id > $deep_id)) ORDER BY m.popularity DESC, m.id ASC LIMIT 101"
+  "SELECT $cols FROM movies m WHERE ((m.popularity < $deep_pop) OR (m.popularity = $deep_pop AND m.id < $deep_id)) ORDER BY m.popularity DESC, m.id DESC LIMIT 101"
 add "deep cursor page, genre filter + ordering=-popularity" \
-  "SELECT $cols FROM $genre_links WHERE g.name_key = 'drama' AND ((mg.popularity < $deep_pop) OR (mg.popularity = $deep_pop AND mg.movie_id > $deep_id)) ORDER BY mg.popularity DESC, mg.movie_id ASC LIMIT 101"
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'drama' AND ((mg.popularity < $deep_pop) OR (mg.popularity = $deep_pop AND mg.movie_id < $deep_id)) ORDER BY mg.popularity DESC, mg.movie_id DESC LIMIT 101"
 add "deep cursor page, rare genre filter (news) + ordering=-popularity" \
-  "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' AND ((mg.popularity < $deep_pop) OR (mg.popularity = $deep_pop AND mg.movie_id > $deep_id)) ORDER BY mg.popularity DESC, mg.movie_id ASC LIMIT 101"
+  "SELECT $cols FROM $genre_links WHERE g.name_key = 'news' AND ((mg.popularity < $deep_pop) OR (mg.popularity = $deep_pop AND mg.movie_id < $deep_id)) ORDER BY mg.popularity DESC, mg.movie_id DESC LIMIT 101"
 add "?search=harbor fallback (LIKE '%term%' on name_key)" \
   "SELECT $cols FROM movies m WHERE m.name_key LIKE '%harbor%' ESCAPE '!' ORDER BY m.id ASC LIMIT 101"
 add "X-Total-Count of ?search=harbor (first page only, at most 10,000 counted)" \

@@ -67,3 +67,23 @@ func TestParseListQueryRejectsBadValues(t *testing.T) {
 		t.Error("min > max accepted")
 	}
 }
+
+// Ties are broken by id in the direction of the last key, so that one
+// ascending index serves a key in both directions.
+func TestParseOrderingEndsWithIDInTheLastKeysDirection(t *testing.T) {
+	for raw, want := range map[string]string{
+		"":                        "id",
+		"name":                    "name,id",
+		"-popularity":             "-popularity,-id",
+		"-popularity,name":        "-popularity,name,id",
+		"name,-imdb_score":        "name,-imdb_score,-id",
+		"-popularity,id":          "-popularity,id",
+		"-id,name":                "-id",
+		" -director , -director ": "-director,-id",
+	} {
+		got, msg := contract.ParseOrdering(raw)
+		if msg != "" || contract.OrderingString(got) != want {
+			t.Errorf("ParseOrdering(%q) = %s %q, want %s", raw, contract.OrderingString(got), msg, want)
+		}
+	}
+}

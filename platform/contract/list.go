@@ -132,7 +132,10 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 }
 
 // ParseOrdering reads DRF's ordering syntax ("-popularity,name"). The result
-// always ends with id (ascending unless id was named), so it is a total order.
+// always ends with id, so it is a total order: in the direction of the last
+// key before it (ascending for none) unless id was named. Ties following the
+// order's direction let one ascending index serve both directions of a key,
+// read forwards or backwards ("-popularity" is popularity DESC, id DESC).
 // The second result is a message when the syntax or a field is bad.
 func ParseOrdering(raw string) ([]Order, string) {
 	var out []Order
@@ -159,7 +162,7 @@ func ParseOrdering(raw string) ([]Order, string) {
 		}
 	}
 	if !seen[FieldID] {
-		out = append(out, Order{Field: FieldID})
+		out = append(out, Order{Field: FieldID, Desc: len(out) > 0 && out[len(out)-1].Desc})
 	}
 	return out, ""
 }
