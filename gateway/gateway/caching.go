@@ -41,23 +41,24 @@ func movieKey(r *http.Request) (string, respcache.Entry, bool) {
 
 // cached serves a public GET with a strong ETag (a hash of the body) and
 // answers a matching If-None-Match with 304, for every 200, cached or not.
-// Requests without Authorization are answered from the answer cache when
-// it holds them; concurrent misses of one key make one call upstream, and
-// its answer is stored unless degraded.
+// Anonymous requests and those of users who are not admins are answered from
+// the answer cache when it holds them (a user reads what anyone reads; an
+// admin reads past it, to see its own writes); concurrent misses of one key
+// make one call upstream, and its answer is stored unless degraded.
 func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		anonymous := r.Header.Get("Authorization") == ""
 		k, about, ok := key(r)
-		if !anonymous {
-			g.cache.Bypass()
-		}
-		if !anonymous || !ok || g.cache == nil {
-			g.send(w, r, g.render(next, r, anonymous))
+		if !ok || g.cache == nil || !anonymous && !g.readsAsAnyone(r) {
+			if !anonymous {
+				g.cache.Bypass()
+			}
+			g.send(w, r, g.render(next, r, anonymous), anonymous)
 			return
 		}
 		e, gen := g.cache.Get(k)
 		if e != nil {
-			g.write(w, r, e.Header, e.Body)
+			g.write(w, r, e.Header, e.Body, anonymous)
 			return
 		}
 		v, _, _ := g.fills.Do(k, func() (any, error) {
@@ -72,7 +73,10 @@ func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 				g.cache.Put(k, gen, e)
 				return answerOf(e), nil
 			}
-			a := g.render(next, r.WithContext(ctx), true)
+			// The fill is an anonymous request: its answer is everyone's.
+			fill := r.Clone(ctx)
+			fill.Header.Del("Authorization")
+			a := g.render(next, fill, true)
 			if a.status == http.StatusOK && a.header.Get(contract.HeaderDegraded) == "" {
 				about.Header, about.Body = a.header, a.body.Bytes()
 				g.cache.Put(k, gen, &about)
@@ -83,9 +87,21 @@ func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 			}
 			return a, nil
 		})
-		g.send(w, r, v.(*recorder))
+		g.send(w, r, v.(*recorder), anonymous)
 	})
 }
+
+// readsAsAnyone tells whether r's token is a valid user's who is not an
+// admin: such a read gets the answer an anonymous one gets. A bad token, or
+// auth-svc failing, is left to the handler, which answers it.
+func (g *Gateway) readsAsAnyone(r *http.Request) bool {
+	id, _, err := g.identify(r)
+	return err == nil && !id.Anonymous() && !id.IsAdmin
+}
+
+// privateCacheControl marks an answer to a client with a token: a browser
+// may keep it and must revalidate it; a shared cache must not keep it.
+const privateCacheControl = "private, no-cache"
 
 func answerOf(e *respcache.Entry) *recorder {
 	return &recorder{header: e.Header, status: http.StatusOK, body: *bytes.NewBuffer(e.Body)}
@@ -117,15 +133,16 @@ func (g *Gateway) render(next http.Handler, r *http.Request, anonymous bool) *re
 	case anonymous:
 		h.Set("Cache-Control", g.publicCacheControl)
 	default:
-		h.Set("Cache-Control", "private, no-cache")
+		h.Set("Cache-Control", privateCacheControl)
 	}
 	return a
 }
 
 // send writes a rendered answer: a 200 through write, anything else as is.
-func (g *Gateway) send(w http.ResponseWriter, r *http.Request, a *recorder) {
+// public is false when the client presented a token (see write).
+func (g *Gateway) send(w http.ResponseWriter, r *http.Request, a *recorder, public bool) {
 	if a.status == http.StatusOK {
-		g.write(w, r, a.header, a.body.Bytes())
+		g.write(w, r, a.header, a.body.Bytes(), public)
 		return
 	}
 	copyHeader(w.Header(), a.header)
@@ -134,18 +151,23 @@ func (g *Gateway) send(w http.ResponseWriter, r *http.Request, a *recorder) {
 }
 
 // write sends a 200 answer, or 304 when the client holds it already. h may
-// be a cached entry's: it is copied, never changed.
-func (g *Gateway) write(w http.ResponseWriter, r *http.Request, h http.Header, body []byte) {
+// be a cached entry's: it is copied, never changed. An answer rendered for
+// anyone but sent to a client with a token (public false) is private.
+func (g *Gateway) write(w http.ResponseWriter, r *http.Request, h http.Header, body []byte, public bool) {
 	out := w.Header()
 	out.Add("Vary", "Authorization") // added: CORS may vary on Origin too
+	cacheControl := h.Get("Cache-Control")
+	if !public && cacheControl == g.publicCacheControl {
+		cacheControl = privateCacheControl
+	}
 	if notModified(r.Header.Get("If-None-Match"), h.Get("ETag")) {
-		for _, k := range []string{"ETag", "Cache-Control"} {
-			out.Set(k, h.Get(k))
-		}
+		out.Set("ETag", h.Get("ETag"))
+		out.Set("Cache-Control", cacheControl)
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	copyHeader(out, h)
+	out.Set("Cache-Control", cacheControl)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }

@@ -120,20 +120,60 @@ func TestAnonymousAnswersComeFromTheCacheUntilAWrite(t *testing.T) {
 	}
 }
 
-func TestAnswersWithATokenAreNeverCached(t *testing.T) {
+// A user reads what anyone reads, from the same cache, but privately; an
+// admin reads past the cache (its own writes); a bad token is refused.
+func TestUsersShareTheCacheAdminsReadPastIt(t *testing.T) {
 	now := time.Now()
 	f := newFixture(t, 3, withCache(&now))
-	f.do(t, get("/api/movie/1/")) // cached for anonymous readers
+	anon := f.do(t, get("/api/movie/1/")) // cached for anonymous readers
 	reads := f.catalog.Reads.Load()
 	for range 2 {
 		w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: fakes.UserToken})
 		wantStatus(t, w, http.StatusOK)
 		if cc := w.Header().Get("Cache-Control"); cc != "private, no-cache" {
-			t.Fatalf("Cache-Control %q", cc)
+			t.Fatalf("user's Cache-Control %q", cc)
+		}
+		if w.Body.String() != anon.Body.String() || w.Header().Get("ETag") != anon.Header().Get("ETag") {
+			t.Fatalf("user read %q (%s), anonymous %q (%s)", w.Body, w.Header().Get("ETag"), anon.Body, anon.Header().Get("ETag"))
+		}
+	}
+	if got := f.catalog.Reads.Load() - reads; got != 0 {
+		t.Fatalf("users' GETs read the catalog %d times, want 0", got)
+	}
+	w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: fakes.UserToken,
+		header: http.Header{"If-None-Match": {anon.Header().Get("ETag")}}})
+	wantStatus(t, w, http.StatusNotModified)
+	if cc := w.Header().Get("Cache-Control"); cc != "private, no-cache" {
+		t.Fatalf("user's 304 Cache-Control %q", cc)
+	}
+	if got := f.catalog.Reads.Load() - reads; got != 0 {
+		t.Fatalf("a user's revalidation read the catalog %d times", got)
+	}
+
+	for range 2 {
+		w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: fakes.AdminToken})
+		wantStatus(t, w, http.StatusOK)
+		if cc := w.Header().Get("Cache-Control"); cc != "private, no-cache" {
+			t.Fatalf("admin's Cache-Control %q", cc)
 		}
 	}
 	if got := f.catalog.Reads.Load() - reads; got != 2 {
-		t.Fatalf("token GETs read the catalog %d times, want 2", got)
+		t.Fatalf("admin GETs read the catalog %d times, want 2", got)
+	}
+	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: "not-a-token"}), http.StatusUnauthorized)
+}
+
+// A fill started by a user is an anonymous request: what it stores is the
+// answer anyone gets.
+func TestAUsersMissFillsThePublicAnswer(t *testing.T) {
+	now := time.Now()
+	f := newFixture(t, 3, withCache(&now))
+	user := f.do(t, req{method: http.MethodGet, path: "/api/movie/2/", token: fakes.UserToken})
+	wantStatus(t, user, http.StatusOK)
+	reads := f.catalog.Reads.Load()
+	anon := f.do(t, get("/api/movie/2/"))
+	if got := f.catalog.Reads.Load() - reads; got != 0 || anon.Header().Get("Cache-Control") == "private, no-cache" {
+		t.Fatalf("anonymous read after a user's fill: %d catalog reads, Cache-Control %q", got, anon.Header().Get("Cache-Control"))
 	}
 }
 

@@ -67,7 +67,7 @@ func New(s Settings, reg prometheus.Registerer) *Cache {
 	c := &Cache{ttl: s.TTL, maxBytes: s.MaxBytes, indexLag: s.IndexLag, now: time.Now, entries: map[string]*Entry{}}
 	c.lookups = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gateway_response_cache_lookups_total",
-		Help: "Public GETs by how the gateway's answer cache took them: hit, miss, or bypass (a request with a token).",
+		Help: "Public GETs by how the gateway's answer cache took them: hit, miss, or bypass (an admin, or a token that did not check out).",
 	}, []string{"result"})
 	if reg != nil {
 		reg.MustRegister(c.lookups, prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -29,7 +29,7 @@ func TestHitsMissesAndMetrics(t *testing.T) {
 	}
 	c.Bypass()
 	want := `
-# HELP gateway_response_cache_lookups_total Public GETs by how the gateway's answer cache took them: hit, miss, or bypass (a request with a token).
+# HELP gateway_response_cache_lookups_total Public GETs by how the gateway's answer cache took them: hit, miss, or bypass (an admin, or a token that did not check out).
 # TYPE gateway_response_cache_lookups_total counter
 gateway_response_cache_lookups_total{result="bypass"} 1
 gateway_response_cache_lookups_total{result="hit"} 1
