@@ -48,15 +48,16 @@ type Config struct {
 	// SQLSearches bounds concurrent SQL searches (the ?search= fallback).
 	SQLSearches int `env:"GATEWAY_SQL_SEARCHES" envDefault:"4"`
 
-	// CacheTTL is how long this gateway answers anonymous movie GETs from
-	// memory: the staleness of a change made through another replica. 0
-	// turns the answer cache off.
+	// CacheTTL is how long this gateway answers movie GETs from memory
+	// (anonymous clients and users, not admins): the staleness of a list
+	// page or search answer after any write, and of a movie after a write
+	// through another replica. 0 turns the answer cache off.
 	CacheTTL time.Duration `env:"GATEWAY_CACHE_TTL" envDefault:"1s"`
 	// CacheBytes bounds the bodies the answer cache holds.
 	CacheBytes int `env:"GATEWAY_CACHE_BYTES" envDefault:"67108864"`
-	// CacheIndexLag is how long after a write through this gateway
-	// ?search= answers of search-svc are not cached: about the indexer's
-	// lag behind the catalog's feed.
+	// CacheIndexLag is how long after a write through any replica
+	// ?search= answers of search-svc are not stored in Redis (RedisTTL
+	// outlives the local TTL): about the indexer's lag behind the feed.
 	CacheIndexLag time.Duration `env:"GATEWAY_CACHE_INDEX_LAG" envDefault:"1s"`
 	// CacheMaxAge is the Cache-Control max-age of anonymous movie GETs, in
 	// whole seconds: how long a CDN or browser may keep them on top.
@@ -166,7 +167,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		Tokens:  authn.NewCache(a.Auth, authn.CacheSettings{TTL: cfg.AuthCacheTTL}, reg),
 		Log:     log,
 		Metrics: httpx.NewHTTPMetrics(reg),
-		Cache:   respcache.New(respcache.Settings{TTL: cfg.CacheTTL, MaxBytes: cfg.CacheBytes, IndexLag: cfg.CacheIndexLag}, reg),
+		Cache:   respcache.New(respcache.Settings{TTL: cfg.CacheTTL, MaxBytes: cfg.CacheBytes}, reg),
 		Shared:  a.shared,
 		MaxAge:  cfg.CacheMaxAge,
 

@@ -1,8 +1,12 @@
 // Package respcache keeps whole answers of the gateway's public GETs in
-// process for a short time, so a burst of anonymous reads of the same page
-// costs one call to the catalog. Staleness is bounded by the TTL (for
-// changes made through other gateway replicas) and zero for changes made
-// through this one, which drop the entries they affect.
+// process for a short time, so a burst of reads of the same page costs one
+// call to the catalog. Staleness is bounded by the TTL; a write through
+// this gateway drops the movie's own answers at once. List pages and search
+// answers live out their TTL: every write changes some of them, so dropping
+// them on each write would leave them uncached at the write rate of a busy
+// hour (22/s at the seed-x5 peak), and the clients that need their own
+// writes at once (admins) read past the cache. A CDN honouring the answers'
+// max-age holds them as long anyway.
 package respcache
 
 import (
@@ -19,10 +23,6 @@ type Settings struct {
 	TTL time.Duration
 	// MaxBytes bounds the bodies held; the least room is a few list pages.
 	MaxBytes int
-	// IndexLag is how long after a write answers from the search index are
-	// not stored: the index follows the catalog's feed a little later, and
-	// an answer read before it caught up must not be kept for a whole TTL.
-	IndexLag time.Duration
 }
 
 // Entry is one cached answer: a 200 with its headers and body.
@@ -31,7 +31,7 @@ type Entry struct {
 	Body   []byte
 	// Movie is the movie a detail answer is about; 0 for a list page.
 	Movie int64
-	// FromIndex marks an answer of the search index (Settings.IndexLag).
+	// FromIndex marks an answer of the search index (SharedSettings.IndexLag).
 	FromIndex bool
 
 	expires time.Time
@@ -43,18 +43,14 @@ func (e *Entry) size() int { return len(e.Body) + 512 } // headers and bookkeepi
 type Cache struct {
 	ttl      time.Duration
 	maxBytes int
-	indexLag time.Duration
 	now      func() time.Time
 
 	mu      sync.Mutex
 	entries map[string]*Entry
 	bytes   int
-	// gen counts invalidations, so an answer fetched before one is not
-	// stored after it.
+	// gen counts writes, so an answer fetched before one is not stored
+	// after it.
 	gen uint64
-	// indexBehindUntil is when the search index has caught up with the
-	// last write, as far as this cache can tell.
-	indexBehindUntil time.Time
 
 	lookups *prometheus.CounterVec
 }
@@ -64,7 +60,7 @@ func New(s Settings, reg prometheus.Registerer) *Cache {
 	if s.TTL <= 0 || s.MaxBytes <= 0 {
 		return nil
 	}
-	c := &Cache{ttl: s.TTL, maxBytes: s.MaxBytes, indexLag: s.IndexLag, now: time.Now, entries: map[string]*Entry{}}
+	c := &Cache{ttl: s.TTL, maxBytes: s.MaxBytes, now: time.Now, entries: map[string]*Entry{}}
 	c.lookups = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gateway_response_cache_lookups_total",
 		Help: "Public GETs by how the gateway's answer cache took them: hit, miss, or bypass (an admin, or a token that did not check out).",
@@ -128,8 +124,8 @@ func (c *Cache) Peek(key string) *Entry {
 	return nil
 }
 
-// Put stores e under key unless an invalidation happened since gen was
-// read. Entries are never changed once stored.
+// Put stores e under key unless a write happened since gen was read.
+// Entries are never changed once stored.
 func (c *Cache) Put(key string, gen uint64, e *Entry) {
 	if c == nil || e.size() > c.maxBytes/16 {
 		return
@@ -137,7 +133,7 @@ func (c *Cache) Put(key string, gen uint64, e *Entry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	if gen != c.gen || e.FromIndex && now.Before(c.indexBehindUntil) {
+	if gen != c.gen {
 		return
 	}
 	if old, ok := c.entries[key]; ok {
@@ -174,8 +170,9 @@ func (c *Cache) remove(key string, e *Entry) {
 	c.bytes -= e.size()
 }
 
-// DropMovie drops every list page and the answers about movie id (0 for
-// none, as after a create): what a write to that movie may change.
+// DropMovie drops the answers about movie id (0 for none, as after a
+// create), and keeps any answer fetched before the write from being stored.
+// List pages stay for their TTL (see the package comment).
 func (c *Cache) DropMovie(id int64) {
 	if c == nil {
 		return
@@ -183,9 +180,11 @@ func (c *Cache) DropMovie(id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	c.indexBehindUntil = c.now().Add(c.indexLag)
+	if id == 0 {
+		return
+	}
 	for k, e := range c.entries {
-		if e.Movie == 0 || e.Movie == id {
+		if e.Movie == id {
 			c.remove(k, e)
 		}
 	}
