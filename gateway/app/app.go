@@ -46,7 +46,7 @@ type Config struct {
 	AuthTimeout    time.Duration `env:"GATEWAY_AUTH_TIMEOUT" envDefault:"2s"`
 	SearchTimeout  time.Duration `env:"GATEWAY_SEARCH_TIMEOUT" envDefault:"2s"`
 	// SQLSearches bounds concurrent SQL searches (the ?search= fallback).
-	SQLSearches int `env:"GATEWAY_SQL_SEARCHES" envDefault:"4"`
+	SQLSearches int `env:"GATEWAY_SQL_SEARCHES" envDefault:"1"`
 
 	// CacheTTL is how long this gateway answers movie GETs from memory
 	// (anonymous clients and users, not admins): the staleness of a list

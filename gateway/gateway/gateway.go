@@ -62,14 +62,16 @@ type Options struct {
 	// a CDN or browser may keep them.
 	MaxAge time.Duration
 	// SQLSearches bounds the catalog's SQL searches (?search= when
-	// search-svc is down) this gateway runs at once; 0 means
-	// DefaultSQLSearches. They scan the catalog's names, so unbounded they
-	// take the database down with everything else.
+	// search-svc is down, slow or overloaded) this gateway runs at once; 0
+	// means DefaultSQLSearches. They scan the catalog's names (a core for
+	// 1.6 s at 5M movies), so unbounded they take the database down with
+	// everything else, and even 4 per gateway saturated a 2-core MariaDB
+	// and sent detail p99 to a second in the seed-x5 mix at 600 req/s.
 	SQLSearches int
 }
 
 // DefaultSQLSearches is the default bound on concurrent SQL searches.
-const DefaultSQLSearches = 4
+const DefaultSQLSearches = 1
 
 // Gateway is the public API's HTTP handler.
 type Gateway struct {
