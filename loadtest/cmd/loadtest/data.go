@@ -58,6 +58,7 @@ func bulkloadCmd(args []string) error {
 	tx := fs.Int("tx", 0, "movies per transaction on MySQL (0: the loader's default, -1: one)")
 	conns := fs.Int("conns", 0, "connections loading in parallel on MySQL (0: the loader's default)")
 	insert := fs.Bool("insert", false, "INSERT statements even where the server takes LOAD DATA LOCAL INFILE")
+	keepIndexes := fs.Bool("keep-indexes", false, "keep the secondary indexes during a load into an empty catalog instead of rebuilding them after")
 	migrate := fs.Bool("migrate", true, "bring the catalog schema up to date first")
 	g, err := generator(fs, args)
 	if err != nil {
@@ -86,7 +87,7 @@ func bulkloadCmd(args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	start := time.Now()
 	res, err := bulk.Load(ctx, db, driver, bulk.Movies(g.Movies()), bulk.Options{
-		BatchMovies: *batch, TxMovies: *tx, Connections: *conns, Insert: *insert,
+		BatchMovies: *batch, TxMovies: *tx, Connections: *conns, Insert: *insert, KeepIndexes: *keepIndexes,
 		Progress: func(n int64) {
 			log.Info("loaded", "movies", n, "rate", fmt.Sprintf("%.0f/s", float64(n)/time.Since(start).Seconds()))
 		},
