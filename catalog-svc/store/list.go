@@ -3,8 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
@@ -204,11 +204,11 @@ func pageQuery(src source, where []string, args []any, ordering []contract.Order
 	}
 	branch := "SELECT * FROM (SELECT mg.movie_id, mg.popularity, mg.imdb_score FROM " + src.from +
 		whereSQL(append([]string{"g.name_key = ?"}, where...)) +
-		" ORDER BY " + orderBy(src.cols, ordering, dir) + " LIMIT ?) g%d"
+		" ORDER BY " + orderBy(src.cols, ordering, dir) + " LIMIT ?) g"
 	branches := make([]string, len(src.genres))
 	var all []any
 	for i, g := range src.genres {
-		branches[i] = fmt.Sprintf(branch, i)
+		branches[i] = branch + strconv.Itoa(i)
 		all = append(append(append(all, g), args...), limit)
 	}
 	return "SELECT " + pageColumns + " FROM (" + strings.Join(branches, " UNION ") + ") u JOIN movies m ON m.id = u.movie_id" +
