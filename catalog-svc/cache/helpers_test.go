@@ -2,8 +2,10 @@ package cache
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -63,6 +65,29 @@ func newUnreachablePod(t testing.TB, cfg Config, version string, store catalog.S
 }
 
 func counter(c prometheus.Collector) float64 { return testutil.ToFloat64(c) }
+
+// describe tells what a pod has done, for a failing test's message: its
+// epoch, pending invalidations and every non-zero counter.
+func (p pod) describe() string {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(p.m.lookups, p.m.fills, p.m.errors, p.m.invalidations)
+	mfs, err := reg.Gather()
+	if err != nil {
+		return err.Error()
+	}
+	parts := []string{fmt.Sprintf("epoch=%d pending=%d", p.epoch.Load(), p.pending.count())}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			labels := make([]string, 0, len(m.GetLabel()))
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			parts = append(parts, fmt.Sprintf("%s{%s}=%g", strings.TrimPrefix(mf.GetName(), "catalog_cache_"),
+				strings.Join(labels, ","), m.GetCounter().GetValue()))
+		}
+	}
+	return strings.Join(parts, " ")
+}
 
 // eventually polls cond for up to 5 s; tests wait on outcomes, never on
 // a fixed time.
