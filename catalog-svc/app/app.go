@@ -44,6 +44,12 @@ type Config struct {
 	// ReadYourWritesWindow is how long a writer's reads go to the primary
 	// after its write; 0 derives it from the lag bound (see replicas.go).
 	ReadYourWritesWindow time.Duration `env:"CATALOG_READ_YOUR_WRITES_WINDOW"`
+	// ReadStatementTimeout is how long the database server lets one
+	// statement of a list or `?search=` scan run before it stops it, so a
+	// scan whose client gave up does not keep a core (the gateway waits 3s
+	// by default). 0 turns the limit off. SQLite stops statements when
+	// their client goes away and needs none.
+	ReadStatementTimeout time.Duration `env:"CATALOG_DB_READ_STATEMENT_TIMEOUT" envDefault:"3s"`
 	Migrate              bool          `env:"CATALOG_MIGRATE" envDefault:"true"`
 	// ImportIfEmpty loads ImportFile into a catalog with no movies at start.
 	ImportIfEmpty bool `env:"CATALOG_IMPORT_IF_EMPTY" envDefault:"true"`
@@ -92,10 +98,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		return nil, err
 	}
 	if a.replicas != nil {
-		if s, err = store.New(db, a.replicas.driver, a.replicas.storeOption); err != nil {
-			a.Close()
-			return nil, err
-		}
+		s = s.With(a.replicas.storeOption)
 		a.Health.AddDetail("replicas", a.replicas.status)
 	}
 	a.cache = newCache(cfg, a.replicas, log, reg)
@@ -196,10 +199,16 @@ func open(ctx context.Context, cfg Config, migrate bool, log *slog.Logger) (*sql
 		}
 		log.Info("catalog database migrated", "driver", driver)
 	}
-	s, err := store.New(db, driver)
+	flavor, err := sqldb.DetectFlavor(ctx, db, driver)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("catalog database: %w", err)
+	}
+	s, err := store.New(db, driver, store.LimitReads(sqldb.NewStatementLimit(flavor, cfg.ReadStatementTimeout)))
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
+	log.Debug("catalog database", "flavor", flavor, "read_statement_timeout", cfg.ReadStatementTimeout)
 	return db, s, nil
 }

@@ -33,6 +33,8 @@ type Service interface {
 var (
 	ErrNotFound      = apierr.ErrNotFound
 	ErrInvalidCursor = apierr.Validation(map[string][]string{contract.ParamCursor: {"Invalid cursor."}})
+	// ErrTooSlow is a read the database stopped at its statement limit.
+	ErrTooSlow = apierr.New(apierr.Timeout, "The query took too long. Narrow it with more search terms or filters.")
 )
 
 type actorKey struct{}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/sqldb"
 )
 
 // sortColumns maps a sortable field to the column it orders by. Names and
@@ -88,9 +89,12 @@ func (s *SQL) List(ctx context.Context, q contract.ListQuery) (contract.Page, er
 	var page contract.Page
 	err := s.reads.Read(ctx, func(db *sql.DB) error {
 		var err error
-		page, err = s.list(ctx, db, q)
+		page, err = s.list(ctx, limitedReads{db, s.limit}, q)
 		return err
 	})
+	if sqldb.StatementTimedOut(err) {
+		return page, catalog.ErrTooSlow
+	}
 	return page, err
 }
 

@@ -66,6 +66,8 @@ type SQL struct {
 	now func() time.Time
 	// countLimit bounds a filtered list's count (MaxCount).
 	countLimit int
+	// limit stops a list's statements on the server (LimitReads).
+	limit sqldb.StatementLimit
 }
 
 var _ catalog.Store = (*SQL)(nil)
@@ -98,6 +100,25 @@ func ReadFrom(r Reader) Option { return func(s *SQL) { s.reads = r } }
 // its total becomes unknown (default MaxCount).
 func CountLimit(n int) Option { return func(s *SQL) { s.countLimit = n } }
 
+// LimitReads has the server stop each statement of a list (the `?search=`
+// fallback scans among them) that runs past l, so one whose client gave up
+// does not go on taking a core.
+func LimitReads(l sqldb.StatementLimit) Option { return func(s *SQL) { s.limit = l } }
+
+// limitedReads runs a querier's statements under a StatementLimit.
+type limitedReads struct {
+	q     querier
+	limit sqldb.StatementLimit
+}
+
+func (l limitedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return l.q.QueryContext(ctx, l.limit.Apply(ctx, query), args...)
+}
+
+func (l limitedReads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return l.q.QueryRowContext(ctx, l.limit.Apply(ctx, query), args...)
+}
+
 // primaryReads runs every read on the primary.
 type primaryReads struct{ db *sql.DB }
 
@@ -115,6 +136,15 @@ func New(db *sql.DB, driver sqldb.Driver, opts ...Option) (*SQL, error) {
 		o(s)
 	}
 	return s, nil
+}
+
+// With returns a copy of the store with opts applied over its own.
+func (s *SQL) With(opts ...Option) *SQL {
+	c := *s
+	for _, o := range opts {
+		o(&c)
+	}
+	return &c
 }
 
 // Ping checks the database answers.

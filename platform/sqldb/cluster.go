@@ -169,14 +169,15 @@ func (c *Cluster) Reader(ctx context.Context) *sql.DB {
 // request. A replica that cannot be reached also leaves rotation at once (the
 // next check decides when it returns); one whose server refused the query
 // (say, a table a migration has not brought it yet) stays. fn's own errors,
-// and sql.ErrNoRows, are returned as they are.
+// sql.ErrNoRows, and a statement stopped at its limit (the primary would
+// take as long, see StatementLimit) are returned as they are.
 func (c *Cluster) Read(ctx context.Context, fn func(db *sql.DB) error) error {
 	r := c.pick(ctx)
 	if r == nil {
 		return fn(c.primary)
 	}
 	err := fn(r.DB)
-	if err == nil || ctx.Err() != nil {
+	if err == nil || ctx.Err() != nil || StatementTimedOut(err) {
 		return err
 	}
 	var serverErr *mysql.MySQLError

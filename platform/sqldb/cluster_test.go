@@ -219,6 +219,24 @@ func TestClusterOnReplicatedMariaDB(t *testing.T) {
 			t.Fatal("the replica left rotation over a query it refused")
 		}
 	})
+	t.Run("read stopped at its limit", func(t *testing.T) {
+		// The primary would take as long: the timeout is the answer, the
+		// read is not run again there, and the replica stays.
+		fallbacks := metric(t, reg, "sqldb_reads_total", sqldb.RoutePrimaryFallback)
+		limit := sqldb.NewStatementLimit(sqldb.FlavorMariaDB, 100*time.Millisecond)
+		runs := 0
+		err := c.Read(ctx, func(db *sql.DB) error {
+			runs++
+			var slept int
+			return db.QueryRowContext(ctx, limit.Apply(ctx, "SELECT SLEEP(5)")).Scan(&slept)
+		})
+		if !sqldb.StatementTimedOut(err) || runs != 1 {
+			t.Fatalf("read ran %d times, err %v: want once, stopped at its limit", runs, err)
+		}
+		if metric(t, reg, "sqldb_reads_total", sqldb.RoutePrimaryFallback) != fallbacks || !readsReplica() {
+			t.Fatal("a read stopped at its limit went to the primary, or took the replica out")
+		}
+	})
 	t.Run("dead replica", func(t *testing.T) {
 		proxy.Cut()
 		// The very next read already goes to the primary: the replica fails
