@@ -171,14 +171,14 @@ const (
 
 // Common errors shared by all services.
 var (
-	ErrNotFound      = New(NotFound, MsgNotFound)
-	ErrNotProvided   = New(Unauthenticated, MsgNotProvided).WithHeader("WWW-Authenticate", `Token realm="api"`)
-	ErrInvalidToken  = New(Unauthenticated, MsgInvalidToken).WithHeader("WWW-Authenticate", `Token realm="api"`)
-	ErrForbidden     = New(Forbidden, MsgForbidden)
-	ErrTooLarge      = New(TooLarge, MsgTooLarge)
-	ErrThrottled     = New(TooManyRequests, MsgThrottled)
-	ErrUnavailable   = New(Unavailable, MsgUnavailable)
-	ErrUpstreamSlow  = New(Timeout, MsgUpstreamTimeout)
+	ErrNotFound     = New(NotFound, MsgNotFound)
+	ErrNotProvided  = New(Unauthenticated, MsgNotProvided).WithHeader("WWW-Authenticate", `Token realm="api"`)
+	ErrInvalidToken = New(Unauthenticated, MsgInvalidToken).WithHeader("WWW-Authenticate", `Token realm="api"`)
+	ErrForbidden    = New(Forbidden, MsgForbidden)
+	ErrTooLarge     = New(TooLarge, MsgTooLarge)
+	ErrThrottled    = New(TooManyRequests, MsgThrottled)
+	ErrUnavailable  = New(Unavailable, MsgUnavailable)
+	ErrUpstreamSlow = New(Timeout, MsgUpstreamTimeout)
 )
 
 // MethodNotAllowed is the 405 error for method, listing the allowed ones.

@@ -14,8 +14,8 @@ import (
 type Router struct {
 	metrics *HTTPMetrics
 	mux     *http.ServeMux
-	routes map[string]map[string]http.Handler
-	order  []string
+	routes  map[string]map[string]http.Handler
+	order   []string
 }
 
 // NewRouter returns an empty router; with metrics, every route is instrumented
