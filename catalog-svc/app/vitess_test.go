@@ -65,4 +65,22 @@ func TestCatalogThroughVtgate(t *testing.T) {
 	if err != nil || len(feed.Changes) == 0 {
 		t.Fatalf("change feed through vtgate: %v, %v", feed.Changes, err)
 	}
+
+	// The lists above ran under vtgate's QUERY_TIMEOUT_MS directive; one
+	// past it is stopped and reported as such.
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, sqldb.MySQL, base+"movies@replica")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	flavor, err := sqldb.DetectFlavor(ctx, db, sqldb.MySQL)
+	if err != nil || flavor != sqldb.FlavorVitess {
+		t.Fatalf("vtgate taken for %q (%v)", flavor, err)
+	}
+	var slept any
+	err = db.QueryRowContext(ctx, sqldb.NewStatementLimit(flavor, 100*time.Millisecond).Apply(ctx, "SELECT SLEEP(5)")).Scan(&slept)
+	if !sqldb.StatementTimedOut(err) {
+		t.Fatalf("a read past vtgate's query timeout: %v", err)
+	}
 }

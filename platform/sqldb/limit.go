@@ -23,18 +23,20 @@ const (
 	FlavorVitess  Flavor = "vitess"
 )
 
-// DetectFlavor asks db's server what it is (VERSION() names MariaDB and
-// vtgate; anything else speaking MySQL is taken for MySQL).
+// DetectFlavor asks db's server what it is: VERSION() names MariaDB and
+// vtgate, and behind vtgate DATABASE() is a keyspace@tablet_type target.
+// Anything else speaking MySQL is taken for MySQL.
 func DetectFlavor(ctx context.Context, db *sql.DB, driver Driver) (Flavor, error) {
 	if driver == SQLite {
 		return FlavorSQLite, nil
 	}
 	var version string
-	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+	var current sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT VERSION(), DATABASE()").Scan(&version, &current); err != nil {
 		return "", fmt.Errorf("sqldb: server version: %w", err)
 	}
 	switch v := strings.ToLower(version); {
-	case strings.Contains(v, "vitess"):
+	case strings.Contains(v, "vitess"), strings.Contains(current.String, "@"):
 		return FlavorVitess, nil
 	case strings.Contains(v, "mariadb"):
 		return FlavorMariaDB, nil

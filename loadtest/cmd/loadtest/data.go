@@ -96,6 +96,7 @@ func bulkloadCmd(args []string) error {
 		return err
 	}
 	log.Info("bulk load done", "method", res.Method, "movies", res.Movies, "first_id", res.FirstID, "last_id", res.LastID,
-		"elapsed", res.Elapsed.Round(time.Millisecond), "rate", fmt.Sprintf("%.0f movies/s", res.Rate()))
+		"elapsed", res.Elapsed.Round(time.Millisecond), "rate", fmt.Sprintf("%.0f movies/s", res.Rate()),
+		"index_build", res.IndexBuild.Round(time.Millisecond), "analyze", res.Analyze.Round(time.Millisecond))
 	return context.Cause(ctx)
 }
