@@ -103,8 +103,10 @@ pid_baredb=$!
 ready "http://127.0.0.1:29590/"
 ready "http://127.0.0.1:29592/api/movie/$hot/"
 
-mariadbd=$(pidof mariadbd || pidof mysqld)
-redis=$(pidof redis-server | cut -d' ' -f1)
+# The servers on 3306 and 6379, not others of the same name (make test
+# leaves a primary and a replica mariadbd on 3316/3317).
+mariadbd=$(cat "$(mysql -h127.0.0.1 -uroot -N -e "SELECT IF(@@pid_file LIKE '/%', @@pid_file, CONCAT(@@datadir, @@pid_file))")")
+redis=$(redis-cli -h 127.0.0.1 -p 6379 INFO server | sed -n 's/^process_id:\([0-9]*\).*/\1/p')
 
 # run NAME FLAGS...: one load, its report in $out/NAME, the load average around it.
 run() {
