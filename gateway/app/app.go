@@ -45,6 +45,12 @@ type Config struct {
 	CatalogTimeout time.Duration `env:"GATEWAY_CATALOG_TIMEOUT" envDefault:"3s"`
 	AuthTimeout    time.Duration `env:"GATEWAY_AUTH_TIMEOUT" envDefault:"2s"`
 	SearchTimeout  time.Duration `env:"GATEWAY_SEARCH_TIMEOUT" envDefault:"2s"`
+	// UpstreamMaxInFlight bounds the calls in flight to each upstream (the
+	// catalog's lists, reads and writes, auth, search are one each); past
+	// it a request gets a 503 with Retry-After at once, so a saturated
+	// service answers what it can instead of timing out and opening its
+	// circuit.
+	UpstreamMaxInFlight int `env:"GATEWAY_UPSTREAM_MAX_IN_FLIGHT" envDefault:"128"`
 	// SQLSearches bounds concurrent SQL searches (the ?search= fallback).
 	SQLSearches int `env:"GATEWAY_SQL_SEARCHES" envDefault:"1"`
 
@@ -124,11 +130,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 
 	guards := upstream.NewMetrics(reg)
 	catalogGuards := upstream.CatalogGuards{
-		List:  upstream.NewGuard(upstream.Settings{Name: "catalog-list", Timeout: cfg.CatalogTimeout}, guards),
-		Read:  upstream.NewGuard(upstream.Settings{Name: "catalog-read", Timeout: cfg.CatalogTimeout}, guards),
-		Write: upstream.NewGuard(upstream.Settings{Name: "catalog-write", Timeout: cfg.CatalogTimeout}, guards),
+		List:  upstream.NewGuard(upstream.Settings{Name: "catalog-list", Timeout: cfg.CatalogTimeout, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
+		Read:  upstream.NewGuard(upstream.Settings{Name: "catalog-read", Timeout: cfg.CatalogTimeout, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
+		Write: upstream.NewGuard(upstream.Settings{Name: "catalog-write", Timeout: cfg.CatalogTimeout, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
 	}
-	authGuard := upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout}, guards)
+	authGuard := upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout, MaxInFlight: cfg.UpstreamMaxInFlight}, guards)
 	a.Catalog = upstream.Catalog(catalogGuards)(deps.Catalog)
 	a.Auth = upstream.Auth(authGuard)(deps.Auth)
 	breakers := append(catalogGuards.All(), authGuard)
@@ -141,7 +147,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	if deps.Search != nil {
 		// Search has the catalog as its fallback, so its breaker opens sooner.
-		searchGuard := upstream.NewGuard(upstream.Settings{Name: "search", Timeout: cfg.SearchTimeout, TripAfter: 3}, guards)
+		searchGuard := upstream.NewGuard(upstream.Settings{Name: "search", Timeout: cfg.SearchTimeout, TripAfter: 3, MaxInFlight: cfg.UpstreamMaxInFlight}, guards)
 		deps.Search = upstream.Search(searchGuard)(deps.Search)
 		breakers = append(breakers, searchGuard)
 	}

@@ -1,6 +1,7 @@
 // Package upstream keeps the gateway's calls to the services behind it
-// bounded: each call gets a deadline, and each upstream a circuit breaker, so
-// a dead or slow service costs a fast 503/504 instead of piling up requests.
+// bounded: each call gets a deadline, each upstream a bound on the calls in
+// flight and a circuit breaker, so a dead, slow or saturated service costs a
+// fast 503/504 instead of piling up requests.
 package upstream
 
 import (
@@ -11,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/moviesplatform/platform/apierr"
 )
@@ -26,7 +28,16 @@ type Settings struct {
 	// OpenFor is how long an open breaker rejects calls before letting a
 	// probe through.
 	OpenFor time.Duration
+	// MaxInFlight bounds the calls under way at once (default
+	// DefaultMaxInFlight); one past it is refused at once with a 503. A
+	// saturated upstream then keeps answering what it can in bounded time:
+	// without the bound its queue grows until calls time out, the timeouts
+	// open the breaker, and it answers nothing for OpenFor.
+	MaxInFlight int
 }
+
+// DefaultMaxInFlight is the default bound on one upstream's calls in flight.
+const DefaultMaxInFlight = 128
 
 func (s Settings) withDefaults() Settings {
 	if s.Timeout <= 0 {
@@ -38,6 +49,9 @@ func (s Settings) withDefaults() Settings {
 	if s.OpenFor <= 0 {
 		s.OpenFor = 5 * time.Second
 	}
+	if s.MaxInFlight <= 0 {
+		s.MaxInFlight = DefaultMaxInFlight
+	}
 	return s
 }
 
@@ -47,8 +61,12 @@ type Guard struct {
 	timeout    time.Duration
 	retryAfter string
 	cb         *gobreaker.CircuitBreaker[struct{}]
+	inFlight   *semaphore.Weighted
 	metrics    *Metrics
 }
+
+// errBusy refuses a call past the bound on calls in flight.
+var errBusy = apierr.New(apierr.Unavailable, "Too many requests in flight, try again shortly.").WithHeader("Retry-After", "1")
 
 // NewGuard returns a guard; metrics may be nil.
 func NewGuard(s Settings, metrics *Metrics) *Guard {
@@ -57,6 +75,7 @@ func NewGuard(s Settings, metrics *Metrics) *Guard {
 		name:       s.Name,
 		timeout:    s.Timeout,
 		retryAfter: strconv.Itoa(max(1, int(s.OpenFor.Round(time.Second)/time.Second))),
+		inFlight:   semaphore.NewWeighted(int64(s.MaxInFlight)),
 		metrics:    metrics,
 	}
 	g.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
@@ -84,10 +103,17 @@ func (g *Guard) Name() string { return g.name }
 func (g *Guard) State() string { return g.cb.State().String() }
 
 // Call runs fn with the guard's deadline, through the breaker. Failures come
-// back as apierr errors: unreachable or open breaker → Unavailable, too slow
-// → Timeout; errors the upstream itself classified pass through unchanged.
+// back as apierr errors: unreachable, open breaker or too many calls in
+// flight → Unavailable, too slow → Timeout; errors the upstream itself
+// classified pass through unchanged. A call refused for the bound never
+// reaches the breaker: the upstream is busy, not failing.
 func Call[T any](ctx context.Context, g *Guard, fn func(context.Context) (T, error)) (T, error) {
 	var out T
+	if !g.inFlight.TryAcquire(1) {
+		g.metrics.count(g.name, "shed")
+		return out, errBusy
+	}
+	defer g.inFlight.Release(1)
 	_, err := g.cb.Execute(func() (struct{}, error) {
 		cctx, cancel := context.WithTimeout(ctx, g.timeout)
 		defer cancel()
@@ -143,7 +169,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_upstream_calls_total",
-			Help: "Calls from the gateway to an upstream service, by result (ok, client_error, failure, rejected, canceled).",
+			Help: "Calls from the gateway to an upstream service, by result (ok, client_error, failure, rejected: breaker open, shed: too many in flight, canceled).",
 		}, []string{"upstream", "result"}),
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "gateway_upstream_breaker_state",

@@ -251,3 +251,93 @@ func TestSlowListsDoNotOpenTheDetailCircuit(t *testing.T) {
 		t.Errorf("read %s, write %s: slow lists reached other route classes", guards.Read.State(), guards.Write.State())
 	}
 }
+
+// A saturated upstream: calls past the bound are refused at once, never
+// reach it, and do not count against its breaker; the calls admitted finish
+// normally.
+func TestCallsPastTheBoundAreShedNotQueued(t *testing.T) {
+	var seen atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(contract.Movie{ID: 1, Name: "Busy"})
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+
+	g, reg := newGuard(t, upstream.Settings{Name: "catalog", Timeout: 10 * time.Second, TripAfter: 1, MaxInFlight: 2})
+	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), srv.URL})
+	admitted := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := svc.Get(context.Background(), 1)
+			admitted <- err
+		}()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for seen.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the two admitted calls never reached the upstream")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	// Without the bound this call would wait on the upstream: bounded here
+	// so that the test fails rather than hangs.
+	third, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := svc.Get(third, 1)
+	var ae *apierr.Error
+	if !errors.As(err, &ae) || ae.Kind != apierr.Unavailable || ae.Header.Get("Retry-After") == "" {
+		t.Fatalf("a call past the bound: %v, want a 503 with Retry-After", err)
+	}
+	if n := seen.Load(); n != 2 {
+		t.Fatalf("the upstream saw %d calls, want the 2 admitted", n)
+	}
+	if g.State() != "closed" {
+		t.Fatalf("breaker %s after a shed call (it trips after one failure)", g.State())
+	}
+	if got := callCount(t, reg, "shed"); got != 1 {
+		t.Fatalf("shed calls counted %v, want 1", got)
+	}
+
+	close(release)
+	for range 2 {
+		if err := <-admitted; err != nil {
+			t.Fatalf("an admitted call failed: %v", err)
+		}
+	}
+	if _, err := svc.Get(context.Background(), 1); err != nil {
+		t.Fatalf("a call after the others finished: %v", err)
+	}
+}
+
+// callCount is gateway_upstream_calls_total for result on reg.
+func callCount(t *testing.T, reg *prometheus.Registry, result string) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "gateway_upstream_calls_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == result {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
