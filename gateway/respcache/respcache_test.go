@@ -98,4 +98,3 @@ func TestOffWithoutTTL(t *testing.T) {
 		t.Fatal("nil cache hit")
 	}
 }
-
