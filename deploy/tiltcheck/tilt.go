@@ -66,9 +66,9 @@ func Run(root string, args []string) (*Result, error) {
 }
 
 type evaluator struct {
-	root   string
-	args   []string
-	res    *Result
+	root string
+	args []string
+	res  *Result
 	// definedArgs tracks config.define_string_list names to hand back from config.parse().
 	definedArgs []string
 }
@@ -105,8 +105,12 @@ func (e *evaluator) builtins() starlark.StringDict {
 		"local_resource":     b("local_resource", e.localResource),
 		"docker_build":       b("docker_build", e.dockerBuild),
 		"sync":               b("sync", e.sync),
-		"run":                b("run", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) { return starlark.String("run"), nil }),
-		"link":               b("link", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) { return args[0], nil }),
+		"run": b("run", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			return starlark.String("run"), nil
+		}),
+		"link": b("link", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			return args[0], nil
+		}),
 	}
 }
 
