@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
@@ -17,8 +20,8 @@ import (
 type Options struct {
 	// BcryptCost is the work factor of new password hashes (bcrypt.DefaultCost).
 	BcryptCost int
-	// UserThrottle limits failed logins per username (5 at once, then one
-	// per 20s).
+	// UserThrottle limits failed logins per username from one client (5 at
+	// once, then one per 20s).
 	UserThrottle ThrottleRule
 	// ClientThrottle limits failed logins per client address (20 at once,
 	// then one per 3s): it stops one client from trying many usernames.
@@ -26,6 +29,9 @@ type Options struct {
 	// MaxThrottled bounds how many usernames and addresses each limiter
 	// tracks (10000).
 	MaxThrottled int
+	// MaxConcurrentHashes bounds the bcrypt comparisons running at once
+	// (GOMAXPROCS).
+	MaxConcurrentHashes int
 	// MaxTokensPerUser bounds the tokens a user has: each login issues one,
 	// and the oldest go past this many (100).
 	MaxTokensPerUser int
@@ -46,6 +52,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxThrottled == 0 {
 		o.MaxThrottled = 10000
 	}
+	if o.MaxConcurrentHashes <= 0 {
+		o.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
+	}
 	if o.MaxTokensPerUser == 0 {
 		o.MaxTokensPerUser = 100
 	}
@@ -64,6 +73,8 @@ type BasicService struct {
 	// do not reveal which usernames exist.
 	dummyHash string
 	throttle  loginThrottle
+	// hashing bounds the bcrypt comparisons under way (checkPassword).
+	hashing *semaphore.Weighted
 }
 
 var _ Service = (*BasicService)(nil)
@@ -81,6 +92,7 @@ func NewBasicService(store Store, opts Options) (*BasicService, error) {
 		store:     store,
 		opts:      opts,
 		dummyHash: dummy,
+		hashing:   semaphore.NewWeighted(int64(opts.MaxConcurrentHashes)),
 		throttle: loginThrottle{
 			byUser:   newFailureLimiter(opts.UserThrottle, opts.MaxThrottled),
 			byClient: newFailureLimiter(opts.ClientThrottle, opts.MaxThrottled),
@@ -100,26 +112,37 @@ func (s *BasicService) Login(ctx context.Context, c contract.Credentials) (contr
 	if c.Password == "" {
 		fields["password"] = []string{apierr.MsgRequired}
 	}
+	if utf8.RuneCountInString(username) > MaxUsernameLength {
+		// No valid account has it: refused before it becomes a throttle
+		// key or a query.
+		fields["username"] = []string{msgUsernameLong}
+	}
 	if len(fields) > 0 {
 		return contract.TokenResponse{}, apierr.Validation(fields)
 	}
-	client, now := ClientAddr(ctx), s.opts.Now()
-	if err := s.throttle.check(username, client, now); err != nil {
+	try, err := s.throttle.begin(username, ClientAddr(ctx), s.opts.Now())
+	if err != nil {
 		return contract.TokenResponse{}, err
 	}
 	u, err := s.store.UserByUsername(ctx, username)
+	hash := u.PasswordHash
 	switch {
 	case errors.Is(err, ErrUserNotFound):
-		passwordMatches(s.dummyHash, c.Password)
-		s.throttle.fail(username, client, now)
-		return contract.TokenResponse{}, ErrBadCredentials
+		hash = s.dummyHash
 	case err != nil:
+		try.succeeded() // our failure, not the client's
 		return contract.TokenResponse{}, err
 	}
-	if !passwordMatches(u.PasswordHash, c.Password) {
-		s.throttle.fail(username, client, now)
+	matches, err := s.checkPassword(ctx, hash, c.Password)
+	if err != nil {
+		try.succeeded()
+		return contract.TokenResponse{}, err
+	}
+	if !matches || hash == s.dummyHash {
 		return contract.TokenResponse{}, ErrBadCredentials
 	}
+	try.succeeded()
+	now := s.opts.Now()
 	if err := s.upgradeHash(ctx, u, c.Password); err != nil {
 		return contract.TokenResponse{}, err
 	}
@@ -131,6 +154,18 @@ func (s *BasicService) Login(ctx context.Context, c contract.Credentials) (contr
 		return contract.TokenResponse{}, err
 	}
 	return contract.TokenResponse{Token: token}, nil
+}
+
+// checkPassword compares password with hash, at most MaxConcurrentHashes at
+// once: bcrypt takes a core for tens of milliseconds by design, so a flood of
+// logins waits here (until its deadline, then ErrLoginBusy) instead of
+// starving token checks and every other request of CPU.
+func (s *BasicService) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+	if err := s.hashing.Acquire(ctx, 1); err != nil {
+		return false, ErrLoginBusy.Wrap(err)
+	}
+	defer s.hashing.Release(1)
+	return passwordMatches(hash, password), nil
 }
 
 // upgradeHash rehashes a password whose hash has another cost than the

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -366,4 +368,78 @@ func TestEnsureAdminLosingTheRaceToCreate(t *testing.T) {
 		t.Fatalf("ensure after losing the race: %+v %v", u, err)
 	}
 	mustLogin(t, s, "boss", "boss password")
+}
+
+// countingStore counts the lookups that precede a password check.
+type countingStore struct {
+	auth.Store
+	lookups atomic.Int64
+}
+
+func (s *countingStore) UserByUsername(ctx context.Context, username string) (auth.UserRecord, error) {
+	s.lookups.Add(1)
+	return s.Store.UserByUsername(ctx, username)
+}
+
+// TestConcurrentWrongLoginsAreBoundedBeforeThePasswordCheck sends 40 wrong
+// logins for one user from one client at once: only the burst reaches the
+// store and bcrypt, since each takes its throttle slot before the check.
+func TestConcurrentWrongLoginsAreBoundedBeforeThePasswordCheck(t *testing.T) {
+	f := sqlite(t, auth.Options{})
+	mustCreateUser(t, f.basic, "kim", "correct horse", false)
+	counted := &countingStore{Store: store.New(f.db, "sqlite")}
+	s, err := auth.NewBasicService(counted, auth.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attacker := auth.ContextWithClientAddr(context.Background(), "192.0.2.9")
+	var wg sync.WaitGroup
+	var throttled atomic.Int64
+	for range 40 {
+		wg.Go(func() {
+			_, err := s.Login(attacker, contract.Credentials{Username: "kim", Password: "wrong horse"})
+			switch {
+			case errors.Is(err, auth.ErrThrottled):
+				throttled.Add(1)
+			case !errors.Is(err, auth.ErrBadCredentials):
+				t.Errorf("wrong login: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := counted.lookups.Load(); n > 5 {
+		t.Errorf("%d of 40 concurrent wrong logins reached the store, want at most the burst of 5", n)
+	}
+	if throttled.Load() < 35 {
+		t.Errorf("only %d of 40 were throttled", throttled.Load())
+	}
+	// The attacker cannot lock kim out: kim, from elsewhere, logs in.
+	kim := auth.ContextWithClientAddr(context.Background(), "198.51.100.7")
+	if _, err := s.Login(kim, contract.Credentials{Username: "kim", Password: "correct horse"}); err != nil {
+		t.Fatalf("kim from another client: %v", err)
+	}
+}
+
+func TestASuccessfulLoginHandsItsSlotBack(t *testing.T) {
+	f := sqlite(t, auth.Options{UserThrottle: auth.ThrottleRule{Burst: 2, Every: time.Hour}})
+	mustCreateUser(t, f.basic, "lea", "correct horse", false)
+	for range 5 {
+		mustLogin(t, f.basic, "lea", "correct horse")
+	}
+	if _, err := f.basic.Login(context.Background(), contract.Credentials{Username: "lea", Password: "wrong horse"}); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Fatalf("a wrong password after five right ones: %v", err)
+	}
+}
+
+func TestOverlongUsernameIsRefusedBeforeAnyLookup(t *testing.T) {
+	f := sqlite(t, auth.Options{})
+	counted := &countingStore{Store: store.New(f.db, "sqlite")}
+	s, err := auth.NewBasicService(counted, auth.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Login(context.Background(), contract.Credentials{Username: strings.Repeat("x", 10000), Password: "whatever1"})
+	if apierr.KindOf(err) != apierr.Invalid || counted.lookups.Load() != 0 {
+		t.Fatalf("overlong username: %v after %d lookups, want a 400 and none", err, counted.lookups.Load())
+	}
 }
