@@ -11,7 +11,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/app"
 	"github.com/moviesplatform/catalog-svc/cache"
-	"github.com/moviesplatform/catalog-svc/cache/cachetest"
+	"github.com/moviesplatform/platform/redistest"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
@@ -24,11 +24,11 @@ import (
 // no value read from the lagging replica gets into Redis, where it would
 // outlive the lag.
 func TestCacheOverALaggingReplica(t *testing.T) {
-	addr := cachetest.RedisAddr(t)
+	addr := redistest.RedisAddr(t)
 	pair := sqltest.ReplicatedMySQL(t)
 	cfg := app.Config{DBDriver: "mysql", DBDSN: pair.PrimaryDSN, ReplicaDSNs: []string{pair.ReplicaDSN},
 		ReplicaMaxLag: 2 * time.Second, ReplicaCheckInterval: time.Hour, Migrate: true, Cache: cache.DefaultConfig()}
-	cfg.Cache.RedisAddr, cfg.Cache.Namespace = addr, cachetest.Namespace()
+	cfg.Cache.RedisAddr, cfg.Cache.Namespace = addr, redistest.Namespace()
 	var pods []catalog.Service
 	for range 2 {
 		a, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry())

@@ -11,7 +11,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/app"
 	"github.com/moviesplatform/catalog-svc/cache"
-	"github.com/moviesplatform/catalog-svc/cache/cachetest"
+	"github.com/moviesplatform/platform/redistest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/server"
@@ -23,13 +23,13 @@ import (
 // message arrives, by the other, whose L1 would otherwise keep the old
 // movie for a minute.
 func TestTwoPodsShareTheCache(t *testing.T) {
-	redis := cachetest.RedisAddr(t)
+	redis := redistest.RedisAddr(t)
 	for _, b := range sqltest.Backends(t) {
 		t.Run(string(b.Driver), func(t *testing.T) {
 			ctx := context.Background()
 			cfg := app.Config{DBDriver: string(b.Driver), DBDSN: b.DSN(t), Migrate: true, ImportIfEmpty: true,
 				Cache: cache.DefaultConfig()}
-			cfg.Cache.RedisAddr, cfg.Cache.Namespace, cfg.Cache.L1TTL = redis, cachetest.Namespace(), time.Minute
+			cfg.Cache.RedisAddr, cfg.Cache.Namespace, cfg.Cache.L1TTL = redis, redistest.Namespace(), time.Minute
 			var pods []*app.App
 			for range 2 {
 				reg := server.NewRegistry()

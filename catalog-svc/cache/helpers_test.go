@@ -14,21 +14,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/moviesplatform/catalog-svc/cache/cachetest"
+	"github.com/moviesplatform/platform/redistest"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/sqldb"
 )
 
-func redisAddr(t testing.TB) string { return cachetest.RedisAddr(t) }
+func redisAddr(t testing.TB) string { return redistest.RedisAddr(t) }
 
 // testConfig is a config on addr under a namespace of the test's own, so
 // tests sharing one Redis never see each other's keys or messages.
 func testConfig(t testing.TB, addr string) Config {
 	cfg := DefaultConfig()
 	cfg.RedisAddr = addr
-	cfg.Namespace = cachetest.Namespace()
+	cfg.Namespace = redistest.Namespace()
 	cfg.Timeout = 200 * time.Millisecond // generous: loopback under a loaded test run
 	cfg.RetryEvery = 20 * time.Millisecond
 	cfg.BreakerOpen = 100 * time.Millisecond

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/catalog-svc/catalog"
@@ -23,7 +24,9 @@ import (
 	"github.com/moviesplatform/search-svc/search"
 
 	"github.com/moviesplatform/gateway/authn"
+	"github.com/moviesplatform/gateway/clientip"
 	"github.com/moviesplatform/gateway/gateway"
+	"github.com/moviesplatform/gateway/ratelimit"
 	"github.com/moviesplatform/gateway/respcache"
 	"github.com/moviesplatform/gateway/upstream"
 )
@@ -69,6 +72,19 @@ type Config struct {
 	// whole seconds: how long a CDN or browser may keep them on top.
 	CacheMaxAge time.Duration `env:"GATEWAY_CACHE_MAX_AGE" envDefault:"1s"`
 
+	// TrustedProxies are the proxies (CIDRs or addresses, comma-separated)
+	// whose X-Forwarded-For names the client: the ingress's. Empty trusts
+	// none, and the peer is the client.
+	TrustedProxies []string `env:"GATEWAY_TRUSTED_PROXIES" envSeparator:","`
+	// RateLimit bounds each client's requests (off for load tests, which
+	// come from one address). The rules are RATE/PERIOD[,burst=N], shared
+	// between replicas through RedisAddr when set.
+	RateLimit     bool           `env:"GATEWAY_RATE_LIMIT" envDefault:"true"`
+	RateAnonymous ratelimit.Rule `env:"GATEWAY_RATE_ANONYMOUS" envDefault:"50/1s,burst=100"`
+	RateUser      ratelimit.Rule `env:"GATEWAY_RATE_USER" envDefault:"100/1s,burst=200"`
+	RateLogin     ratelimit.Rule `env:"GATEWAY_RATE_LOGIN" envDefault:"10/1m,burst=10"`
+	RateUserAdmin ratelimit.Rule `env:"GATEWAY_RATE_USER_ADMIN" envDefault:"30/1m,burst=30"`
+
 	// RedisAddr is the answer cache's shared second level (host:port);
 	// empty keeps it in process. Used only while CacheTTL is on.
 	RedisAddr     string `env:"GATEWAY_REDIS_ADDR"`
@@ -109,6 +125,7 @@ type App struct {
 
 	httpClient *http.Client
 	shared     *respcache.Shared
+	rateRedis  *redis.Client
 }
 
 // New builds the gateway.
@@ -169,6 +186,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		return states
 	})
 
+	clients, err := clientip.NewResolver(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("MOVIES_GATEWAY_TRUSTED_PROXIES: %w", err)
+	}
+	var limit httpx.Middleware
+	if cfg.RateLimit {
+		limit = a.rateLimit(cfg, clients, reg)
+	}
 	a.Gateway = gateway.New(gateway.Options{
 		Catalog: a.Catalog,
 		Auth:    a.Auth,
@@ -180,15 +205,44 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		Shared:  a.shared,
 		MaxAge:  cfg.CacheMaxAge,
 
+		ClientAddr:  clients.ClientAddr,
+		RateLimit:   limit,
 		SQLSearches: cfg.SQLSearches,
 	})
 	a.Handler = a.Gateway
 	return a, nil
 }
 
+// rateLimit is the per-client limit of every request, shared through
+// Redis when the gateway has one.
+func (a *App) rateLimit(cfg Config, clients clientip.Resolver, reg prometheus.Registerer) httpx.Middleware {
+	s := ratelimit.Settings{Namespace: cfg.RedisNamespace + ":rate", Budget: cfg.RedisTimeout, BreakerOpen: cfg.RedisBreakerOpen}
+	if cfg.RedisAddr != "" {
+		a.rateRedis = redis.NewClient(&redis.Options{
+			Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB, MaxRetries: -1,
+		})
+		s.Redis = a.rateRedis
+	}
+	name := func(r ratelimit.Rule, n string) ratelimit.Rule { r.Name = n; return r }
+	return ratelimit.New(s, reg).Middleware(ratelimit.Policy{
+		Anonymous:  name(cfg.RateAnonymous, "anonymous"),
+		User:       name(cfg.RateUser, "user"),
+		Login:      name(cfg.RateLogin, "login"),
+		UserAdmin:  name(cfg.RateUserAdmin, "user-admin"),
+		ClientAddr: clients.ClientAddr,
+		Token: func(r *http.Request) string {
+			token, _ := authn.TokenFromRequest(r) // a malformed header is the handler's 401
+			return token
+		},
+	})
+}
+
 // Close releases the upstream and Redis connections.
 func (a *App) Close() error {
 	a.httpClient.CloseIdleConnections()
+	if a.rateRedis != nil {
+		a.rateRedis.Close()
+	}
 	return a.shared.Close()
 }
 

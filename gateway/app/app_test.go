@@ -17,6 +17,7 @@ import (
 
 	"github.com/moviesplatform/gateway/app"
 	"github.com/moviesplatform/gateway/internal/fakes"
+	"github.com/moviesplatform/gateway/ratelimit"
 	"github.com/moviesplatform/search-svc/search"
 )
 
@@ -232,5 +233,51 @@ func TestSearchServiceDownOrSlowDegrades(t *testing.T) {
 				t.Fatalf("readyz: %d %s", w.Code, w.Body.String())
 			}
 		})
+	}
+}
+
+func TestRateLimitConfig(t *testing.T) {
+	cfg := defaults(t)
+	if cfg.RateAnonymous.Rate != 50 || cfg.RateAnonymous.Burst != 100 || cfg.RateLogin.Period != time.Minute {
+		t.Fatalf("defaults: %+v %+v", cfg.RateAnonymous, cfg.RateLogin)
+	}
+	var c app.Config
+	if err := config.LoadFrom(&c, map[string]string{"MOVIES_GATEWAY_RATE_LOGIN": "3/1h,burst=5"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLogin.Rate != 3 || c.RateLogin.Period != time.Hour || c.RateLogin.Burst != 5 {
+		t.Fatalf("parsed %+v", c.RateLogin)
+	}
+	if err := config.LoadFrom(&c, map[string]string{"MOVIES_GATEWAY_RATE_LOGIN": "lots"}); err == nil {
+		t.Fatal("a bad rule was accepted")
+	}
+}
+
+// TestTheGatewayRateLimitsAnonymousClients sends one client past its
+// anonymous limit through the whole app: 429 with Retry-After and the
+// RateLimit headers, while another client is served.
+func TestTheGatewayRateLimitsAnonymousClients(t *testing.T) {
+	cfg := defaults(t)
+	cfg.RateAnonymous = ratelimit.Rule{Rate: 2, Period: time.Minute, Burst: 2}
+	a := newApp(t, cfg, app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(3)...), Auth: fakes.NewAuth()})
+	get := func(peer string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, "/api/movie/1/", nil)
+		r.RemoteAddr = peer + ":1234"
+		w := httptest.NewRecorder()
+		a.Handler.ServeHTTP(w, r)
+		return w
+	}
+	for range 2 {
+		if w := get("192.0.2.1"); w.Code != http.StatusOK {
+			t.Fatalf("within the limit: %d", w.Code)
+		}
+	}
+	w := get("192.0.2.1")
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" ||
+		w.Header().Get("RateLimit-Policy") != `"anonymous";q=2;w=60` || w.Header().Get("RateLimit") == "" {
+		t.Fatalf("past the limit: %d %v", w.Code, w.Header())
+	}
+	if w := get("192.0.2.2"); w.Code != http.StatusOK {
+		t.Fatalf("another client: %d", w.Code)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moviesplatform/catalog-svc/cache/cachetest"
+	"github.com/moviesplatform/platform/redistest"
 
 	"github.com/moviesplatform/gateway/app"
 	"github.com/moviesplatform/gateway/internal/fakes"
@@ -16,13 +16,13 @@ import (
 
 func redisConfig(t *testing.T, addr string) app.Config {
 	cfg := defaults(t)
-	cfg.RedisAddr, cfg.RedisNamespace = addr, cachetest.Namespace()
+	cfg.RedisAddr, cfg.RedisNamespace = addr, redistest.Namespace()
 	cfg.CacheTTL = time.Hour // the L1 never expires here: what a replica learns, it learns from Redis
 	return cfg
 }
 
 func TestRedisSharesAnswersBetweenReplicasAndWritesDropThem(t *testing.T) {
-	cfg := redisConfig(t, cachetest.RedisAddr(t))
+	cfg := redisConfig(t, redistest.RedisAddr(t))
 	catA, catB := fakes.NewCatalog(fakes.Seed(3)...), fakes.NewCatalog(fakes.Seed(3)...)
 	a := newApp(t, cfg, app.Deps{Catalog: catA, Auth: fakes.NewAuth()})
 	// replica is a new gateway replica: nothing in memory, the same Redis.

@@ -11,6 +11,7 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 
+	"github.com/moviesplatform/gateway/clientip"
 	"github.com/moviesplatform/gateway/gateway"
 	"github.com/moviesplatform/gateway/internal/fakes"
 )
@@ -45,15 +46,25 @@ func TestLoginWithJSONOrForm(t *testing.T) {
 }
 
 func TestLoginNamesTheEndClientForThrottling(t *testing.T) {
-	f := newFixture(t, 0)
 	body := `{"username": "alice", "password": "x"}`
+	behindIngress, err := clientip.NewResolver([]string{"10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustsNone := newFixture(t, 0)
+	trustsIngress := newFixture(t, 0, func(o *gateway.Options) { o.ClientAddr = behindIngress.ClientAddr })
 	cases := []struct {
+		f                       *fixture
 		remote, forwarded, want string
 	}{
-		{"203.0.113.9:5555", "", "203.0.113.9"},
-		{"203.0.113.9:5555", "10.1.1.1", "203.0.113.9"}, // a public peer's own claim is ignored
-		{"10.0.0.5:5555", "198.51.100.1, 198.51.100.2", "198.51.100.2"},
-		{"127.0.0.1:5555", "garbage", "127.0.0.1"},
+		{trustsNone, "203.0.113.9:5555", "", "203.0.113.9"},
+		// No proxy is trusted by default: a forged header is ignored,
+		// from a private or loopback peer too.
+		{trustsNone, "10.0.0.5:5555", "198.51.100.1, 198.51.100.2", "10.0.0.5"},
+		{trustsNone, "127.0.0.1:5555", "198.51.100.1", "127.0.0.1"},
+		{trustsIngress, "203.0.113.9:5555", "10.1.1.1", "203.0.113.9"}, // an untrusted peer's own claim
+		{trustsIngress, "10.0.0.5:5555", "198.51.100.1, 198.51.100.2", "198.51.100.2"},
+		{trustsIngress, "10.0.0.5:5555", "garbage", "10.0.0.5"},
 	}
 	for _, c := range cases {
 		r := httptest.NewRequest(http.MethodPost, "/api/auth/token/", strings.NewReader(body))
@@ -62,9 +73,9 @@ func TestLoginNamesTheEndClientForThrottling(t *testing.T) {
 		if c.forwarded != "" {
 			r.Header.Set("X-Forwarded-For", c.forwarded)
 		}
-		f.gw.ServeHTTP(httptest.NewRecorder(), r)
-		if f.auth.LoginClient != c.want {
-			t.Errorf("remote %s, forwarded %q: client %q, want %q", c.remote, c.forwarded, f.auth.LoginClient, c.want)
+		c.f.gw.ServeHTTP(httptest.NewRecorder(), r)
+		if c.f.auth.LoginClient != c.want {
+			t.Errorf("remote %s, forwarded %q: client %q, want %q", c.remote, c.forwarded, c.f.auth.LoginClient, c.want)
 		}
 	}
 }

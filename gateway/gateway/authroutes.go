@@ -3,10 +3,7 @@ package gateway
 import (
 	"errors"
 	"mime"
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
 
 	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/platform/apierr"
@@ -22,7 +19,7 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// auth-svc throttles failed logins per end client.
-	ctx := auth.ContextWithClientAddr(r.Context(), clientAddr(r))
+	ctx := auth.ContextWithClientAddr(r.Context(), g.clientAddr(r))
 	tok, err := g.auth.Login(ctx, creds)
 	if err != nil {
 		return err
@@ -96,24 +93,4 @@ func (g *Gateway) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpx.WriteJSON(w, http.StatusCreated, created)
-}
-
-// clientAddr is the end client's IP. A peer on a private or loopback address
-// is a proxy of ours (the ingress), so the last X-Forwarded-For hop it
-// appended is the client; a public peer is the client itself, and whatever
-// X-Forwarded-For it sends is its own claim, not trusted.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil || !(peer.IsPrivate() || peer.IsLoopback()) {
-		return host
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	if last, err := netip.ParseAddr(strings.TrimSpace(hops[len(hops)-1])); err == nil {
-		return last.String()
-	}
-	return host
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/moviesplatform/platform/httpx"
 
 	"github.com/moviesplatform/gateway/authn"
+	"github.com/moviesplatform/gateway/clientip"
 	"github.com/moviesplatform/gateway/docs"
 	"github.com/moviesplatform/gateway/respcache"
 )
@@ -61,6 +62,12 @@ type Options struct {
 	// MaxAge is the Cache-Control max-age of anonymous movie GETs: how long
 	// a CDN or browser may keep them.
 	MaxAge time.Duration
+	// ClientAddr is a request's end client (clientip.Resolver.ClientAddr);
+	// nil means the peer address.
+	ClientAddr func(*http.Request) string
+	// RateLimit bounds each client's requests (ratelimit.Limiter's
+	// Middleware); nil for none.
+	RateLimit httpx.Middleware
 	// SQLSearches bounds the catalog's SQL searches (?search= when
 	// search-svc is down, slow or overloaded) this gateway runs at once; 0
 	// means DefaultSQLSearches. They scan the catalog's names (a core for
@@ -83,6 +90,8 @@ type Gateway struct {
 	router  *httpx.Router
 	handler http.Handler
 
+	clientAddr func(*http.Request) string
+
 	cache              *respcache.Cache
 	shared             *respcache.Shared
 	fills              singleflight.Group
@@ -101,6 +110,8 @@ func New(o Options) *Gateway {
 		router:  httpx.NewRouter(o.Metrics),
 		cache:   o.Cache,
 		shared:  o.Shared,
+
+		clientAddr: o.ClientAddr,
 		// Whole seconds, rounded down: a CDN must not keep an answer
 		// longer than the gateway promises.
 		publicCacheControl: "public, max-age=" + strconv.Itoa(int(o.MaxAge/time.Second)),
@@ -115,13 +126,17 @@ func New(o Options) *Gateway {
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
 	}
+	if g.clientAddr == nil {
+		var peer clientip.Resolver // trusts no proxy
+		g.clientAddr = peer.ClientAddr
+	}
 	g.routes()
-	g.handler = httpx.Chain(g.router,
-		httpx.WithRequestID,
-		httpx.Recover(g.log),
-		httpx.AccessLog(g.log),
-		CORS,
-	)
+	mws := []httpx.Middleware{httpx.WithRequestID, httpx.Recover(g.log), httpx.AccessLog(g.log), CORS}
+	if o.RateLimit != nil {
+		// Inside CORS, so that a browser can read a 429 and its headers.
+		mws = append(mws, o.RateLimit)
+	}
+	g.handler = httpx.Chain(g.router, mws...)
 	return g
 }
 
