@@ -94,7 +94,7 @@ type Deps struct {
 	Auth    auth.Service
 	// Search answers ?search= (with the catalog as its fallback) and
 	// /api/search/.
-	Search gateway.Searcher
+	Search upstream.Searcher
 }
 
 // App is a built gateway.

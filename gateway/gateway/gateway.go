@@ -5,7 +5,6 @@
 package gateway
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -22,16 +21,8 @@ import (
 	"github.com/moviesplatform/gateway/authn"
 	"github.com/moviesplatform/gateway/docs"
 	"github.com/moviesplatform/gateway/respcache"
+	"github.com/moviesplatform/gateway/upstream"
 )
-
-// Searcher is the search service as the gateway uses it: search-svc's
-// search.Service (in-process or its HTTP client) is one.
-type Searcher interface {
-	// List answers a list query with ?search= in the list's shape.
-	List(ctx context.Context, q contract.ListQuery) (contract.Page, error)
-	// Search answers GET /api/search/: hits, facets and an estimated total.
-	Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error)
-}
 
 // TokenCache remembers token introspections (authn.Cache is one).
 type TokenCache interface {
@@ -47,7 +38,7 @@ type Options struct {
 	// Search, when set, answers list queries with ?search= and
 	// GET /api/search/; the catalog answers ?search= when it is unset or
 	// failing.
-	Search Searcher
+	Search upstream.Searcher
 	// Tokens answers introspections in front of Auth; nil asks Auth every time.
 	Tokens TokenCache
 	Log    *slog.Logger
@@ -77,7 +68,7 @@ const DefaultSQLSearches = 1
 type Gateway struct {
 	catalog catalog.Service
 	auth    auth.Service
-	search  Searcher
+	search  upstream.Searcher
 	tokens  TokenCache
 	log     *slog.Logger
 	router  *httpx.Router

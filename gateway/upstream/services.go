@@ -86,9 +86,12 @@ func (a guardedAuth) CreateUser(ctx context.Context, u contract.NewUser) (contra
 	return Call(ctx, a.guard, func(ctx context.Context) (contract.User, error) { return a.next.CreateUser(ctx, u) })
 }
 
-// Searcher is a search service as the gateway calls it.
+// Searcher is the search service as the gateway calls it: search-svc's
+// search.Service (in-process or its HTTP client) is one.
 type Searcher interface {
+	// List answers a list query with ?search= in the list's shape.
 	List(ctx context.Context, q contract.ListQuery) (contract.Page, error)
+	// Search answers GET /api/search/: hits, facets and an estimated total.
 	Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error)
 }
 
