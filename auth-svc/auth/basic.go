@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
@@ -17,8 +20,8 @@ import (
 type Options struct {
 	// BcryptCost is the work factor of new password hashes (bcrypt.DefaultCost).
 	BcryptCost int
-	// UserThrottle limits failed logins per username (5 at once, then one
-	// per 20s).
+	// UserThrottle limits failed logins per username from one client (5 at
+	// once, then one per 20s).
 	UserThrottle ThrottleRule
 	// ClientThrottle limits failed logins per client address (20 at once,
 	// then one per 3s): it stops one client from trying many usernames.
@@ -26,6 +29,9 @@ type Options struct {
 	// MaxThrottled bounds how many usernames and addresses each limiter
 	// tracks (10000).
 	MaxThrottled int
+	// MaxConcurrentHashes bounds the bcrypt comparisons running at once
+	// (GOMAXPROCS).
+	MaxConcurrentHashes int
 	// MaxTokensPerUser bounds the tokens a user has: each login issues one,
 	// and the oldest go past this many (100).
 	MaxTokensPerUser int
@@ -46,6 +52,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxThrottled == 0 {
 		o.MaxThrottled = 10000
 	}
+	if o.MaxConcurrentHashes <= 0 {
+		o.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
+	}
 	if o.MaxTokensPerUser == 0 {
 		o.MaxTokensPerUser = 100
 	}
@@ -55,8 +64,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Basic is the service's business logic over a Store.
-type Basic struct {
+// BasicService is the service's business logic over a Store.
+type BasicService struct {
 	store Store
 	opts  Options
 	// dummyHash is compared against when a username is unknown, so an
@@ -64,22 +73,26 @@ type Basic struct {
 	// do not reveal which usernames exist.
 	dummyHash string
 	throttle  loginThrottle
+	// hashing bounds the bcrypt comparisons under way (checkPassword).
+	hashing *semaphore.Weighted
 }
 
-var _ Service = (*Basic)(nil)
+var _ Service = (*BasicService)(nil)
 
-// NewService returns the service over store. Wrap it in middlewares
-// (LoggingMiddleware, InstrumentingMiddleware) before serving it.
-func NewService(store Store, opts Options) (*Basic, error) {
+// NewBasicService returns the service's logic over store, without
+// middlewares (New adds them). Beyond Service it can ensure the operator's
+// admin account, which only the process that owns the database does.
+func NewBasicService(store Store, opts Options) (*BasicService, error) {
 	opts = opts.withDefaults()
 	dummy, err := hashPassword(newToken(), opts.BcryptCost)
 	if err != nil {
 		return nil, fmt.Errorf("auth: bcrypt cost %d: %w", opts.BcryptCost, err)
 	}
-	return &Basic{
+	return &BasicService{
 		store:     store,
 		opts:      opts,
 		dummyHash: dummy,
+		hashing:   semaphore.NewWeighted(int64(opts.MaxConcurrentHashes)),
 		throttle: loginThrottle{
 			byUser:   newFailureLimiter(opts.UserThrottle, opts.MaxThrottled),
 			byClient: newFailureLimiter(opts.ClientThrottle, opts.MaxThrottled),
@@ -90,7 +103,7 @@ func NewService(store Store, opts Options) (*Basic, error) {
 // Login checks credentials and issues a new token. Like DRF's
 // obtain_auth_token, a missing field is a field error and any wrong
 // combination is ErrBadCredentials, whichever half was wrong.
-func (s *Basic) Login(ctx context.Context, c contract.Credentials) (contract.TokenResponse, error) {
+func (s *BasicService) Login(ctx context.Context, c contract.Credentials) (contract.TokenResponse, error) {
 	username := strings.TrimSpace(c.Username) // DRF trims the username, never the password
 	fields := map[string][]string{}
 	if username == "" {
@@ -99,26 +112,37 @@ func (s *Basic) Login(ctx context.Context, c contract.Credentials) (contract.Tok
 	if c.Password == "" {
 		fields["password"] = []string{apierr.MsgRequired}
 	}
+	if utf8.RuneCountInString(username) > MaxUsernameLength {
+		// No valid account has it: refused before it becomes a throttle
+		// key or a query.
+		fields["username"] = []string{msgUsernameLong}
+	}
 	if len(fields) > 0 {
 		return contract.TokenResponse{}, apierr.Validation(fields)
 	}
-	client, now := ClientAddr(ctx), s.opts.Now()
-	if err := s.throttle.check(username, client, now); err != nil {
+	try, err := s.throttle.begin(username, ClientAddr(ctx), s.opts.Now())
+	if err != nil {
 		return contract.TokenResponse{}, err
 	}
 	u, err := s.store.UserByUsername(ctx, username)
+	hash := u.PasswordHash
 	switch {
 	case errors.Is(err, ErrUserNotFound):
-		passwordMatches(s.dummyHash, c.Password)
-		s.throttle.fail(username, client, now)
-		return contract.TokenResponse{}, ErrBadCredentials
+		hash = s.dummyHash
 	case err != nil:
+		try.succeeded() // our failure, not the client's
 		return contract.TokenResponse{}, err
 	}
-	if !passwordMatches(u.PasswordHash, c.Password) {
-		s.throttle.fail(username, client, now)
+	matches, err := s.checkPassword(ctx, hash, c.Password)
+	if err != nil {
+		try.succeeded()
+		return contract.TokenResponse{}, err
+	}
+	if !matches || hash == s.dummyHash {
 		return contract.TokenResponse{}, ErrBadCredentials
 	}
+	try.succeeded()
+	now := s.opts.Now()
 	if err := s.upgradeHash(ctx, u, c.Password); err != nil {
 		return contract.TokenResponse{}, err
 	}
@@ -132,10 +156,22 @@ func (s *Basic) Login(ctx context.Context, c contract.Credentials) (contract.Tok
 	return contract.TokenResponse{Token: token}, nil
 }
 
+// checkPassword compares password with hash, at most MaxConcurrentHashes at
+// once: bcrypt takes a core for tens of milliseconds by design, so a flood of
+// logins waits here (until its deadline, then ErrLoginBusy) instead of
+// starving token checks and every other request of CPU.
+func (s *BasicService) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+	if err := s.hashing.Acquire(ctx, 1); err != nil {
+		return false, ErrLoginBusy.Wrap(err)
+	}
+	defer s.hashing.Release(1)
+	return passwordMatches(hash, password), nil
+}
+
 // upgradeHash rehashes a password whose hash has another cost than the
 // configured one, as Django does at login: raising the cost reaches every
 // active user without a reset.
-func (s *Basic) upgradeHash(ctx context.Context, u UserRecord, password string) error {
+func (s *BasicService) upgradeHash(ctx context.Context, u UserRecord, password string) error {
 	if cost, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil || cost == s.opts.BcryptCost {
 		return nil
 	}
@@ -147,7 +183,7 @@ func (s *Basic) upgradeHash(ctx context.Context, u UserRecord, password string) 
 }
 
 // Revoke deletes a token.
-func (s *Basic) Revoke(ctx context.Context, token string) error {
+func (s *BasicService) Revoke(ctx context.Context, token string) error {
 	if !wellFormedToken(token) {
 		return ErrInvalidToken
 	}
@@ -155,7 +191,7 @@ func (s *Basic) Revoke(ctx context.Context, token string) error {
 }
 
 // Introspect tells who a token belongs to.
-func (s *Basic) Introspect(ctx context.Context, token string) (contract.Identity, error) {
+func (s *BasicService) Introspect(ctx context.Context, token string) (contract.Identity, error) {
 	if !wellFormedToken(token) {
 		return contract.Identity{}, ErrInvalidToken
 	}
@@ -167,7 +203,7 @@ func (s *Basic) Introspect(ctx context.Context, token string) (contract.Identity
 }
 
 // CreateUser validates and adds a user.
-func (s *Basic) CreateUser(ctx context.Context, nu contract.NewUser) (contract.User, error) {
+func (s *BasicService) CreateUser(ctx context.Context, nu contract.NewUser) (contract.User, error) {
 	if err := validateNewUser(nu.Username, nu.Password); err != nil {
 		return contract.User{}, err
 	}
@@ -192,7 +228,7 @@ func (s *Basic) CreateUser(ctx context.Context, nu contract.NewUser) (contract.U
 // changed password revokes the user's tokens, since a reset usually means
 // the old one leaked. Starting again with the same settings changes nothing,
 // so replicas may all run it.
-func (s *Basic) EnsureAdmin(ctx context.Context, username, password string) (contract.User, error) {
+func (s *BasicService) EnsureAdmin(ctx context.Context, username, password string) (contract.User, error) {
 	if err := validateNewUser(&username, &password); err != nil {
 		return contract.User{}, fmt.Errorf("admin account: %w", err)
 	}
@@ -232,7 +268,7 @@ func (s *Basic) EnsureAdmin(ctx context.Context, username, password string) (con
 }
 
 // Ping reports whether the store can serve, for readiness.
-func (s *Basic) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+func (s *BasicService) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
 func publicUser(u UserRecord) contract.User {
 	return contract.User{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin}

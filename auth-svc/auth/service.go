@@ -30,6 +30,9 @@ var (
 	ErrBadCredentials = apierr.Validation(map[string][]string{
 		"non_field_errors": {"Unable to log in with provided credentials."},
 	})
+	// ErrLoginBusy answers a login that waited too long for a password
+	// check (checkPassword's bound).
+	ErrLoginBusy     = apierr.New(apierr.Unavailable, "Too many logins at once, try again shortly.").WithHeader("Retry-After", "1")
 	ErrUsernameTaken = apierr.Validation(map[string][]string{
 		"username": {"A user with that username already exists."},
 	})

@@ -8,13 +8,15 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/moviesplatform/auth-svc/auth"
-	"github.com/moviesplatform/auth-svc/sqlstore"
+	"github.com/moviesplatform/auth-svc/store"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
@@ -24,9 +26,9 @@ import (
 // against it through the HTTP transport and client: callers must not be able
 // to tell them apart, errors included.
 func TestBehaviour(t *testing.T) {
-	views := map[string]func(t *testing.T, s *auth.Basic) auth.Service{
-		"local":  func(_ *testing.T, s *auth.Basic) auth.Service { return s },
-		"remote": func(t *testing.T, s *auth.Basic) auth.Service { return remote(t, s) },
+	views := map[string]func(t *testing.T, s *auth.BasicService) auth.Service{
+		"local":  func(_ *testing.T, s *auth.BasicService) auth.Service { return s },
+		"remote": func(t *testing.T, s *auth.BasicService) auth.Service { return remote(t, s) },
 	}
 	cases := []struct {
 		name string
@@ -324,7 +326,7 @@ func TestOldestTokensGoPastTheLimit(t *testing.T) {
 func TestLoginUpgradesTheHashCost(t *testing.T) {
 	f := sqlite(t, auth.Options{BcryptCost: bcrypt.MinCost})
 	mustCreateUser(t, f.basic, "jack", "correct horse", false)
-	stronger, err := auth.NewService(sqlstore.New(f.db, "sqlite"), auth.Options{BcryptCost: bcrypt.MinCost + 1})
+	stronger, err := auth.NewBasicService(store.New(f.db, "sqlite"), auth.Options{BcryptCost: bcrypt.MinCost + 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +359,7 @@ func (s *racingStore) UserByUsername(ctx context.Context, username string) (auth
 func TestEnsureAdminLosingTheRaceToCreate(t *testing.T) {
 	f := sqlite(t, auth.Options{})
 	mustCreateUser(t, f.basic, "boss", "other replica's", false)
-	s, err := auth.NewService(&racingStore{Store: sqlstore.New(f.db, "sqlite")}, auth.Options{BcryptCost: bcrypt.MinCost})
+	s, err := auth.NewBasicService(&racingStore{Store: store.New(f.db, "sqlite")}, auth.Options{BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,4 +368,78 @@ func TestEnsureAdminLosingTheRaceToCreate(t *testing.T) {
 		t.Fatalf("ensure after losing the race: %+v %v", u, err)
 	}
 	mustLogin(t, s, "boss", "boss password")
+}
+
+// countingStore counts the lookups that precede a password check.
+type countingStore struct {
+	auth.Store
+	lookups atomic.Int64
+}
+
+func (s *countingStore) UserByUsername(ctx context.Context, username string) (auth.UserRecord, error) {
+	s.lookups.Add(1)
+	return s.Store.UserByUsername(ctx, username)
+}
+
+// TestConcurrentWrongLoginsAreBoundedBeforeThePasswordCheck sends 40 wrong
+// logins for one user from one client at once: only the burst reaches the
+// store and bcrypt, since each takes its throttle slot before the check.
+func TestConcurrentWrongLoginsAreBoundedBeforeThePasswordCheck(t *testing.T) {
+	f := sqlite(t, auth.Options{})
+	mustCreateUser(t, f.basic, "kim", "correct horse", false)
+	counted := &countingStore{Store: store.New(f.db, "sqlite")}
+	s, err := auth.NewBasicService(counted, auth.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attacker := auth.ContextWithClientAddr(context.Background(), "192.0.2.9")
+	var wg sync.WaitGroup
+	var throttled atomic.Int64
+	for range 40 {
+		wg.Go(func() {
+			_, err := s.Login(attacker, contract.Credentials{Username: "kim", Password: "wrong horse"})
+			switch {
+			case errors.Is(err, auth.ErrThrottled):
+				throttled.Add(1)
+			case !errors.Is(err, auth.ErrBadCredentials):
+				t.Errorf("wrong login: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := counted.lookups.Load(); n > 5 {
+		t.Errorf("%d of 40 concurrent wrong logins reached the store, want at most the burst of 5", n)
+	}
+	if throttled.Load() < 35 {
+		t.Errorf("only %d of 40 were throttled", throttled.Load())
+	}
+	// The attacker cannot lock kim out: kim, from elsewhere, logs in.
+	kim := auth.ContextWithClientAddr(context.Background(), "198.51.100.7")
+	if _, err := s.Login(kim, contract.Credentials{Username: "kim", Password: "correct horse"}); err != nil {
+		t.Fatalf("kim from another client: %v", err)
+	}
+}
+
+func TestASuccessfulLoginHandsItsSlotBack(t *testing.T) {
+	f := sqlite(t, auth.Options{UserThrottle: auth.ThrottleRule{Burst: 2, Every: time.Hour}})
+	mustCreateUser(t, f.basic, "lea", "correct horse", false)
+	for range 5 {
+		mustLogin(t, f.basic, "lea", "correct horse")
+	}
+	if _, err := f.basic.Login(context.Background(), contract.Credentials{Username: "lea", Password: "wrong horse"}); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Fatalf("a wrong password after five right ones: %v", err)
+	}
+}
+
+func TestOverlongUsernameIsRefusedBeforeAnyLookup(t *testing.T) {
+	f := sqlite(t, auth.Options{})
+	counted := &countingStore{Store: store.New(f.db, "sqlite")}
+	s, err := auth.NewBasicService(counted, auth.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Login(context.Background(), contract.Credentials{Username: strings.Repeat("x", 10000), Password: "whatever1"})
+	if apierr.KindOf(err) != apierr.Invalid || counted.lookups.Load() != 0 {
+		t.Fatalf("overlong username: %v after %d lookups, want a 400 and none", err, counted.lookups.Load())
+	}
 }

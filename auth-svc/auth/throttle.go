@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"strconv"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/logging"
 )
 
 // ThrottleRule is how many failed logins a key (a username or a client
@@ -35,23 +37,12 @@ func newFailureLimiter(rule ThrottleRule, max int) *failureLimiter {
 	return &failureLimiter{rule: rule, max: max, buckets: map[string]*rate.Limiter{}}
 }
 
-// retryAfter is zero when key may try now, or how long it has to wait.
-func (f *failureLimiter) retryAfter(key string, now time.Time) time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	b, ok := f.buckets[key]
-	if !ok {
-		return 0
-	}
-	tokens := b.TokensAt(now)
-	if tokens >= 1 {
-		return 0
-	}
-	return time.Duration((1 - tokens) * float64(f.rule.Every))
-}
-
-// fail records a failed attempt by key.
-func (f *failureLimiter) fail(key string, now time.Time) {
+// reserve takes one attempt of key's bucket before the password is
+// checked, so concurrent attempts cannot all pass a check made before any
+// of them failed. It answers how long key must wait instead when its bucket
+// is empty; a taken reservation is handed back with refund when the
+// attempt succeeds.
+func (f *failureLimiter) reserve(key string, now time.Time) (*rate.Reservation, time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	b, ok := f.buckets[key]
@@ -62,7 +53,12 @@ func (f *failureLimiter) fail(key string, now time.Time) {
 		b = rate.NewLimiter(rate.Every(f.rule.Every), f.rule.Burst)
 		f.buckets[key] = b
 	}
-	b.AllowN(now, 1)
+	r := b.ReserveN(now, 1)
+	if wait := r.DelayFrom(now); wait > 0 {
+		r.CancelAt(now)
+		return nil, wait
+	}
+	return r, 0
 }
 
 // evict drops refilled buckets, or, when none has refilled, the one closest
@@ -89,36 +85,54 @@ type loginThrottle struct {
 	byUser, byClient *failureLimiter
 }
 
-type throttleKey struct {
-	l   *failureLimiter
-	key string
-}
-
+// keys are the buckets a login attempt draws from: the username from this
+// client, and the client. There is deliberately no bucket per username
+// alone: anyone could empty it and lock its owner out; a client that
+// guesses gets slower and slower instead.
 func (t loginThrottle) keys(username, client string) []throttleKey {
-	out := []throttleKey{{t.byUser, UsernameKey(username)}}
+	out := []throttleKey{{t.byUser, UsernameKey(username) + "|" + client}}
 	if client != "" {
 		out = append(out, throttleKey{t.byClient, client})
 	}
 	return out
 }
 
-// check returns ErrThrottled (with Retry-After) while either key waits.
-func (t loginThrottle) check(username, client string, now time.Time) error {
-	var wait time.Duration
-	for _, k := range t.keys(username, client) {
-		wait = max(wait, k.l.retryAfter(k.key, now))
-	}
-	if wait == 0 {
-		return nil
-	}
-	secs := int(math.Ceil(wait.Seconds()))
-	return ErrThrottled.WithHeader("Retry-After", strconv.Itoa(max(secs, 1)))
+type throttleKey struct {
+	l   *failureLimiter
+	key string
 }
 
-func (t loginThrottle) fail(username, client string, now time.Time) {
-	for _, k := range t.keys(username, client) {
-		k.l.fail(k.key, now)
+// attempt is a login attempt holding its throttle slots.
+type attempt struct {
+	reserved []*rate.Reservation
+	at       time.Time
+}
+
+// succeeded hands the slots back: only failures count.
+func (a attempt) succeeded() {
+	for _, r := range a.reserved {
+		r.CancelAt(a.at)
 	}
+}
+
+// begin reserves an attempt's slots, or returns ErrThrottled (with
+// Retry-After) while any of its keys must wait.
+func (t loginThrottle) begin(username, client string, now time.Time) (attempt, error) {
+	a := attempt{at: now}
+	var wait time.Duration
+	for _, k := range t.keys(username, client) {
+		r, w := k.l.reserve(k.key, now)
+		if r != nil {
+			a.reserved = append(a.reserved, r)
+		}
+		wait = max(wait, w)
+	}
+	if wait == 0 {
+		return a, nil
+	}
+	a.succeeded() // a refused attempt costs none of its other slots
+	secs := int(math.Ceil(wait.Seconds()))
+	return attempt{}, ErrThrottled.WithHeader("Retry-After", strconv.Itoa(max(secs, 1)))
 }
 
 // ErrThrottled answers a login made too soon after repeated failures.
@@ -130,6 +144,7 @@ type clientAddrKey struct{}
 // proxy in between), which login throttling counts failures by. The HTTP
 // transport and client carry it across the wire.
 func ContextWithClientAddr(ctx context.Context, addr string) context.Context {
+	ctx = logging.WithAttrs(ctx, slog.String("client", addr))
 	return context.WithValue(ctx, clientAddrKey{}, addr)
 }
 

@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// fail is a failed attempt: its reservation is kept.
+func (f *failureLimiter) fail(key string, now time.Time) { f.reserve(key, now) }
+
 func TestFailureLimiterMemoryIsBounded(t *testing.T) {
 	l := newFailureLimiter(ThrottleRule{Burst: 2, Every: time.Minute}, 100)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -23,7 +26,7 @@ func TestFailureLimiterMemoryIsBounded(t *testing.T) {
 	for i := range 500 {
 		l.fail("noise"+strconv.Itoa(i), now)
 	}
-	if l.retryAfter("attacked", now) == 0 {
+	if r, wait := l.reserve("attacked", now); r != nil || wait == 0 {
 		t.Fatal("a throttled key was evicted before keys with fewer failures")
 	}
 	// Refilled buckets are forgotten first.

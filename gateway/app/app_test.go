@@ -19,6 +19,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/app"
 	"github.com/moviesplatform/gateway/upstream/upstreamtest"
+	"github.com/moviesplatform/search-svc/search"
 	"github.com/moviesplatform/search-svc/search/searchtest"
 )
 
@@ -166,8 +167,9 @@ func TestMetricsAreRegistered(t *testing.T) {
 	}
 }
 
-// hangingSearch answers nothing until its caller gives up.
-type hangingSearch struct{}
+// hangingSearch answers nothing until its caller gives up; it never
+// reindexes (the embedded nil Service).
+type hangingSearch struct{ search.Service }
 
 func (hangingSearch) List(ctx context.Context, _ contract.ListQuery) (contract.Page, error) {
 	<-ctx.Done()

@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -21,8 +22,16 @@ import (
 	"github.com/moviesplatform/gateway/authn"
 	"github.com/moviesplatform/gateway/docs"
 	"github.com/moviesplatform/gateway/respcache"
-	"github.com/moviesplatform/gateway/upstream"
 )
+
+// Searcher is the search service as the gateway uses it: search-svc's
+// search.Service (in-process or its HTTP client) is one.
+type Searcher interface {
+	// List answers a list query with ?search= in the list's shape.
+	List(ctx context.Context, q contract.ListQuery) (contract.Page, error)
+	// Search answers GET /api/search/: hits, facets and an estimated total.
+	Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error)
+}
 
 // TokenCache remembers token introspections (authn.Cache is one).
 type TokenCache interface {
@@ -38,7 +47,7 @@ type Options struct {
 	// Search, when set, answers list queries with ?search= and
 	// GET /api/search/; the catalog answers ?search= when it is unset or
 	// failing.
-	Search upstream.Searcher
+	Search Searcher
 	// Tokens answers introspections in front of Auth; nil asks Auth every time.
 	Tokens TokenCache
 	Log    *slog.Logger
@@ -68,7 +77,7 @@ const DefaultSQLSearches = 1
 type Gateway struct {
 	catalog catalog.Service
 	auth    auth.Service
-	search  upstream.Searcher
+	search  Searcher
 	tokens  TokenCache
 	log     *slog.Logger
 	router  *httpx.Router
@@ -166,7 +175,7 @@ func (g *Gateway) handle(h func(http.ResponseWriter, *http.Request) error) http.
 		}
 		if apierr.KindOf(err) == apierr.Internal {
 			g.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path,
-				"error", err, "request_id", httpx.RequestID(r.Context()))
+				"error", err)
 		}
 		apierr.Encode(r.Context(), err, w)
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
@@ -54,7 +55,7 @@ func newGuard(t *testing.T, s upstream.Settings) (*upstream.Guard, *prometheus.R
 
 func TestBreakerOpensWhenTheUpstreamIsDown(t *testing.T) {
 	g, reg := newGuard(t, upstream.Settings{Name: "catalog", Timeout: time.Second, TripAfter: 3, OpenFor: time.Minute})
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{catalogtest.NewCatalog(), upstreamtest.ClosedURL(t)})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), upstreamtest.ClosedURL(t)})
 	for i := range 3 {
 		_, err := svc.Get(context.Background(), 1)
 		if apierr.KindOf(err) != apierr.Unavailable {
@@ -99,7 +100,7 @@ func TestSlowUpstreamIsATimeoutNotAHang(t *testing.T) {
 	slow := upstreamtest.HangingServer(t)
 
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", Timeout: 50 * time.Millisecond, TripAfter: 2, OpenFor: time.Minute})
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{catalogtest.NewCatalog(), slow.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), slow.URL})
 	for range 2 {
 		if _, err := svc.Get(context.Background(), 1); apierr.KindOf(err) != apierr.Timeout {
 			t.Fatalf("slow upstream gave %v, want Timeout", err)
@@ -116,7 +117,7 @@ func TestClientErrorsDoNotTripTheBreaker(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 2, OpenFor: time.Minute})
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{catalogtest.NewCatalog(), srv.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), srv.URL})
 	for i := range 10 {
 		if _, err := svc.Get(context.Background(), 1); !errors.Is(err, catalog.ErrNotFound) {
 			t.Fatalf("call %d: %v, want the upstream's 404", i, err)
@@ -139,7 +140,7 @@ func TestServerErrorsTripTheBreakerAndItRecovers(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 2, OpenFor: 20 * time.Millisecond})
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{catalogtest.NewCatalog(), srv.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), srv.URL})
 	for range 2 {
 		if _, err := svc.Get(context.Background(), 1); apierr.KindOf(err) != apierr.Internal {
 			t.Fatalf("got %v", err)
@@ -163,7 +164,7 @@ func TestCallerCancellationIsNotHeldAgainstTheUpstream(t *testing.T) {
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 1, OpenFor: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{catalogtest.NewCatalog(), upstreamtest.ClosedURL(t)})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), upstreamtest.ClosedURL(t)})
 	for range 3 {
 		if _, err := svc.Get(ctx, 1); !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v", err)
@@ -177,9 +178,9 @@ func TestCallerCancellationIsNotHeldAgainstTheUpstream(t *testing.T) {
 func TestEveryMethodIsGuarded(t *testing.T) {
 	g, _ := newGuard(t, upstream.Settings{Name: "x", TripAfter: 1, OpenFor: time.Minute})
 	// Open the breaker with one real failure, then every method must be refused.
-	_, _ = upstream.Catalog(oneGuard(g))(httpCatalog{catalogtest.NewCatalog(), upstreamtest.ClosedURL(t)}).Get(context.Background(), 1)
-	c := upstream.Catalog(oneGuard(g))(catalogtest.NewCatalog(catalogtest.Seed(1)...))
-	a := upstream.Auth(g)(authtest.NewAuth())
+	_, _ = guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), upstreamtest.ClosedURL(t)}).Get(context.Background(), 1)
+	c := guardCatalog(oneGuard(g), catalogtest.NewCatalog(catalogtest.Seed(1)...))
+	a := auth.MakeEndpoints(authtest.NewAuth()).Use(g.Middleware()).Service()
 	ctx := context.Background()
 	name := "n"
 	calls := map[string]error{}
@@ -237,7 +238,7 @@ func TestSlowListsDoNotOpenTheDetailCircuit(t *testing.T) {
 		Read:  upstream.NewGuard(settings("read"), m),
 		Write: upstream.NewGuard(settings("write"), m),
 	}
-	svc := upstream.Catalog(guards)(slowLists{catalogtest.NewCatalog(catalogtest.Seed(3)...), upstreamtest.HangingServer(t).URL})
+	svc := guardCatalog(guards, slowLists{catalogtest.NewCatalog(catalogtest.Seed(3)...), upstreamtest.HangingServer(t).URL})
 	for range 3 {
 		if _, err := svc.List(context.Background(), contract.ListQuery{}); apierr.KindOf(err) == apierr.Internal {
 			t.Fatalf("slow list gave %v", err)
@@ -276,7 +277,7 @@ func TestCallsPastTheBoundAreShedNotQueued(t *testing.T) {
 	})
 
 	g, reg := newGuard(t, upstream.Settings{Name: "catalog", Timeout: 10 * time.Second, TripAfter: 1, MaxInFlight: 2})
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{catalogtest.NewCatalog(), srv.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), srv.URL})
 	admitted := make(chan error, 2)
 	for range 2 {
 		go func() {
@@ -342,4 +343,9 @@ func callCount(t *testing.T, reg *prometheus.Registry, result string) float64 {
 		}
 	}
 	return 0
+}
+
+// guardCatalog puts svc behind guards, as the gateway does.
+func guardCatalog(guards upstream.CatalogGuards, svc catalog.Service) catalog.Service {
+	return catalog.MakeEndpoints(svc).Use(guards.Middleware()).Service()
 }

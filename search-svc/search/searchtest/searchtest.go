@@ -64,7 +64,7 @@ func (e *Engine) Close() error                                    { return nil }
 // loopback port, as a remote search-svc.
 func Server(t testing.TB, eng engine.Engine) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(search.NewHTTPHandler(search.NewService(eng, nil), logging.Discard(), nil))
+	srv := httptest.NewServer(search.NewHTTPHandler(search.New(eng, nil), logging.Discard(), nil))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -76,5 +76,5 @@ func Client(t testing.TB, eng engine.Engine) search.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s.Service()
 }
