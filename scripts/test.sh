@@ -16,6 +16,13 @@ modules=$(go list -m -f '{{.Dir}}' | grep -v '/e2e$' ; go list -m -f '{{.Dir}}' 
 for dir in $modules; do
   name=${dir#"$PWD"/}
   echo "=== $name"
+  # Tidy: `go mod tidy` would change nothing (each module builds alone,
+  # its siblings through replace directives, its direct requirements listed
+  # as direct). -diff prints what it would change and fails.
+  if ! (cd "$dir" && go mod tidy -diff); then
+    echo "$name: go.mod/go.sum not tidy: run make tidy"
+    failed+=("$name (go mod tidy)")
+  fi
   if ! (cd "$dir" && go vet ./... && go test -count=1 -timeout 20m ./...); then
     failed+=("$name")
   fi

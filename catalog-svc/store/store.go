@@ -60,8 +60,9 @@ type SQL struct {
 	// db is the primary: writes, and the reads inside them, go there.
 	db *sql.DB
 	// reads runs the reads outside writes (Get, List, Changes).
-	reads Reader
-	d     dialect
+	reads  Reader
+	driver sqldb.Driver
+	d      dialect
 	// now stamps change-feed rows; tests may replace it.
 	now func() time.Time
 	// countLimit bounds a filtered list's count (MaxCount).
@@ -131,7 +132,7 @@ func New(db *sql.DB, driver sqldb.Driver, opts ...Option) (*SQL, error) {
 	if !ok {
 		return nil, fmt.Errorf("store: unsupported driver %q", driver)
 	}
-	s := &SQL{db: db, reads: primaryReads{db}, d: d, now: func() time.Time { return time.Now().UTC() }, countLimit: MaxCount}
+	s := &SQL{db: db, reads: primaryReads{db}, driver: driver, d: d, now: func() time.Time { return time.Now().UTC() }, countLimit: MaxCount}
 	for _, o := range opts {
 		o(s)
 	}
@@ -162,13 +163,6 @@ func movieCount(ctx context.Context, q querier) (int64, error) {
 	return n, err
 }
 
-// addMovies moves the movie counter by delta in tx, the transaction of the
-// creates or deletes it counts.
-func addMovies(ctx context.Context, tx *sql.Tx, delta int) error {
-	_, err := tx.ExecContext(ctx, "UPDATE movie_count SET movies = movies + ? WHERE id = 1", delta)
-	return err
-}
-
 // inTx runs the write fn in a transaction, committing when it returns nil.
 //
 // Every write first takes the feed's writer row (movie_changes_writer), so
@@ -186,7 +180,7 @@ func (s *SQL) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE movie_changes_writer SET changes = changes + 1 WHERE id = 1")
+	err = LockWriter(ctx, tx)
 	if err == nil {
 		err = fn(tx)
 	}
@@ -309,7 +303,7 @@ func (s *SQL) insert(ctx context.Context, tx *sql.Tx, m contract.Movie, ids genr
 	if m.ID, err = res.LastInsertId(); err != nil {
 		return contract.Movie{}, err
 	}
-	if err := addMovies(ctx, tx, 1); err != nil {
+	if err := AddMovies(ctx, tx, 1); err != nil {
 		return contract.Movie{}, err
 	}
 	if m.Genre, err = s.setGenres(ctx, tx, m, ids); err != nil {
@@ -368,7 +362,7 @@ func (s *SQL) Delete(ctx context.Context, id int64, actor string) error {
 		} else if n == 0 {
 			return catalog.ErrNotFound
 		}
-		if err := addMovies(ctx, tx, -1); err != nil {
+		if err := AddMovies(ctx, tx, -1); err != nil {
 			return err
 		}
 		return s.writeChange(ctx, tx, id, nil, actor)
@@ -399,7 +393,7 @@ func (s *SQL) setGenres(ctx context.Context, tx *sql.Tx, m contract.Movie, cache
 		row, ok := cache[key]
 		if !ok {
 			var err error
-			if row, err = s.genre(ctx, tx, g.Name, key); err != nil {
+			if row.id, row.name, err = FindOrCreateGenre(ctx, tx, s.driver, g.Name); err != nil {
 				return nil, err
 			}
 			cache[key] = row
@@ -412,21 +406,6 @@ func (s *SQL) setGenres(ctx context.Context, tx *sql.Tx, m contract.Movie, cache
 		out = append(out, contract.Genre{Name: row.name})
 	}
 	return out, nil
-}
-
-func (s *SQL) genre(ctx context.Context, tx *sql.Tx, name, key string) (genreRow, error) {
-	var row genreRow
-	find := func() error {
-		return tx.QueryRowContext(ctx, "SELECT id, name FROM genres WHERE name_key = ?", key).Scan(&row.id, &row.name)
-	}
-	err := find()
-	if !errors.Is(err, sql.ErrNoRows) {
-		return row, err
-	}
-	if _, err := tx.ExecContext(ctx, s.d.insertIgnore+" genres (name, name_key) VALUES (?, ?)", name, key); err != nil {
-		return row, err
-	}
-	return row, find()
 }
 
 // writeChange appends a change-feed row in tx: an upsert carrying m, or a

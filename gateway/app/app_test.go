@@ -15,10 +15,13 @@ import (
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/server"
 
+	"github.com/moviesplatform/auth-svc/auth/authtest"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/app"
-	"github.com/moviesplatform/gateway/internal/fakes"
 	"github.com/moviesplatform/gateway/ratelimit"
+	"github.com/moviesplatform/gateway/upstream/upstreamtest"
 	"github.com/moviesplatform/search-svc/search"
+	"github.com/moviesplatform/search-svc/search/searchtest"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -68,7 +71,7 @@ func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 }
 
 func TestInProcessServices(t *testing.T) {
-	a := newApp(t, defaults(t), app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(3)...), Auth: fakes.NewAuth()})
+	a := newApp(t, defaults(t), app.Deps{Catalog: catalogtest.NewCatalog(catalogtest.Seed(3)...), Auth: authtest.NewAuth()})
 	if w := get(t, a.Handler, "/api/movie/2/"); w.Code != http.StatusOK {
 		t.Fatalf("detail: %d %s", w.Code, w.Body.String())
 	}
@@ -81,7 +84,7 @@ func TestInProcessServices(t *testing.T) {
 func TestTwoAppsInOneProcess(t *testing.T) {
 	// The single binary builds several apps; none may touch process-wide state.
 	for range 2 {
-		newApp(t, defaults(t), app.Deps{Catalog: fakes.NewCatalog(), Auth: fakes.NewAuth()})
+		newApp(t, defaults(t), app.Deps{Catalog: catalogtest.NewCatalog(), Auth: authtest.NewAuth()})
 	}
 }
 
@@ -96,7 +99,7 @@ func detail(t *testing.T, w *httptest.ResponseRecorder) string {
 
 func TestUpstreamsDownAnswer503AndTheBreakerOpens(t *testing.T) {
 	cfg := defaults(t)
-	cfg.CatalogURL, cfg.AuthURL = fakes.ClosedURL(t), fakes.ClosedURL(t)
+	cfg.CatalogURL, cfg.AuthURL = upstreamtest.ClosedURL(t), upstreamtest.ClosedURL(t)
 	a := newApp(t, cfg, app.Deps{})
 	var last *httptest.ResponseRecorder
 	for range 6 {
@@ -131,10 +134,10 @@ func TestUpstreamsDownAnswer503AndTheBreakerOpens(t *testing.T) {
 }
 
 func TestSlowUpstreamIs504(t *testing.T) {
-	slow := fakes.HangingServer(t)
+	slow := upstreamtest.HangingServer(t)
 	cfg := defaults(t)
 	cfg.CatalogURL, cfg.CatalogTimeout = slow.URL, 50*time.Millisecond
-	a := newApp(t, cfg, app.Deps{Auth: fakes.NewAuth()})
+	a := newApp(t, cfg, app.Deps{Auth: authtest.NewAuth()})
 	w := get(t, a.Handler, "/api/movies/")
 	if w.Code != http.StatusGatewayTimeout || detail(t, w) != apierr.MsgUpstreamTimeout {
 		t.Fatalf("slow catalog: %d %s", w.Code, w.Body.String())
@@ -143,7 +146,7 @@ func TestSlowUpstreamIs504(t *testing.T) {
 
 func TestMetricsAreRegistered(t *testing.T) {
 	reg := server.NewRegistry()
-	a, err := app.New(context.Background(), defaults(t), logging.Discard(), reg, app.Deps{Catalog: fakes.NewCatalog(), Auth: fakes.NewAuth()})
+	a, err := app.New(context.Background(), defaults(t), logging.Discard(), reg, app.Deps{Catalog: catalogtest.NewCatalog(), Auth: authtest.NewAuth()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,15 +202,15 @@ func wantSearchFallback(t *testing.T, h http.Handler) {
 func TestSlowSearchFallsBackToTheCatalog(t *testing.T) {
 	cfg := defaults(t)
 	cfg.SearchTimeout = 50 * time.Millisecond
-	a := newApp(t, cfg, app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(6)...), Auth: fakes.NewAuth(), Search: hangingSearch{}})
+	a := newApp(t, cfg, app.Deps{Catalog: catalogtest.NewCatalog(catalogtest.Seed(6)...), Auth: authtest.NewAuth(), Search: hangingSearch{}})
 	wantSearchFallback(t, a.Handler)
 }
 
 func TestSearchServiceOverHTTP(t *testing.T) {
-	cat := fakes.NewCatalog(fakes.Seed(9)...)
+	cat := catalogtest.NewCatalog(catalogtest.Seed(9)...)
 	cfg := defaults(t)
-	cfg.SearchURL = fakes.SearchServer(t, &fakes.SearchEngine{Catalog: cat}).URL
-	a := newApp(t, cfg, app.Deps{Catalog: cat, Auth: fakes.NewAuth()})
+	cfg.SearchURL = searchtest.Server(t, &searchtest.Engine{Catalog: cat}).URL
+	a := newApp(t, cfg, app.Deps{Catalog: cat, Auth: authtest.NewAuth()})
 	w := get(t, a.Handler, "/api/search/?search=star")
 	if w.Code != http.StatusOK || w.Header().Get(contract.HeaderTotalCount) != "3" {
 		t.Fatalf("%d %v %s", w.Code, w.Header(), w.Body.String())
@@ -219,11 +222,11 @@ func TestSearchServiceOverHTTP(t *testing.T) {
 }
 
 func TestSearchServiceDownOrSlowDegrades(t *testing.T) {
-	for name, url := range map[string]string{"down": fakes.ClosedURL(t), "slow": fakes.HangingServer(t).URL} {
+	for name, url := range map[string]string{"down": upstreamtest.ClosedURL(t), "slow": upstreamtest.HangingServer(t).URL} {
 		t.Run(name, func(t *testing.T) {
 			cfg := defaults(t)
 			cfg.SearchURL, cfg.SearchTimeout = url, 50*time.Millisecond
-			a := newApp(t, cfg, app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(6)...), Auth: fakes.NewAuth()})
+			a := newApp(t, cfg, app.Deps{Catalog: catalogtest.NewCatalog(catalogtest.Seed(6)...), Auth: authtest.NewAuth()})
 			wantSearchFallback(t, a.Handler)
 			if w := get(t, a.Handler, "/api/search/?search=star"); w.Code < 500 {
 				t.Fatalf("/api/search/ without search-svc: %d", w.Code)
@@ -259,7 +262,7 @@ func TestRateLimitConfig(t *testing.T) {
 func TestTheGatewayRateLimitsAnonymousClients(t *testing.T) {
 	cfg := defaults(t)
 	cfg.RateAnonymous = ratelimit.Rule{Rate: 2, Period: time.Minute, Burst: 2}
-	a := newApp(t, cfg, app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(3)...), Auth: fakes.NewAuth()})
+	a := newApp(t, cfg, app.Deps{Catalog: catalogtest.NewCatalog(catalogtest.Seed(3)...), Auth: authtest.NewAuth()})
 	get := func(peer string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodGet, "/api/movie/1/", nil)
 		r.RemoteAddr = peer + ":1234"

@@ -10,8 +10,10 @@ import (
 
 	"github.com/moviesplatform/platform/redistest"
 
+	"github.com/moviesplatform/auth-svc/auth/authtest"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/app"
-	"github.com/moviesplatform/gateway/internal/fakes"
+	"github.com/moviesplatform/gateway/upstream/upstreamtest"
 )
 
 func redisConfig(t *testing.T, addr string) app.Config {
@@ -23,10 +25,10 @@ func redisConfig(t *testing.T, addr string) app.Config {
 
 func TestRedisSharesAnswersBetweenReplicasAndWritesDropThem(t *testing.T) {
 	cfg := redisConfig(t, redistest.RedisAddr(t))
-	catA, catB := fakes.NewCatalog(fakes.Seed(3)...), fakes.NewCatalog(fakes.Seed(3)...)
-	a := newApp(t, cfg, app.Deps{Catalog: catA, Auth: fakes.NewAuth()})
+	catA, catB := catalogtest.NewCatalog(catalogtest.Seed(3)...), catalogtest.NewCatalog(catalogtest.Seed(3)...)
+	a := newApp(t, cfg, app.Deps{Catalog: catA, Auth: authtest.NewAuth()})
 	// replica is a new gateway replica: nothing in memory, the same Redis.
-	replica := func() http.Handler { return newApp(t, cfg, app.Deps{Catalog: catB, Auth: fakes.NewAuth()}).Handler }
+	replica := func() http.Handler { return newApp(t, cfg, app.Deps{Catalog: catB, Auth: authtest.NewAuth()}).Handler }
 
 	if w := get(t, a.Handler, "/api/movie/2/"); w.Code != http.StatusOK {
 		t.Fatalf("%d %s", w.Code, w.Body.String())
@@ -35,7 +37,7 @@ func TestRedisSharesAnswersBetweenReplicasAndWritesDropThem(t *testing.T) {
 	waitFor(t, func() bool { return servedWithout(t, replica(), catB, "/api/movie/2/") })
 
 	// A write through A drops the answer in Redis for every replica.
-	w := do(t, a.Handler, http.MethodPatch, "/api/movie/2/", `{"name": "Renamed"}`, fakes.AdminToken)
+	w := do(t, a.Handler, http.MethodPatch, "/api/movie/2/", `{"name": "Renamed"}`, authtest.AdminToken)
 	if w.Code != http.StatusOK {
 		t.Fatalf("patch: %d %s", w.Code, w.Body.String())
 	}
@@ -55,7 +57,7 @@ func do(t *testing.T, h http.Handler, method, path, body, token string) *httptes
 }
 
 // servedWithout tells whether h answers path without reading cat.
-func servedWithout(t *testing.T, h http.Handler, cat *fakes.Catalog, path string) bool {
+func servedWithout(t *testing.T, h http.Handler, cat *catalogtest.Catalog, path string) bool {
 	before := cat.Reads.Load()
 	if w := get(t, h, path); w.Code != http.StatusOK {
 		t.Fatalf("%s: %d", path, w.Code)
@@ -94,18 +96,18 @@ func silentRedis(t *testing.T) string {
 }
 
 func TestRedisDownOrSilentStillServes(t *testing.T) {
-	closed := fakes.ClosedURL(t)[len("http://"):]
+	closed := upstreamtest.ClosedURL(t)[len("http://"):]
 	for name, addr := range map[string]string{"down": closed, "silent": silentRedis(t)} {
 		t.Run(name, func(t *testing.T) {
 			cfg := redisConfig(t, addr)
 			cfg.RedisTimeout = 20 * time.Millisecond
-			cat := fakes.NewCatalog(fakes.Seed(3)...)
-			a := newApp(t, cfg, app.Deps{Catalog: cat, Auth: fakes.NewAuth()})
+			cat := catalogtest.NewCatalog(catalogtest.Seed(3)...)
+			a := newApp(t, cfg, app.Deps{Catalog: cat, Auth: authtest.NewAuth()})
 			for range 8 { // past the breaker opening too
 				if w := get(t, a.Handler, "/api/movies/?page_size=1&cursor="); w.Code != http.StatusOK {
 					t.Fatalf("%d %s", w.Code, w.Body.String())
 				}
-				if w := do(t, a.Handler, http.MethodPatch, "/api/movie/1/", `{"imdb_score": 2}`, fakes.AdminToken); w.Code != http.StatusOK {
+				if w := do(t, a.Handler, http.MethodPatch, "/api/movie/1/", `{"imdb_score": 2}`, authtest.AdminToken); w.Code != http.StatusOK {
 					t.Fatalf("write with Redis %s: %d %s", name, w.Code, w.Body.String())
 				}
 			}

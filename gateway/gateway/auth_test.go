@@ -11,9 +11,10 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 
+	"github.com/moviesplatform/auth-svc/auth/authtest"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/clientip"
 	"github.com/moviesplatform/gateway/gateway"
-	"github.com/moviesplatform/gateway/internal/fakes"
 )
 
 func TestLoginWithJSONOrForm(t *testing.T) {
@@ -25,7 +26,7 @@ func TestLoginWithJSONOrForm(t *testing.T) {
 	} {
 		w := f.do(t, r)
 		wantStatus(t, w, http.StatusOK)
-		if got := decode[contract.TokenResponse](t, w); got.Token != fakes.UserToken {
+		if got := decode[contract.TokenResponse](t, w); got.Token != authtest.UserToken {
 			t.Fatalf("token %+v", got)
 		}
 	}
@@ -82,7 +83,7 @@ func TestLoginNamesTheEndClientForThrottling(t *testing.T) {
 
 func TestMe(t *testing.T) {
 	f := newFixture(t, 0)
-	w := f.do(t, req{method: http.MethodGet, path: "/api/auth/me/", token: fakes.AdminToken})
+	w := f.do(t, req{method: http.MethodGet, path: "/api/auth/me/", token: authtest.AdminToken})
 	wantStatus(t, w, http.StatusOK)
 	if got := decode[map[string]any](t, w); got["username"] != "admin" || got["is_admin"] != true || len(got) != 2 {
 		t.Fatalf("me %v", got)
@@ -94,11 +95,11 @@ func TestMe(t *testing.T) {
 func TestMalformedAuthorizationHeaders(t *testing.T) {
 	f := newFixture(t, 1)
 	for h, status := range map[string]int{
-		"Token":                     http.StatusUnauthorized,
-		"Bearer   ":                 http.StatusUnauthorized,
-		"Token a b":                 http.StatusUnauthorized,
-		"token " + fakes.AdminToken: http.StatusOK,
-		"Basic YWxpY2U6cHc=":        http.StatusOK, // not ours: anonymous, as in DRF
+		"Token":                        http.StatusUnauthorized,
+		"Bearer   ":                    http.StatusUnauthorized,
+		"Token a b":                    http.StatusUnauthorized,
+		"token " + authtest.AdminToken: http.StatusOK,
+		"Basic YWxpY2U6cHc=":           http.StatusOK, // not ours: anonymous, as in DRF
 	} {
 		w := f.do(t, req{method: http.MethodGet, path: "/api/movies/", header: http.Header{"Authorization": {h}}})
 		if w.Code != status {
@@ -113,37 +114,37 @@ func TestMalformedAuthorizationHeaders(t *testing.T) {
 func TestAnInvalidTokenOnAReadIs401(t *testing.T) {
 	f := newFixture(t, 1)
 	wantDetail(t, f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: "bogus"}), http.StatusUnauthorized, apierr.MsgInvalidToken)
-	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: fakes.UserToken}), http.StatusOK)
+	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: authtest.UserToken}), http.StatusOK)
 }
 
 func TestTokenChecksAreCachedAndLogoutDropsThemAtOnce(t *testing.T) {
 	f := newFixture(t, 1) // cache TTL: a minute
 	for range 5 {
-		wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/auth/me/", token: fakes.UserToken}), http.StatusOK)
+		wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/auth/me/", token: authtest.UserToken}), http.StatusOK)
 	}
 	if n := f.auth.Introspections.Load(); n != 1 {
 		t.Fatalf("%d introspections for 5 requests with one token", n)
 	}
-	wantStatus(t, f.do(t, req{method: http.MethodDelete, path: "/api/auth/token/", token: fakes.UserToken}), http.StatusNoContent)
-	wantDetail(t, f.do(t, req{method: http.MethodGet, path: "/api/auth/me/", token: fakes.UserToken}), http.StatusUnauthorized, apierr.MsgInvalidToken)
+	wantStatus(t, f.do(t, req{method: http.MethodDelete, path: "/api/auth/token/", token: authtest.UserToken}), http.StatusNoContent)
+	wantDetail(t, f.do(t, req{method: http.MethodGet, path: "/api/auth/me/", token: authtest.UserToken}), http.StatusUnauthorized, apierr.MsgInvalidToken)
 	wantDetail(t, f.do(t, req{method: http.MethodDelete, path: "/api/auth/token/"}), http.StatusUnauthorized, apierr.MsgNotProvided)
 }
 
 func TestCreateUser(t *testing.T) {
 	f := newFixture(t, 0)
 	body := `{"username": "bob", "password": "long-enough-1", "is_admin": false}`
-	w := f.do(t, req{method: http.MethodPost, path: "/api/auth/users/", token: fakes.AdminToken, body: body})
+	w := f.do(t, req{method: http.MethodPost, path: "/api/auth/users/", token: authtest.AdminToken, body: body})
 	wantStatus(t, w, http.StatusCreated)
 	if u := decode[contract.User](t, w); u.Username != "bob" || u.IsAdmin || u.ID == 0 {
 		t.Fatalf("created %+v", u)
 	}
-	w = f.do(t, req{method: http.MethodPost, path: "/api/auth/users", token: fakes.AdminToken, body: body})
+	w = f.do(t, req{method: http.MethodPost, path: "/api/auth/users", token: authtest.AdminToken, body: body})
 	wantStatus(t, w, http.StatusBadRequest)
-	wantStatus(t, f.do(t, req{method: http.MethodPost, path: "/api/auth/users/", token: fakes.UserToken, body: body}), http.StatusForbidden)
+	wantStatus(t, f.do(t, req{method: http.MethodPost, path: "/api/auth/users/", token: authtest.UserToken, body: body}), http.StatusForbidden)
 }
 
 // downAuth fails every call as an unreachable auth-svc does behind its guard.
-type downAuth struct{ *fakes.Auth }
+type downAuth struct{ *authtest.Auth }
 
 func (downAuth) Introspect(context.Context, string) (contract.Identity, error) {
 	return contract.Identity{}, apierr.ErrUnavailable
@@ -151,17 +152,17 @@ func (downAuth) Introspect(context.Context, string) (contract.Identity, error) {
 
 func TestAuthDownDegradesReadsAndRefusesWrites(t *testing.T) {
 	f := newFixture(t, 2, func(o *gateway.Options) {
-		o.Auth = downAuth{fakes.NewAuth()}
+		o.Auth = downAuth{authtest.NewAuth()}
 		o.Tokens = nil
 	})
-	w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: fakes.AdminToken})
+	w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: authtest.AdminToken})
 	wantStatus(t, w, http.StatusOK)
 	if w.Header().Get(contract.HeaderDegraded) != "auth" {
 		t.Fatalf("degraded read not flagged: %v", w.Header())
 	}
-	wantDetail(t, f.do(t, req{method: http.MethodDelete, path: "/api/movie/1/", token: fakes.AdminToken}),
+	wantDetail(t, f.do(t, req{method: http.MethodDelete, path: "/api/movie/1/", token: authtest.AdminToken}),
 		http.StatusServiceUnavailable, apierr.MsgUnavailable)
-	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/auth/me/", token: fakes.AdminToken}), http.StatusServiceUnavailable)
+	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/auth/me/", token: authtest.AdminToken}), http.StatusServiceUnavailable)
 	// Anonymous reads do not need auth-svc at all.
 	w = f.do(t, req{method: http.MethodGet, path: "/api/movies/"})
 	wantStatus(t, w, http.StatusOK)
@@ -213,11 +214,11 @@ func TestRequestIDs(t *testing.T) {
 	}
 }
 
-type panicking struct{ *fakes.Catalog }
+type panicking struct{ *catalogtest.Catalog }
 
 func (panicking) Get(context.Context, int64) (contract.Movie, error) { panic("boom") }
 
 func TestPanicsAre500InDRFShape(t *testing.T) {
-	f := newFixture(t, 1, func(o *gateway.Options) { o.Catalog = panicking{fakes.NewCatalog()} })
+	f := newFixture(t, 1, func(o *gateway.Options) { o.Catalog = panicking{catalogtest.NewCatalog()} })
 	wantDetail(t, f.do(t, req{method: http.MethodGet, path: "/api/movie/1/"}), http.StatusInternalServerError, apierr.MsgServerError)
 }

@@ -14,8 +14,9 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 
+	"github.com/moviesplatform/auth-svc/auth/authtest"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/gateway"
-	"github.com/moviesplatform/gateway/internal/fakes"
 	"github.com/moviesplatform/gateway/respcache"
 )
 
@@ -36,7 +37,7 @@ func TestEveryMovieGETHasAnETagAndAnswers304(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, 5, tweak...)
 			for _, r := range []req{get("/api/movies/?page_size=2"), get("/api/movie/2/"), get("/api/movie/2"),
-				{method: http.MethodGet, path: "/api/movie/2/", token: fakes.UserToken}} {
+				{method: http.MethodGet, path: "/api/movie/2/", token: authtest.UserToken}} {
 				w := f.do(t, r)
 				wantStatus(t, w, http.StatusOK)
 				tag := w.Header().Get("ETag")
@@ -65,7 +66,7 @@ func TestEveryMovieGETHasAnETagAndAnswers304(t *testing.T) {
 func TestAChangedMovieGetsANewETag(t *testing.T) {
 	f := newFixture(t, 3)
 	tag := f.do(t, get("/api/movie/2/")).Header().Get("ETag")
-	wantStatus(t, f.do(t, req{method: http.MethodPatch, path: "/api/movie/2/", body: `{"imdb_score": 1.5}`, token: fakes.AdminToken}), http.StatusOK)
+	wantStatus(t, f.do(t, req{method: http.MethodPatch, path: "/api/movie/2/", body: `{"imdb_score": 1.5}`, token: authtest.AdminToken}), http.StatusOK)
 	w := f.do(t, req{method: http.MethodGet, path: "/api/movie/2/", header: http.Header{"If-None-Match": {tag}}})
 	wantStatus(t, w, http.StatusOK)
 	if w.Header().Get("ETag") == tag {
@@ -100,19 +101,19 @@ func TestAnonymousAnswersComeFromTheCacheWithinTheirTTL(t *testing.T) {
 		return decode[[]contract.Movie](t, f.do(t, req{method: http.MethodGet, path: "/api/movies/?page_size=10", token: token}))
 	}
 	list("") // cached
-	wantStatus(t, f.do(t, req{method: http.MethodPatch, path: "/api/movie/2/", body: `{"name": "Renamed"}`, token: fakes.AdminToken}), http.StatusOK)
+	wantStatus(t, f.do(t, req{method: http.MethodPatch, path: "/api/movie/2/", body: `{"name": "Renamed"}`, token: authtest.AdminToken}), http.StatusOK)
 	if m := decode[contract.Movie](t, f.do(t, get("/api/movie/2/"))); m.Name != "Renamed" {
 		t.Fatalf("stale detail after a write: %+v", m)
 	}
-	if ms := list(fakes.AdminToken); ms[1].Name != "Renamed" {
+	if ms := list(authtest.AdminToken); ms[1].Name != "Renamed" {
 		t.Fatalf("the admin who wrote read a stale list: %+v", ms)
 	}
 	if ms := list(""); ms[1].Name == "Renamed" {
 		t.Fatalf("the list page was dropped by the write, not kept for its TTL: %+v", ms)
 	}
-	wantStatus(t, f.do(t, req{method: http.MethodDelete, path: "/api/movie/2/", token: fakes.AdminToken}), http.StatusNoContent)
+	wantStatus(t, f.do(t, req{method: http.MethodDelete, path: "/api/movie/2/", token: authtest.AdminToken}), http.StatusNoContent)
 	wantStatus(t, f.do(t, get("/api/movie/2/")), http.StatusNotFound)
-	wantStatus(t, f.do(t, req{method: http.MethodPost, path: "/api/movies/", body: `{"name": "New"}`, token: fakes.AdminToken}), http.StatusCreated)
+	wantStatus(t, f.do(t, req{method: http.MethodPost, path: "/api/movies/", body: `{"name": "New"}`, token: authtest.AdminToken}), http.StatusCreated)
 	now = now.Add(2 * time.Second)
 	if ms := list(""); ms[len(ms)-1].Name != "New" || ms[1].Name == "Renamed" {
 		t.Fatalf("stale list once the TTL passed: %+v", ms)
@@ -137,7 +138,7 @@ func TestUsersShareTheCacheAdminsReadPastIt(t *testing.T) {
 	anon := f.do(t, get("/api/movie/1/")) // cached for anonymous readers
 	reads := f.catalog.Reads.Load()
 	for range 2 {
-		w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: fakes.UserToken})
+		w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: authtest.UserToken})
 		wantStatus(t, w, http.StatusOK)
 		if cc := w.Header().Get("Cache-Control"); cc != "private, no-cache" {
 			t.Fatalf("user's Cache-Control %q", cc)
@@ -149,7 +150,7 @@ func TestUsersShareTheCacheAdminsReadPastIt(t *testing.T) {
 	if got := f.catalog.Reads.Load() - reads; got != 0 {
 		t.Fatalf("users' GETs read the catalog %d times, want 0", got)
 	}
-	w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: fakes.UserToken,
+	w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: authtest.UserToken,
 		header: http.Header{"If-None-Match": {anon.Header().Get("ETag")}}})
 	wantStatus(t, w, http.StatusNotModified)
 	if cc := w.Header().Get("Cache-Control"); cc != "private, no-cache" {
@@ -160,7 +161,7 @@ func TestUsersShareTheCacheAdminsReadPastIt(t *testing.T) {
 	}
 
 	for range 2 {
-		w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: fakes.AdminToken})
+		w := f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: authtest.AdminToken})
 		wantStatus(t, w, http.StatusOK)
 		if cc := w.Header().Get("Cache-Control"); cc != "private, no-cache" {
 			t.Fatalf("admin's Cache-Control %q", cc)
@@ -177,7 +178,7 @@ func TestUsersShareTheCacheAdminsReadPastIt(t *testing.T) {
 func TestAUsersMissFillsThePublicAnswer(t *testing.T) {
 	now := time.Now()
 	f := newFixture(t, 3, withCache(&now))
-	user := f.do(t, req{method: http.MethodGet, path: "/api/movie/2/", token: fakes.UserToken})
+	user := f.do(t, req{method: http.MethodGet, path: "/api/movie/2/", token: authtest.UserToken})
 	wantStatus(t, user, http.StatusOK)
 	reads := f.catalog.Reads.Load()
 	anon := f.do(t, get("/api/movie/2/"))
@@ -231,7 +232,7 @@ func TestHEADIsAnsweredLikeGET(t *testing.T) {
 
 // gatedCatalog holds every Get until open is closed, counting them.
 type gatedCatalog struct {
-	*fakes.Catalog
+	*catalogtest.Catalog
 	open chan struct{}
 	gets atomic.Int64
 }
@@ -243,7 +244,7 @@ func (c *gatedCatalog) Get(ctx context.Context, id int64) (contract.Movie, error
 }
 
 func TestConcurrentAnonymousMissesMakeOneCall(t *testing.T) {
-	cat := &gatedCatalog{Catalog: fakes.NewCatalog(fakes.Seed(3)...), open: make(chan struct{})}
+	cat := &gatedCatalog{Catalog: catalogtest.NewCatalog(catalogtest.Seed(3)...), open: make(chan struct{})}
 	reg := prometheus.NewRegistry()
 	f := newFixture(t, 0, func(o *gateway.Options) {
 		o.Catalog = cat

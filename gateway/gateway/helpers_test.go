@@ -9,20 +9,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moviesplatform/auth-svc/auth/authtest"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/authn"
 	"github.com/moviesplatform/gateway/gateway"
-	"github.com/moviesplatform/gateway/internal/fakes"
+	"github.com/moviesplatform/search-svc/search/searchtest"
 )
 
 type fixture struct {
 	gw      *gateway.Gateway
-	catalog *fakes.Catalog
-	auth    *fakes.Auth
+	catalog *catalogtest.Catalog
+	auth    *authtest.Auth
 }
 
 func newFixture(t testing.TB, movies int, tweak ...func(*gateway.Options)) *fixture {
 	t.Helper()
-	f := &fixture{catalog: fakes.NewCatalog(fakes.Seed(movies)...), auth: fakes.NewAuth()}
+	f := &fixture{catalog: catalogtest.NewCatalog(catalogtest.Seed(movies)...), auth: authtest.NewAuth()}
 	o := gateway.Options{
 		Catalog: f.catalog,
 		Auth:    f.auth,
@@ -39,7 +41,7 @@ func newFixture(t testing.TB, movies int, tweak ...func(*gateway.Options)) *fixt
 // engine that reads the fixture's catalog) behind the gateway, over HTTP.
 func withSearch(t testing.TB) func(*gateway.Options) {
 	return func(o *gateway.Options) {
-		o.Search = fakes.SearchClient(t, &fakes.SearchEngine{Catalog: o.Catalog.(*fakes.Catalog)})
+		o.Search = searchtest.Client(t, &searchtest.Engine{Catalog: o.Catalog.(*catalogtest.Catalog)})
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 
-	"github.com/moviesplatform/gateway/internal/fakes"
+	"github.com/moviesplatform/auth-svc/auth/authtest"
 )
 
 func TestReadsWithAndWithoutTrailingSlash(t *testing.T) {
@@ -31,7 +31,7 @@ func TestReadsWithAndWithoutTrailingSlash(t *testing.T) {
 
 func TestDetailBodyIsTheSeedShape(t *testing.T) {
 	f := newFixture(t, 0)
-	created := f.do(t, req{method: http.MethodPost, path: "/api/movies/", token: fakes.AdminToken,
+	created := f.do(t, req{method: http.MethodPost, path: "/api/movies/", token: authtest.AdminToken,
 		body: `{"id": 10, "name": "Psycho", "director": "Alfred Hitchcock", "popularity": 87, "imdb_score": 8.7,
 		        "genre": [{"name": "Horror"}, {"name": "Mystery"}, {"name": "Thriller"}]}`})
 	wantStatus(t, created, http.StatusCreated)
@@ -55,9 +55,9 @@ func TestMovieIDsThatNameNoMovieAre404(t *testing.T) {
 	// Writes check the caller first: an anonymous write to a bad id is 401, an
 	// admin's is 404.
 	wantStatus(t, f.do(t, req{method: http.MethodDelete, path: "/api/movie/abc/"}), http.StatusUnauthorized)
-	wantDetail(t, f.do(t, req{method: http.MethodDelete, path: "/api/movie/abc/", token: fakes.AdminToken}),
+	wantDetail(t, f.do(t, req{method: http.MethodDelete, path: "/api/movie/abc/", token: authtest.AdminToken}),
 		http.StatusNotFound, apierr.MsgNotFound)
-	wantDetail(t, f.do(t, req{method: http.MethodPut, path: "/api/movie/42/", token: fakes.AdminToken, body: `{"name":"x"}`}),
+	wantDetail(t, f.do(t, req{method: http.MethodPut, path: "/api/movie/42/", token: authtest.AdminToken, body: `{"name":"x"}`}),
 		http.StatusNotFound, apierr.MsgNotFound)
 }
 
@@ -80,7 +80,7 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 		"/api/openapi.json": {http.MethodPost, "GET, HEAD, OPTIONS"},
 	}
 	for path, c := range cases {
-		w := f.do(t, req{method: c.method, path: path, token: fakes.AdminToken})
+		w := f.do(t, req{method: c.method, path: path, token: authtest.AdminToken})
 		wantStatus(t, w, http.StatusMethodNotAllowed)
 		if got := w.Header().Get("Allow"); got != c.allow {
 			t.Errorf("%s %s: Allow %q, want %q", c.method, path, got, c.allow)
@@ -112,7 +112,7 @@ func TestWritesNeedAnAdmin(t *testing.T) {
 		if w.Header().Get("WWW-Authenticate") == "" {
 			t.Errorf("%s %s: no WWW-Authenticate", r.method, r.path)
 		}
-		r.token = fakes.UserToken
+		r.token = authtest.UserToken
 		wantDetail(t, f.do(t, r), http.StatusForbidden, apierr.MsgForbidden)
 	}
 	if len(f.catalog.Actors) != 0 {
@@ -122,7 +122,7 @@ func TestWritesNeedAnAdmin(t *testing.T) {
 
 func TestAdminWritesReachTheCatalogWithTheActor(t *testing.T) {
 	f := newFixture(t, 3)
-	w := f.do(t, req{method: http.MethodPost, path: "/api/movies/", token: fakes.AdminToken,
+	w := f.do(t, req{method: http.MethodPost, path: "/api/movies/", token: authtest.AdminToken,
 		body:   `{"id": 99, "name": "King Kong", "director": "Merian C. Cooper", "popularity": 80.0, "imdb_score": 8.0, "genre": [{"name": "Adventure"}]}`,
 		header: http.Header{"X-Forwarded-Proto": {"https"}, "X-Forwarded-Host": {"movies.example"}}})
 	wantStatus(t, w, http.StatusCreated)
@@ -134,18 +134,18 @@ func TestAdminWritesReachTheCatalogWithTheActor(t *testing.T) {
 		t.Fatalf("Location %q", loc)
 	}
 
-	w = f.do(t, req{method: http.MethodPut, path: "/api/movie/4", token: fakes.AdminToken,
+	w = f.do(t, req{method: http.MethodPut, path: "/api/movie/4", token: authtest.AdminToken,
 		body: `{"name": "King Kong Part 2", "director": "Merian C. Cooper", "popularity": 85.0, "imdb_score": 8.5, "genre": []}`})
 	wantStatus(t, w, http.StatusOK)
 	if m := decode[contract.Movie](t, w); m.Name != "King Kong Part 2" || m.Popularity != 85 {
 		t.Fatalf("replaced %+v", m)
 	}
-	w = f.do(t, req{method: http.MethodPatch, path: "/api/movie/4/", token: fakes.AdminToken, body: `{"imdb_score": 9.1}`})
+	w = f.do(t, req{method: http.MethodPatch, path: "/api/movie/4/", token: authtest.AdminToken, body: `{"imdb_score": 9.1}`})
 	wantStatus(t, w, http.StatusOK)
 	if m := decode[contract.Movie](t, w); m.Name != "King Kong Part 2" || m.IMDBScore != 9.1 {
 		t.Fatalf("patched %+v", m)
 	}
-	w = f.do(t, req{method: http.MethodDelete, path: "/api/movie/4/", token: fakes.AdminToken})
+	w = f.do(t, req{method: http.MethodDelete, path: "/api/movie/4/", token: authtest.AdminToken})
 	wantStatus(t, w, http.StatusNoContent)
 	if w.Body.Len() != 0 {
 		t.Fatalf("204 with a body: %q", w.Body.String())
@@ -153,7 +153,7 @@ func TestAdminWritesReachTheCatalogWithTheActor(t *testing.T) {
 	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/movie/4/"}), http.StatusNotFound)
 
 	// Bearer works as well as Token.
-	w = f.do(t, req{method: http.MethodDelete, path: "/api/movie/3/", header: http.Header{"Authorization": {"Bearer " + fakes.AdminToken}}})
+	w = f.do(t, req{method: http.MethodDelete, path: "/api/movie/3/", header: http.Header{"Authorization": {"Bearer " + authtest.AdminToken}}})
 	wantStatus(t, w, http.StatusNoContent)
 
 	for i, a := range f.catalog.Actors {
@@ -170,7 +170,7 @@ func TestAdminWritesReachTheCatalogWithTheActor(t *testing.T) {
 // hears the actor of an admin's reads and of nobody else's.
 func TestOnlyAdminReadsCarryTheActor(t *testing.T) {
 	f := newFixture(t, 3)
-	for _, token := range []string{"", fakes.UserToken, fakes.AdminToken} {
+	for _, token := range []string{"", authtest.UserToken, authtest.AdminToken} {
 		wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/movie/1/", token: token}), http.StatusOK)
 		wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/movies/", token: token}), http.StatusOK)
 	}
@@ -182,7 +182,7 @@ func TestOnlyAdminReadsCarryTheActor(t *testing.T) {
 
 func TestBadBodies(t *testing.T) {
 	f := newFixture(t, 3)
-	admin := fakes.AdminToken
+	admin := authtest.AdminToken
 	huge := `{"name": "` + strings.Repeat("x", 70<<10) + `"}`
 	cases := []struct {
 		name   string

@@ -13,7 +13,7 @@ import (
 
 	"github.com/moviesplatform/platform/contract"
 
-	"github.com/moviesplatform/gateway/internal/fakes"
+	"github.com/moviesplatform/auth-svc/auth/authtest"
 )
 
 // documented lists the document's operations: path → lower-case methods.
@@ -101,7 +101,7 @@ func TestEveryDocumentedOperationAnswers(t *testing.T) {
 				f := newFixture(t, 3, withSearch(t)) // fresh: the DELETE must not disturb the others
 				target := strings.ReplaceAll(path, "{id}", "2")
 				b := requestBodies[op]
-				w := f.do(t, req{method: strings.ToUpper(m), path: target, body: b.body, contentType: b.contentType, token: fakes.AdminToken})
+				w := f.do(t, req{method: strings.ToUpper(m), path: target, body: b.body, contentType: b.contentType, token: authtest.AdminToken})
 				if w.Code == http.StatusNotFound || w.Code == http.StatusMethodNotAllowed || w.Code >= 300 {
 					t.Fatalf("%s answered %d: %s", op, w.Code, w.Body.String())
 				}
@@ -130,10 +130,10 @@ func TestEveryDocumentedErrorBodyMatches(t *testing.T) {
 		{method: http.MethodGet, path: "/api/movie/99/"},
 		{method: http.MethodGet, path: "/api/movies/?page_size=0"},
 		{method: http.MethodGet, path: "/api/auth/me/"},
-		{method: http.MethodPost, path: "/api/movies/", body: `{"name": "x"}`, token: fakes.UserToken},
+		{method: http.MethodPost, path: "/api/movies/", body: `{"name": "x"}`, token: authtest.UserToken},
 		{method: http.MethodPost, path: "/api/movies/", body: `{"name": "x"}`},
-		{method: http.MethodPost, path: "/api/movies/", body: `{`, token: fakes.AdminToken},
-		{method: http.MethodPost, path: "/api/movies/", body: `{}`, contentType: "text/plain", token: fakes.AdminToken},
+		{method: http.MethodPost, path: "/api/movies/", body: `{`, token: authtest.AdminToken},
+		{method: http.MethodPost, path: "/api/movies/", body: `{}`, contentType: "text/plain", token: authtest.AdminToken},
 		{method: http.MethodPost, path: "/api/auth/token/", body: `{"username": "alice", "password": "wrong"}`},
 	} {
 		w := f.do(t, r)

@@ -10,18 +10,19 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/gateway"
-	"github.com/moviesplatform/gateway/internal/fakes"
+	"github.com/moviesplatform/search-svc/search/searchtest"
 )
 
 // searchFixture fronts a catalog of n movies and search-svc over HTTP whose
 // engine reads that catalog and fails while engine.Fail is set.
-func searchFixture(t *testing.T, n int) (*fixture, *fakes.SearchEngine) {
+func searchFixture(t *testing.T, n int) (*fixture, *searchtest.Engine) {
 	t.Helper()
-	eng := &fakes.SearchEngine{}
+	eng := &searchtest.Engine{}
 	f := newFixture(t, n, func(o *gateway.Options) {
-		eng.Catalog = o.Catalog.(*fakes.Catalog)
-		o.Search = fakes.SearchClient(t, eng)
+		eng.Catalog = o.Catalog.(*catalogtest.Catalog)
+		o.Search = searchtest.Client(t, eng)
 	})
 	return f, eng
 }
@@ -163,7 +164,7 @@ func TestSearchRouteWithoutSearchServiceIs503(t *testing.T) {
 // stuckSearchCatalog holds every SQL search until release is closed, like
 // a catalog scanning millions of names.
 type stuckSearchCatalog struct {
-	*fakes.Catalog
+	*catalogtest.Catalog
 	started chan struct{}
 	release chan struct{}
 }
@@ -180,7 +181,7 @@ func TestSQLSearchesAreBoundedWhileSearchIsDown(t *testing.T) {
 	down := listerFunc(func(context.Context, contract.ListQuery) (contract.Page, error) {
 		return contract.Page{}, apierr.ErrUnavailable
 	})
-	stuck := stuckSearchCatalog{fakes.NewCatalog(fakes.Seed(5)...), make(chan struct{}, 1), make(chan struct{})}
+	stuck := stuckSearchCatalog{catalogtest.NewCatalog(catalogtest.Seed(5)...), make(chan struct{}, 1), make(chan struct{})}
 	f := newFixture(t, 0, func(o *gateway.Options) {
 		o.Search, o.Catalog, o.SQLSearches = down, stuck, 1
 	})

@@ -18,14 +18,16 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 
-	"github.com/moviesplatform/gateway/internal/fakes"
+	"github.com/moviesplatform/auth-svc/auth/authtest"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/upstream"
+	"github.com/moviesplatform/gateway/upstream/upstreamtest"
 )
 
 // httpCatalog fetches movies over real HTTP, as the catalog's client does, so
 // the guard meets real network failures rather than simulated ones.
 type httpCatalog struct {
-	*fakes.Catalog
+	*catalogtest.Catalog
 	base string
 }
 
@@ -53,7 +55,7 @@ func newGuard(t *testing.T, s upstream.Settings) (*upstream.Guard, *prometheus.R
 
 func TestBreakerOpensWhenTheUpstreamIsDown(t *testing.T) {
 	g, reg := newGuard(t, upstream.Settings{Name: "catalog", Timeout: time.Second, TripAfter: 3, OpenFor: time.Minute})
-	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), upstreamtest.ClosedURL(t)})
 	for i := range 3 {
 		_, err := svc.Get(context.Background(), 1)
 		if apierr.KindOf(err) != apierr.Unavailable {
@@ -95,10 +97,10 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 }
 
 func TestSlowUpstreamIsATimeoutNotAHang(t *testing.T) {
-	slow := fakes.HangingServer(t)
+	slow := upstreamtest.HangingServer(t)
 
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", Timeout: 50 * time.Millisecond, TripAfter: 2, OpenFor: time.Minute})
-	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), slow.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), slow.URL})
 	for range 2 {
 		if _, err := svc.Get(context.Background(), 1); apierr.KindOf(err) != apierr.Timeout {
 			t.Fatalf("slow upstream gave %v, want Timeout", err)
@@ -115,7 +117,7 @@ func TestClientErrorsDoNotTripTheBreaker(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 2, OpenFor: time.Minute})
-	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), srv.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), srv.URL})
 	for i := range 10 {
 		if _, err := svc.Get(context.Background(), 1); !errors.Is(err, catalog.ErrNotFound) {
 			t.Fatalf("call %d: %v, want the upstream's 404", i, err)
@@ -138,7 +140,7 @@ func TestServerErrorsTripTheBreakerAndItRecovers(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 2, OpenFor: 20 * time.Millisecond})
-	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), srv.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), srv.URL})
 	for range 2 {
 		if _, err := svc.Get(context.Background(), 1); apierr.KindOf(err) != apierr.Internal {
 			t.Fatalf("got %v", err)
@@ -162,7 +164,7 @@ func TestCallerCancellationIsNotHeldAgainstTheUpstream(t *testing.T) {
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 1, OpenFor: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), upstreamtest.ClosedURL(t)})
 	for range 3 {
 		if _, err := svc.Get(ctx, 1); !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v", err)
@@ -176,9 +178,9 @@ func TestCallerCancellationIsNotHeldAgainstTheUpstream(t *testing.T) {
 func TestEveryMethodIsGuarded(t *testing.T) {
 	g, _ := newGuard(t, upstream.Settings{Name: "x", TripAfter: 1, OpenFor: time.Minute})
 	// Open the breaker with one real failure, then every method must be refused.
-	_, _ = guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)}).Get(context.Background(), 1)
-	c := guardCatalog(oneGuard(g), fakes.NewCatalog(fakes.Seed(1)...))
-	a := auth.MakeEndpoints(fakes.NewAuth()).Use(g.Middleware()).Service()
+	_, _ = guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), upstreamtest.ClosedURL(t)}).Get(context.Background(), 1)
+	c := guardCatalog(oneGuard(g), catalogtest.NewCatalog(catalogtest.Seed(1)...))
+	a := auth.MakeEndpoints(authtest.NewAuth()).Use(g.Middleware()).Service()
 	ctx := context.Background()
 	name := "n"
 	calls := map[string]error{}
@@ -208,7 +210,7 @@ func oneGuard(g *upstream.Guard) upstream.CatalogGuards {
 // slowLists answers List from a server that never replies and everything
 // else from memory, like a catalog whose filtered pages are too costly.
 type slowLists struct {
-	*fakes.Catalog
+	*catalogtest.Catalog
 	base string
 }
 
@@ -236,7 +238,7 @@ func TestSlowListsDoNotOpenTheDetailCircuit(t *testing.T) {
 		Read:  upstream.NewGuard(settings("read"), m),
 		Write: upstream.NewGuard(settings("write"), m),
 	}
-	svc := guardCatalog(guards, slowLists{fakes.NewCatalog(fakes.Seed(3)...), fakes.HangingServer(t).URL})
+	svc := guardCatalog(guards, slowLists{catalogtest.NewCatalog(catalogtest.Seed(3)...), upstreamtest.HangingServer(t).URL})
 	for range 3 {
 		if _, err := svc.List(context.Background(), contract.ListQuery{}); apierr.KindOf(err) == apierr.Internal {
 			t.Fatalf("slow list gave %v", err)
@@ -275,7 +277,7 @@ func TestCallsPastTheBoundAreShedNotQueued(t *testing.T) {
 	})
 
 	g, reg := newGuard(t, upstream.Settings{Name: "catalog", Timeout: 10 * time.Second, TripAfter: 1, MaxInFlight: 2})
-	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), srv.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{catalogtest.NewCatalog(), srv.URL})
 	admitted := make(chan error, 2)
 	for range 2 {
 		go func() {

@@ -15,9 +15,9 @@ import (
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/server"
 
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/search-svc/app"
 	"github.com/moviesplatform/search-svc/internal/feedtest"
-	"github.com/moviesplatform/search-svc/internal/refdata"
 	"github.com/moviesplatform/search-svc/search"
 )
 
@@ -55,7 +55,7 @@ func TestWiring(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var feed feedtest.Feed
-	feed.Upsert(refdata.Movies()...)
+	feed.Upsert(catalogtest.ReferenceMovies()...)
 	reg := server.NewRegistry()
 	cfg := app.Config{Engine: app.EngineBleve, BlevePath: t.TempDir(), PollInterval: 5 * time.Millisecond}
 	a, err := app.New(ctx, cfg, logging.Discard(), reg, app.Deps{Feed: &feed})

@@ -10,12 +10,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/engine/bleveengine"
 	"github.com/moviesplatform/search-svc/internal/feedtest"
-	"github.com/moviesplatform/search-svc/internal/refdata"
 )
 
 var ctx = context.Background()
@@ -93,7 +93,7 @@ func assertIndexHolds(t *testing.T, e engine.Engine, want map[int64]contract.Mov
 
 func TestSyncAppliesUpsertsAndDeletes(t *testing.T) {
 	var feed feedtest.Feed
-	ref := refdata.Movies()
+	ref := catalogtest.ReferenceMovies()
 	feed.Upsert(ref...)
 	feed.Delete(2, 7, 7) // a repeated tombstone is harmless
 	changed := ref[10]
@@ -126,7 +126,7 @@ func TestSyncAppliesUpsertsAndDeletes(t *testing.T) {
 
 func TestResumesFromPersistedCursorAfterRestart(t *testing.T) {
 	var feed feedtest.Feed
-	ref := refdata.Movies()
+	ref := catalogtest.ReferenceMovies()
 	feed.Upsert(ref[:100]...)
 	dir := t.TempDir()
 
@@ -162,7 +162,7 @@ func TestResumesFromPersistedCursorAfterRestart(t *testing.T) {
 
 func TestReplayedChangesAreIdempotent(t *testing.T) {
 	var feed feedtest.Feed
-	ref := refdata.Movies()
+	ref := catalogtest.ReferenceMovies()
 	feed.Upsert(ref...)
 	feed.Delete(5, 6)
 	e := openEngine(t, "")
@@ -184,7 +184,7 @@ func TestReplayedChangesAreIdempotent(t *testing.T) {
 
 func TestRunRetriesWhileTheCatalogIsDown(t *testing.T) {
 	var feed feedtest.Feed
-	feed.Upsert(refdata.Movies()...)
+	feed.Upsert(catalogtest.ReferenceMovies()...)
 	feed.FailNext(4)
 	e := openEngine(t, "")
 	defer e.Close()
@@ -210,7 +210,7 @@ func TestLagIsReported(t *testing.T) {
 	var feed feedtest.Feed
 	past := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	feed.Now = func() time.Time { return past }
-	feed.Upsert(refdata.Movies()[:25]...)
+	feed.Upsert(catalogtest.ReferenceMovies()[:25]...)
 	e := openEngine(t, "")
 	defer e.Close()
 	now := past.Add(90 * time.Second)
@@ -235,7 +235,7 @@ func TestLagIsReported(t *testing.T) {
 
 func TestReindexSwapsInAFreshIndex(t *testing.T) {
 	var feed feedtest.Feed
-	ref := refdata.Movies()
+	ref := catalogtest.ReferenceMovies()
 	feed.Upsert(ref...)
 	feed.Delete(10, 11)
 	e := openEngine(t, t.TempDir())
@@ -262,7 +262,7 @@ func TestReindexSwapsInAFreshIndex(t *testing.T) {
 
 func TestFeedBehindTheIndexTriggersReindex(t *testing.T) {
 	var feed feedtest.Feed
-	ref := refdata.Movies()
+	ref := catalogtest.ReferenceMovies()
 	feed.Upsert(ref...)
 	e := openEngine(t, "")
 	defer e.Close()

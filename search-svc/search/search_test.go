@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/endpointmw"
@@ -19,7 +20,6 @@ import (
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/engine/bleveengine"
-	"github.com/moviesplatform/search-svc/internal/refdata"
 	"github.com/moviesplatform/search-svc/search"
 )
 
@@ -49,7 +49,7 @@ func loadedEngine(t *testing.T) engine.Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.Close() })
-	if err := e.Apply(ctx, engine.Batch{Upserts: refdata.Movies(), Cursor: 248}); err != nil {
+	if err := e.Apply(ctx, engine.Batch{Upserts: catalogtest.ReferenceMovies(), Cursor: 248}); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -8,14 +8,13 @@ import (
 	"os"
 
 	"github.com/moviesplatform/catalog-svc/app"
-	"github.com/moviesplatform/catalog-svc/bulk"
-	"github.com/moviesplatform/catalog-svc/store"
+	"github.com/moviesplatform/catalog-svc/bulkload"
 	"github.com/moviesplatform/platform/sqldb"
 )
 
-// bulkload appends the movies of the JSON Lines file at path ("-": stdin)
+// runBulkload appends the movies of the JSON Lines file at path ("-": stdin)
 // to the catalog with the bulk loader, migrating first when cfg.Migrate.
-func bulkload(ctx context.Context, cfg app.Config, log *slog.Logger, path string) error {
+func runBulkload(ctx context.Context, cfg app.Config, log *slog.Logger, path string) error {
 	var src io.Reader = os.Stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -29,17 +28,7 @@ func bulkload(ctx context.Context, cfg app.Config, log *slog.Logger, path string
 	if err != nil {
 		return err
 	}
-	db, err := sqldb.Open(ctx, driver, bulk.LongStatementsDSN(driver, cfg.DBDSN))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if cfg.Migrate {
-		if err := store.Migrate(ctx, db, driver); err != nil {
-			return err
-		}
-	}
-	res, err := bulk.Load(ctx, db, driver, bulk.JSONLines(src), bulk.Options{
+	res, err := bulkload.Load(ctx, bulkload.Target{Driver: driver, DSN: cfg.DBDSN, Migrate: cfg.Migrate}, bulkload.JSONLines(src), bulkload.Options{
 		Progress: func(n int64) { log.Info("bulk load", "movies", n) },
 	})
 	if err != nil {

@@ -44,7 +44,7 @@ func main() {
 		case cmd == "import" && len(args) <= 1:
 			return app.Import(ctx, cfg.Config, p.Log, file(""))
 		case cmd == "bulkload" && len(args) <= 1:
-			return bulkload(ctx, cfg.Config, p.Log, file("-"))
+			return runBulkload(ctx, cfg.Config, p.Log, file("-"))
 		case cmd == "migrate" && len(args) == 0:
 			return app.Migrate(ctx, cfg.Config, p.Log)
 		case cmd == "serve" && len(args) == 0:

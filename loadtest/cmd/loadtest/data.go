@@ -10,8 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/moviesplatform/catalog-svc/bulk"
-	"github.com/moviesplatform/catalog-svc/store"
+	"github.com/moviesplatform/catalog-svc/bulkload"
 	"github.com/moviesplatform/loadtest/gen"
 	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/runner"
@@ -74,19 +73,9 @@ func bulkloadCmd(args []string) error {
 	}
 	ctx, stop := runner.SignalContext()
 	defer stop()
-	db, err := sqldb.Open(ctx, driver, bulk.LongStatementsDSN(driver, cfg.DSN))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if *migrate {
-		if err := store.Migrate(ctx, db, driver); err != nil {
-			return err
-		}
-	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	start := time.Now()
-	res, err := bulk.Load(ctx, db, driver, bulk.Movies(g.Movies()), bulk.Options{
+	res, err := bulkload.Load(ctx, bulkload.Target{Driver: driver, DSN: cfg.DSN, Migrate: *migrate}, bulkload.Movies(g.Movies()), bulkload.Options{
 		BatchMovies: *batch, TxMovies: *tx, Connections: *conns, Insert: *insert, KeepIndexes: *keepIndexes,
 		Progress: func(n int64) {
 			log.Info("loaded", "movies", n, "rate", fmt.Sprintf("%.0f/s", float64(n)/time.Since(start).Seconds()))

@@ -9,11 +9,11 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/engine/bleveengine"
 	"github.com/moviesplatform/search-svc/engine/enginetest"
-	"github.com/moviesplatform/search-svc/internal/refdata"
 )
 
 func TestConformanceOnDisk(t *testing.T) {
@@ -44,7 +44,7 @@ func TestSwapSurvivesReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := refdata.Movies()
+	ref := catalogtest.ReferenceMovies()
 	if err := e.Apply(ctx, engine.Batch{Upserts: ref, Cursor: 248}); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestOlderSchemaIsRebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Apply(ctx, engine.Batch{Upserts: refdata.Movies(), Cursor: 248}); err != nil {
+	if err := e.Apply(ctx, engine.Batch{Upserts: catalogtest.ReferenceMovies(), Cursor: 248}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Close(); err != nil {

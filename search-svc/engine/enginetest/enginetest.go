@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
-	"github.com/moviesplatform/search-svc/internal/refdata"
 )
 
 // Factory returns a new, empty engine; the suite closes it.
@@ -23,7 +23,7 @@ type Factory func(t *testing.T) engine.Engine
 // Run runs the whole suite against engines made by newEngine.
 func Run(t *testing.T, newEngine Factory) {
 	ctx := context.Background()
-	ref := refdata.Movies()
+	ref := catalogtest.ReferenceMovies()
 	loaded := func(t *testing.T) engine.Engine {
 		e := newEngine(t)
 		t.Cleanup(func() { _ = e.Close() })

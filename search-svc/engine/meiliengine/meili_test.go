@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/engine/enginetest"
-	"github.com/moviesplatform/search-svc/internal/refdata"
 )
 
 var ctx = context.Background()
@@ -66,7 +66,7 @@ func openFake(t *testing.T, f *fakeMeiliServer, cfg Config) *Engine {
 func TestSettingsAreAppliedBeforeDocuments(t *testing.T) {
 	f := newFakeMeiliServer(t, "secret")
 	e := openFake(t, f, Config{Index: "movies"})
-	if err := e.Apply(ctx, engine.Batch{Upserts: refdata.Movies()[:3], Cursor: 3}); err != nil {
+	if err := e.Apply(ctx, engine.Batch{Upserts: catalogtest.ReferenceMovies()[:3], Cursor: 3}); err != nil {
 		t.Fatal(err)
 	}
 	movieCalls := f.calls("")
@@ -102,7 +102,7 @@ func TestSettingsAreAppliedBeforeDocuments(t *testing.T) {
 func TestWritesAreBatchedAndCursorStored(t *testing.T) {
 	f := newFakeMeiliServer(t, "")
 	e := openFake(t, f, Config{Index: "movies", BatchSize: 100})
-	ref := refdata.Movies()
+	ref := catalogtest.ReferenceMovies()
 	if err := e.Apply(ctx, engine.Batch{Upserts: ref, Cursor: 248}); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestTaskWaitsHaveATimeout(t *testing.T) {
 	f.mu.Lock()
 	f.taskState = func(*fakeTask) (string, string) { return "processing", "" }
 	f.mu.Unlock()
-	err := e.Apply(ctx, engine.Batch{Upserts: refdata.Movies()[:1], Cursor: 1})
+	err := e.Apply(ctx, engine.Batch{Upserts: catalogtest.ReferenceMovies()[:1], Cursor: 1})
 	if err == nil || !strings.Contains(err.Error(), "deadline") {
 		t.Errorf("a task that never ends gave %v", err)
 	}
@@ -159,7 +159,7 @@ func TestFailedTaskIsAnError(t *testing.T) {
 	f.mu.Lock()
 	f.taskState = func(*fakeTask) (string, string) { return "failed", "invalid_document_id" }
 	f.mu.Unlock()
-	err := e.Apply(ctx, engine.Batch{Upserts: refdata.Movies()[:1], Cursor: 1})
+	err := e.Apply(ctx, engine.Batch{Upserts: catalogtest.ReferenceMovies()[:1], Cursor: 1})
 	if err == nil || !strings.Contains(err.Error(), "invalid_document_id") {
 		t.Errorf("failed task gave %v", err)
 	}
@@ -171,7 +171,7 @@ func TestFailedTaskIsAnError(t *testing.T) {
 func TestSearchRequestAndResponse(t *testing.T) {
 	f := newFakeMeiliServer(t, "")
 	e := openFake(t, f, Config{Index: "movies"})
-	if err := e.Apply(ctx, engine.Batch{Upserts: refdata.Movies()[:2], Cursor: 2}); err != nil {
+	if err := e.Apply(ctx, engine.Batch{Upserts: catalogtest.ReferenceMovies()[:2], Cursor: 2}); err != nil {
 		t.Fatal(err)
 	}
 	lo, hi := 7.5, 90.0
@@ -207,7 +207,7 @@ func TestSearchRequestAndResponse(t *testing.T) {
 func TestStagingSwapsWithSwapIndexes(t *testing.T) {
 	f := newFakeMeiliServer(t, "")
 	e := openFake(t, f, Config{Index: "movies"})
-	ref := refdata.Movies()
+	ref := catalogtest.ReferenceMovies()
 	if err := e.Apply(ctx, engine.Batch{Upserts: ref, Cursor: 248}); err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/moviesplatform/catalog-svc/bulk"
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/internal/bulk"
 	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb"

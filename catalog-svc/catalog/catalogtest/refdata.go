@@ -1,8 +1,8 @@
-// Package refdata is the seed's reference dataset (imdb.json, 248 movies) as
-// the catalog imports it: read and normalized by the catalog's own importer,
-// with ids 1..n in file order as an empty catalog gives them. Tests use it to
-// check search against exactly the data the catalog serves.
-package refdata
+// Package catalogtest is the catalog's test support for other modules: the
+// reference movies exactly as the catalog serves them, and an in-memory
+// catalog.Service with the fault and call recording the gateway's tests
+// need. Tests import it; binaries never do.
+package catalogtest
 
 import (
 	"context"
@@ -11,11 +11,15 @@ import (
 	"github.com/moviesplatform/platform/contract"
 )
 
-// Movies returns the reference movies with the ids the catalog gives them.
-func Movies() []contract.Movie {
+// ReferenceMovies returns the seed's reference dataset (imdb.json, 248
+// movies) as an empty catalog stores it: read and normalized by the
+// catalog's own importer, with ids 1..n in file order. Other services'
+// tests use it to check themselves against exactly the data the catalog
+// serves.
+func ReferenceMovies() []contract.Movie {
 	var rec recorder
 	if _, err := importer.Import(context.Background(), importer.ReferenceDataset(), &rec, 0); err != nil {
-		panic("refdata: the catalog's reference dataset does not import: " + err.Error())
+		panic("catalogtest: the catalog's reference dataset does not import: " + err.Error())
 	}
 	return rec.movies
 }

@@ -1,4 +1,7 @@
-package fakes
+// Package authtest is auth-svc's test support for other modules: an
+// in-memory auth.Service with fixed tokens that records what it was asked.
+// Tests import it; binaries never do.
+package authtest
 
 import (
 	"context"

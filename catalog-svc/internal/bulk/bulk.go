@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb"
 )
@@ -213,8 +214,8 @@ type tableLoad struct {
 }
 
 type genreRequest struct {
-	name, key string
-	reply     chan genreReply
+	name  string
+	reply chan genreReply
 }
 
 type genreReply struct {
@@ -286,7 +287,7 @@ func newLoader(ctx context.Context, db *sql.DB, driver sqldb.Driver, opt Options
 		if l.lock, err = db.BeginTx(ctx, nil); err != nil {
 			return fail(err)
 		}
-		if _, err := l.lock.ExecContext(ctx, lockWriter); err != nil {
+		if err := store.LockWriter(ctx, l.lock); err != nil {
 			return fail(err)
 		}
 		if len(l.execs) > 1 {
@@ -329,16 +330,13 @@ func newLoader(ctx context.Context, db *sql.DB, driver sqldb.Driver, opt Options
 	return l, nil
 }
 
-// lockWriter is the store's serialization point (see store.inTx).
-const lockWriter = "UPDATE movie_changes_writer SET changes = changes + 1 WHERE id = 1"
-
 func (l *loader) begin(ctx context.Context, e *executor) error {
 	var err error
 	if e.tx, err = e.conn.BeginTx(ctx, nil); err != nil {
 		return err
 	}
 	if l.lock == nil { // SQLite: the load's one transaction is the writer
-		_, err = e.tx.ExecContext(ctx, lockWriter)
+		err = store.LockWriter(ctx, e.tx)
 	}
 	return err
 }
@@ -383,7 +381,7 @@ func (l *loader) commit(e *executor, unit int) error {
 	if e.tx != nil {
 		// The store's movie counter, in the transaction of the movies it
 		// counts; committed in turn, so the connections never wait on it.
-		if _, err := e.tx.Exec("UPDATE movie_count SET movies = movies + ? WHERE id = 1", e.inTx); err != nil {
+		if err := store.AddMovies(context.Background(), e.tx, e.inTx); err != nil {
 			return err
 		}
 		if err := e.tx.Commit(); err != nil {
@@ -467,7 +465,7 @@ func (l *loader) conns() []*sql.Conn {
 func (l *loader) run(ctx context.Context, e *executor, jobs <-chan job) error {
 	for j := range jobs {
 		if j.genre != nil {
-			id, name, err := l.genre(ctx, e, j.genre.name, j.genre.key)
+			id, name, err := l.genre(ctx, e, j.genre.name)
 			j.genre.reply <- genreReply{id: id, name: name, err: err}
 			if err != nil {
 				return fmt.Errorf("bulk: genre %q: %w", j.genre.name, err)
@@ -500,38 +498,20 @@ func (l *loader) run(ctx context.Context, e *executor, jobs <-chan job) error {
 	return ctx.Err()
 }
 
-// genre returns the row of the genre with key, creating it; a genre keeps
-// the spelling it was first created with, as in the store. It looks before
-// inserting rather than relying on INSERT IGNORE: with unique_checks off,
-// InnoDB may not check the unique key. The writer lock held by the load
-// keeps any other writer from creating the genre in between.
-func (l *loader) genre(ctx context.Context, e *executor, name, key string) (int64, string, error) {
-	var q interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-		QueryRowContext(context.Context, string, ...any) *sql.Row
-	}
+// genre returns the id and stored spelling of the genre named name, as the
+// store finds or creates it. Under the load's writer lock no other writer
+// creates it in between. With e nil it runs on the genres connection,
+// committed at once and so seen by every loading connection.
+func (l *loader) genre(ctx context.Context, e *executor, name string) (int64, string, error) {
 	if e == nil {
-		q = l.genres // committed at once, seen by every connection
-	} else {
-		if e.tx == nil {
-			if err := l.begin(ctx, e); err != nil {
-				return 0, "", err
-			}
+		return store.FindOrCreateGenre(ctx, l.genres, l.driver, name)
+	}
+	if e.tx == nil {
+		if err := l.begin(ctx, e); err != nil {
+			return 0, "", err
 		}
-		q = e.tx
 	}
-	var id int64
-	find := func() error {
-		return q.QueryRowContext(ctx, "SELECT id, name FROM genres WHERE name_key = ?", key).Scan(&id, &name)
-	}
-	err := find()
-	if !errors.Is(err, sql.ErrNoRows) {
-		return id, name, err
-	}
-	if _, err := q.ExecContext(ctx, "INSERT INTO genres (name, name_key) VALUES (?, ?)", name, key); err != nil {
-		return 0, "", err
-	}
-	return id, name, find()
+	return store.FindOrCreateGenre(ctx, e.tx, l.driver, name)
 }
 
 // build turns src into batches of INSERT statements, asking the connection
@@ -560,13 +540,13 @@ func (l *loader) build(ctx context.Context, src iter.Seq2[contract.Movie, error]
 		}
 		return nil
 	}
-	genre := func(name, key string) (genreReply, error) {
+	genre := func(name string) (genreReply, error) {
 		if l.genres != nil {
-			id, name, err := l.genre(ctx, nil, name, key)
+			id, name, err := l.genre(ctx, nil, name)
 			return genreReply{id: id, name: name}, err
 		}
 		// One connection: the genre is created in its transaction.
-		req := &genreRequest{name: name, key: key, reply: make(chan genreReply, 1)}
+		req := &genreRequest{name: name, reply: make(chan genreReply, 1)}
 		if err := send(job{genre: req}); err != nil {
 			return genreReply{}, err
 		}
@@ -590,7 +570,7 @@ func (l *loader) build(ctx context.Context, src iter.Seq2[contract.Movie, error]
 			key := catalog.FoldKey(g.Name)
 			row, ok := genres[key]
 			if !ok {
-				if row, err = genre(g.Name, key); err != nil {
+				if row, err = genre(g.Name); err != nil {
 					return fmt.Errorf("bulk: genre %q: %w", g.Name, err)
 				}
 				genres[key] = row

@@ -1,7 +1,4 @@
-// Package fakes holds in-memory stand-ins for the services behind the
-// gateway, for tests and benchmarks. They keep the services' contracts
-// (errors, paging) only as far as the gateway's tests need.
-package fakes
+package catalogtest
 
 import (
 	"context"
@@ -17,7 +14,11 @@ import (
 	"github.com/moviesplatform/platform/contract"
 )
 
-// Catalog is an in-memory catalog. Cursors are offsets into the id order.
+// Catalog is an in-memory catalog.Service for other services' tests (the
+// gateway's): it keeps the catalog's contract (errors, paging) as far as
+// they need and records who called it. Cursors are offsets into the id
+// order; searching is every term a case-insensitive substring of the name,
+// as the catalog's SQL search.
 type Catalog struct {
 	mu     sync.Mutex
 	movies map[int64]contract.Movie
@@ -64,12 +65,23 @@ func Seed(n int) []contract.Movie {
 }
 
 // All returns every movie, by id.
-func (c *Catalog) All() []contract.Movie {
+func (c *Catalog) All() []contract.Movie { return c.Matching("") }
+
+// Matching returns the movies a search for text finds (every term a
+// case-insensitive substring of the name), by id, without counting as a
+// read.
+func (c *Catalog) Matching(text string) []contract.Movie {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]contract.Movie, 0, len(c.movies))
+	return c.matching(contract.ListQuery{Search: text}.SearchTerms())
+}
+
+func (c *Catalog) matching(terms []string) []contract.Movie {
+	var out []contract.Movie
 	for _, id := range slices.Sorted(maps.Keys(c.movies)) {
-		out = append(out, c.movies[id])
+		if m := c.movies[id]; matchesAll(m.Name, terms) {
+			out = append(out, m)
+		}
 	}
 	return out
 }
@@ -78,13 +90,7 @@ func (c *Catalog) List(ctx context.Context, q contract.ListQuery) (contract.Page
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.read(ctx)
-	var matches []contract.Movie
-	for _, id := range slices.Sorted(maps.Keys(c.movies)) {
-		m := c.movies[id]
-		if matchesAll(m.Name, q.SearchTerms()) {
-			matches = append(matches, m)
-		}
-	}
+	matches := c.matching(q.SearchTerms())
 	offset := 0
 	if q.Cursor != "" {
 		n, err := strconv.Atoi(q.Cursor)

@@ -1,4 +1,7 @@
-package fakes
+// Package upstreamtest stands in for upstreams that fail at the network
+// level, for the gateway's tests of its guards: a port nothing listens on,
+// a server that never answers.
+package upstreamtest
 
 import (
 	"net"
