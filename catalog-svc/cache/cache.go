@@ -122,7 +122,7 @@ func (c *Cache) Close() error {
 		c.fills.Wait()
 		if c.remote != nil {
 			c.flushPending(context.Background())
-			err = c.remote.rdb.Close()
+			err = c.remote.client.Close()
 		}
 	})
 	return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/sqldb"
 )
 
@@ -80,7 +81,7 @@ func TestRedisDownSendsReadsWithAnActorToThePrimary(t *testing.T) {
 	if !p.readsPrimary(t, "alice") {
 		t.Fatal("the writer's own pod forgot her write")
 	}
-	for range breakerTrips + 1 {
+	for range redisx.TripAfter + 1 {
 		if !p.readsPrimary(t, "bob") {
 			t.Fatal("bob may have written on another pod, and his read goes to a replica")
 		}

@@ -1,35 +1,18 @@
-// Package cachetest gives tests the real Redis server they run against.
+// Package cachetest gives tests the real Redis server they run against; it
+// forwards to platform/redisx/redistest, where the helpers live.
 package cachetest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
+
+	"github.com/moviesplatform/platform/redisx/redistest"
 )
 
-// EnvRedis names the Redis server the tests use (host:port); make test sets
-// it.
-const EnvRedis = "MOVIES_TEST_REDIS_ADDR"
+// EnvRedis names the Redis server the tests use (host:port).
+const EnvRedis = redistest.EnvRedis
 
-// RedisAddr returns the test Redis. Without one the test is skipped, or
-// fails under CI=true.
-func RedisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv(EnvRedis)
-	if addr == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set: the Redis cache tests cannot be skipped in CI (make test sets it)", EnvRedis)
-		}
-		t.Skipf("%s not set: Redis cache tests skipped (make test runs them)", EnvRedis)
-	}
-	return addr
-}
+// RedisAddr returns the test Redis (redistest.RedisAddr).
+func RedisAddr(t testing.TB) string { return redistest.RedisAddr(t) }
 
-// Namespace returns a key namespace of the test's own, so tests sharing one
-// Redis never see each other's keys or messages.
-func Namespace() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return "movies-test:" + hex.EncodeToString(b[:])
-}
+// Namespace returns a key namespace of the test's own (redistest.Namespace).
+func Namespace() string { return redistest.Namespace() }
