@@ -103,14 +103,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	a.cache = newCache(cfg, a.replicas, log, reg)
 	if a.replicas != nil {
-		// Outside any cache, which must see that a read wants the primary.
+		// Above the cache, which must see that a read wants the primary.
 		mws = append(mws, a.replicas.middleware(cfg, a.cache, log))
 	}
-	if a.cache != nil {
-		mws = append(mws, a.cache.Middleware())
-		a.Health.AddDetail("cache", a.cache.Status)
-	}
-	a.Service = catalog.New(s, mws...)
+	a.Service = catalog.New(cachedStore(a.cache, s, a.Health), mws...)
 	a.Handler = httpx.Chain(catalog.NewHTTPHandler(a.Service, log, httpx.NewHTTPMetrics(reg)),
 		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
 	return a, nil

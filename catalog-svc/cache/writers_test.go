@@ -32,7 +32,7 @@ type writersPod struct {
 
 func newWritersPod(p pod, window time.Duration) writersPod {
 	log := primaryLog{memStore: newMemStore(3), primary: make(chan bool, 1)}
-	return writersPod{pod: p, log: log, svc: catalog.ReadYourWrites(p.RecentWriters(sqldb.NewRecentWriters(window)))(log)}
+	return writersPod{pod: p, log: log, svc: catalog.ReadYourWrites(p.RecentWriters(sqldb.NewRecentWriters(window)))(catalog.New(log))}
 }
 
 // readsPrimary tells whether who's read on p goes to the primary.
