@@ -25,6 +25,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/boundedcache"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb"
 )
@@ -47,13 +48,10 @@ type Cache struct {
 	remote  *remote // nil: L1 only
 	pending *pending
 	flights singleflight.Group
-	// epoch changes with every invalidation this pod learns of. A fill
-	// keeps its answer only if the epoch is the one it started under, so
-	// a store read from before a write is never cached after it.
-	epoch atomic.Uint64
-	// l1mu makes "epoch unchanged, so add to L1" and "new epoch, drop
-	// from L1" exclusive.
-	l1mu sync.Mutex
+	// fence moves to a new epoch with every invalidation this pod learns
+	// of. A fill keeps its answer only under the epoch it started in, so a
+	// store read from before a write is never cached after it.
+	fence boundedcache.Fence
 	// distrustUntil (unix nanos) is set when failed invalidations overflow
 	// pending: until then Redis details are not trusted by this pod.
 	distrustUntil atomic.Int64
@@ -134,19 +132,18 @@ func (c *Cache) Close() error {
 // dropLocal forgets ids (all movies when all) and every list page in this
 // pod's L1.
 func (c *Cache) dropLocal(ids []int64, all bool) {
-	c.l1mu.Lock()
-	defer c.l1mu.Unlock()
-	c.epoch.Add(1)
-	if c.movies == nil {
-		return
-	}
-	if all {
-		c.movies.Purge()
-	}
-	for _, id := range ids {
-		c.movies.Remove(id)
-	}
-	c.lists.Purge()
+	c.fence.Advance(func() {
+		if c.movies == nil {
+			return
+		}
+		if all {
+			c.movies.Purge()
+		}
+		for _, id := range ids {
+			c.movies.Remove(id)
+		}
+		c.lists.Purge()
+	})
 }
 
 // invalidateRemote tells Redis (and, when announce, the other pods) about a
@@ -213,11 +210,7 @@ func keep[K comparable](c *Cache, l1 *expirable.LRU[K, entry], k K, e entry, epo
 	if l1 == nil {
 		return
 	}
-	c.l1mu.Lock()
-	defer c.l1mu.Unlock()
-	if c.epoch.Load() == epoch {
-		l1.Add(k, e)
-	}
+	c.fence.Keep(epoch, func() { l1.Add(k, e) })
 }
 
 // store writes e to Redis in the background (remote.fill: over an absent
@@ -229,7 +222,7 @@ func (c *Cache) store(ctx context.Context, key, token string, e entry, ttl time.
 	c.fills.Add(1)
 	go func() {
 		defer c.fills.Done()
-		if c.epoch.Load() != epoch || (token == "" && time.Since(began) > maxFillForRedis) {
+		if c.fence.Current() != epoch || (token == "" && time.Since(began) > maxFillForRedis) {
 			return
 		}
 		c.remote.fill(context.WithoutCancel(ctx), key, token, e, ttl)
@@ -255,7 +248,7 @@ func (s readThrough) Get(ctx context.Context, id int64) (contract.Movie, error) 
 		}
 		c.m.lookup("movie", "l1", "miss")
 	}
-	epoch := c.epoch.Load()
+	epoch := c.fence.Current()
 	e, err := c.flight(ctx, "m"+strconv.FormatInt(id, 10)+"@"+strconv.FormatUint(epoch, 10),
 		func(ctx context.Context) (entry, error) { return s.fillMovie(ctx, id, epoch) })
 	if err != nil {
@@ -318,7 +311,7 @@ func (s readThrough) List(ctx context.Context, q contract.ListQuery) (contract.P
 		}
 		c.m.lookup("list", "l1", "miss")
 	}
-	epoch := c.epoch.Load()
+	epoch := c.fence.Current()
 	e, err := c.flight(ctx, "l"+query+"@"+strconv.FormatUint(epoch, 10),
 		func(ctx context.Context) (entry, error) { return s.fillList(ctx, q, query, epoch) })
 	if err != nil {

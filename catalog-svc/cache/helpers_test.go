@@ -52,7 +52,7 @@ func newPodVersion(t testing.TB, cfg Config, version string, store catalog.Store
 	p := newUnreachablePod(t, cfg, version, store)
 	if p.remote != nil {
 		// The first subscription empties the L1, which moves the epoch.
-		eventually(t, "pod subscribed", func() bool { return p.epoch.Load() > 0 })
+		eventually(t, "pod subscribed", func() bool { return p.fence.Current() > 0 })
 	}
 	return p
 }
@@ -76,7 +76,7 @@ func (p pod) describe() string {
 	if err != nil {
 		return err.Error()
 	}
-	parts := []string{fmt.Sprintf("epoch=%d pending=%d", p.epoch.Load(), p.pending.count())}
+	parts := []string{fmt.Sprintf("epoch=%d pending=%d", p.fence.Current(), p.pending.count())}
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
 			labels := make([]string, 0, len(m.GetLabel()))

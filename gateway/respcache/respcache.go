@@ -11,7 +11,6 @@ package respcache
 
 import (
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,12 +61,9 @@ type Cache struct {
 	ttl     time.Duration
 	entries *boundedcache.Cache[string, *Entry]
 
-	// mu makes "no write since gen, so store" and "a write: gen++, drop"
-	// exclusive.
-	mu sync.Mutex
-	// gen counts writes, so an answer fetched before one is not stored
-	// after it.
-	gen uint64
+	// writes fences fills against writes: an answer fetched before a
+	// write is not stored after it.
+	writes boundedcache.Fence
 
 	lookups *prometheus.CounterVec
 }
@@ -123,9 +119,7 @@ func (c *Cache) Get(key string) (*Entry, uint64) {
 	if c == nil {
 		return nil, 0
 	}
-	c.mu.Lock()
-	gen := c.gen
-	c.mu.Unlock()
+	gen := c.writes.Current()
 	if e, ok := c.entries.Get(key); ok {
 		c.lookups.WithLabelValues("hit").Inc()
 		return e, gen
@@ -151,12 +145,7 @@ func (c *Cache) Put(key string, gen uint64, e *Entry) {
 	if c == nil || Size(key, e) > c.maxEntryBytes() {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen {
-		return
-	}
-	c.entries.Add(key, e, c.ttl)
+	c.writes.Keep(gen, func() { c.entries.Add(key, e, c.ttl) })
 }
 
 func (c *Cache) maxEntryBytes() int { return c.entries.MaxCost() / 16 }
@@ -168,11 +157,9 @@ func (c *Cache) DropMovie(id int64) {
 	if c == nil {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	if id == 0 {
-		return
-	}
-	c.entries.RemoveFunc(func(_ string, e *Entry) bool { return e.Movie == id })
+	c.writes.Advance(func() {
+		if id != 0 {
+			c.entries.RemoveFunc(func(_ string, e *Entry) bool { return e.Movie == id })
+		}
+	})
 }

@@ -74,3 +74,19 @@ func TestANilCacheHoldsNothing(t *testing.T) {
 		t.Error("a nil cache held a value")
 	}
 }
+
+func TestAFillBegunBeforeAnInvalidationIsNotKept(t *testing.T) {
+	var f boundedcache.Fence
+	c := boundedcache.New[string, int](10, func(string, int) int { return 1 })
+	epoch := f.Current()
+	f.Advance(func() { c.Remove("a") }) // a write lands while the fill is on its way
+	if f.Keep(epoch, func() { c.Add("a", 1, time.Minute) }) {
+		t.Fatal("a fill older than the invalidation was kept")
+	}
+	if !f.Keep(f.Current(), func() { c.Add("a", 2, time.Minute) }) {
+		t.Fatal("a fill begun after the invalidation was refused")
+	}
+	if v, ok := c.Get("a"); !ok || v != 2 {
+		t.Errorf("a = %d, %v", v, ok)
+	}
+}
