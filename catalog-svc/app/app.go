@@ -104,15 +104,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	a.cache = newCache(cfg, a.replicas, log, reg)
 	if a.replicas != nil {
-		// Outside any cache, which must see that a read wants the primary.
+		// Above the cache, which must see that a read wants the primary.
 		mws = append(mws, a.replicas.middleware(cfg, a.cache, log))
 	}
-	var svc catalog.Service = catalog.New(s).Service()
-	if a.cache != nil {
-		svc = a.cache.Middleware()(svc)
-		a.Health.AddDetail("cache", a.cache.Status)
-	}
-	e := catalog.MakeEndpoints(svc).Use(mws...)
+	e := catalog.New(cachedStore(a.cache, s, a.Health), mws...)
 	a.Service = e.Service()
 	a.Handler = httpx.Chain(catalog.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
 		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))

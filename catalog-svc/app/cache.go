@@ -7,6 +7,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/catalog-svc/cache"
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/server"
 )
 
 // newCache builds the read-through cache cfg.Cache describes, or nil when it
@@ -27,4 +29,13 @@ func newCache(cfg Config, replicas *replicaReads, log *slog.Logger, reg promethe
 	}
 	log.Info("catalog cache on", "levels", level, "l1_ttl", cc.L1TTL, "quiet_ttl", cc.QuietTTL, "timeout", cc.Timeout)
 	return cache.New(cc, log, reg)
+}
+
+// cachedStore is s read through c, or s itself when c is nil (disabled).
+func cachedStore(c *cache.Cache, s catalog.Store, health *server.Health) catalog.Store {
+	if c == nil {
+		return s
+	}
+	health.AddDetail("cache", c.Status)
+	return c.Store(s)
 }

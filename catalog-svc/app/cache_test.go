@@ -11,9 +11,9 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/app"
 	"github.com/moviesplatform/catalog-svc/cache"
-	"github.com/moviesplatform/platform/redistest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/redisx/redistest"
 	"github.com/moviesplatform/platform/server"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )

@@ -47,18 +47,14 @@ func BenchmarkGet(b *testing.B) {
 				levels[level](&cfg)
 				c := New(cfg, logging.Discard(), prometheus.NewRegistry())
 				defer c.Close()
-				benchGet(b, catalogOn(s, c.Middleware()))
+				benchGet(b, catalogOn(c.Store(s)))
 			})
 		}
 	}
 }
 
-func catalogOn(s catalog.Store, mws ...func(catalog.Service) catalog.Service) catalog.Service {
-	svc := catalog.New(s).Service()
-	for _, mw := range mws {
-		svc = mw(svc)
-	}
-	return catalog.MakeEndpoints(svc).Use(endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{
+func catalogOn(s catalog.Store) catalog.Service {
+	return catalog.New(s, endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{
 		Log: logging.Discard(), Metrics: prometheus.NewRegistry(),
 	})...).Service()
 }

@@ -1,6 +1,7 @@
-// Package cache is the catalog's read-through cache: a catalog.Service
-// middleware that answers movie details and list pages from a small
-// in-process L1 in front of Redis (L2), and invalidates both on every write.
+// Package cache is the catalog's read-through cache: a catalog.Store
+// decorator, below the service, that answers movie details and list pages
+// from a small in-process L1 in front of Redis (L2), and invalidates both on
+// every write.
 //
 // Consistency, in short (catalog-svc/README.md has the whole argument):
 // the pod that handled a write answers its client from fresh data at once,
@@ -24,6 +25,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/boundedcache"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb"
 )
@@ -35,7 +37,7 @@ var errNotFound = catalog.ErrNotFound
 // ends.
 const fillTimeout = 30 * time.Second
 
-// Cache holds the cache's state; Middleware puts it in front of a service.
+// Cache holds the cache's state; Store puts it in front of a store.
 type Cache struct {
 	cfg     Config
 	keys    keys
@@ -46,13 +48,10 @@ type Cache struct {
 	remote  *remote // nil: L1 only
 	pending *pending
 	flights singleflight.Group
-	// epoch changes with every invalidation this pod learns of. A fill
-	// keeps its answer only if the epoch is the one it started under, so
-	// a store read from before a write is never cached after it.
-	epoch atomic.Uint64
-	// l1mu makes "epoch unchanged, so add to L1" and "new epoch, drop
-	// from L1" exclusive.
-	l1mu sync.Mutex
+	// fence moves to a new epoch with every invalidation this pod learns
+	// of. A fill keeps its answer only under the epoch it started in, so a
+	// store read from before a write is never cached after it.
+	fence boundedcache.Fence
 	// distrustUntil (unix nanos) is set when failed invalidations overflow
 	// pending: until then Redis details are not trusted by this pod.
 	distrustUntil atomic.Int64
@@ -88,10 +87,12 @@ func newCache(cfg Config, version string, log *slog.Logger, reg prometheus.Regis
 	return c
 }
 
-// Middleware returns the catalog.Service middleware reading through c.
-func (c *Cache) Middleware() func(catalog.Service) catalog.Service {
-	return func(next catalog.Service) catalog.Service { return service{c: c, next: next} }
-}
+// Store returns next with reads through c and every write invalidating c.
+// The service above it normalizes list queries (contract.ListQuery.Normalized),
+// so a page's key is its query's canonical string. A read marked for the
+// primary (sqldb.WithPrimaryReads: the caller just wrote) bypasses the cache:
+// put whatever marks reads above it.
+func (c *Cache) Store(next catalog.Store) catalog.Store { return readThrough{c: c, next: next} }
 
 // Status describes the cache for /readyz. Redis never makes the pod unready:
 // without it the pod serves from the database.
@@ -122,7 +123,7 @@ func (c *Cache) Close() error {
 		c.fills.Wait()
 		if c.remote != nil {
 			c.flushPending(context.Background())
-			err = c.remote.rdb.Close()
+			err = c.remote.client.Close()
 		}
 	})
 	return err
@@ -131,19 +132,18 @@ func (c *Cache) Close() error {
 // dropLocal forgets ids (all movies when all) and every list page in this
 // pod's L1.
 func (c *Cache) dropLocal(ids []int64, all bool) {
-	c.l1mu.Lock()
-	defer c.l1mu.Unlock()
-	c.epoch.Add(1)
-	if c.movies == nil {
-		return
-	}
-	if all {
-		c.movies.Purge()
-	}
-	for _, id := range ids {
-		c.movies.Remove(id)
-	}
-	c.lists.Purge()
+	c.fence.Advance(func() {
+		if c.movies == nil {
+			return
+		}
+		if all {
+			c.movies.Purge()
+		}
+		for _, id := range ids {
+			c.movies.Remove(id)
+		}
+		c.lists.Purge()
+	})
 }
 
 // invalidateRemote tells Redis (and, when announce, the other pods) about a
@@ -210,11 +210,7 @@ func keep[K comparable](c *Cache, l1 *expirable.LRU[K, entry], k K, e entry, epo
 	if l1 == nil {
 		return
 	}
-	c.l1mu.Lock()
-	defer c.l1mu.Unlock()
-	if c.epoch.Load() == epoch {
-		l1.Add(k, e)
-	}
+	c.fence.Keep(epoch, func() { l1.Add(k, e) })
 }
 
 // store writes e to Redis in the background (remote.fill: over an absent
@@ -226,19 +222,19 @@ func (c *Cache) store(ctx context.Context, key, token string, e entry, ttl time.
 	c.fills.Add(1)
 	go func() {
 		defer c.fills.Done()
-		if c.epoch.Load() != epoch || (token == "" && time.Since(began) > maxFillForRedis) {
+		if c.fence.Current() != epoch || (token == "" && time.Since(began) > maxFillForRedis) {
 			return
 		}
 		c.remote.fill(context.WithoutCancel(ctx), key, token, e, ttl)
 	}()
 }
 
-type service struct {
+type readThrough struct {
 	c    *Cache
-	next catalog.Service
+	next catalog.Store
 }
 
-func (s service) Get(ctx context.Context, id int64) (contract.Movie, error) {
+func (s readThrough) Get(ctx context.Context, id int64) (contract.Movie, error) {
 	c := s.c
 	if id <= 0 || sqldb.PrimaryReads(ctx) {
 		// A caller that just wrote reads the primary: any entry, and any
@@ -252,7 +248,7 @@ func (s service) Get(ctx context.Context, id int64) (contract.Movie, error) {
 		}
 		c.m.lookup("movie", "l1", "miss")
 	}
-	epoch := c.epoch.Load()
+	epoch := c.fence.Current()
 	e, err := c.flight(ctx, "m"+strconv.FormatInt(id, 10)+"@"+strconv.FormatUint(epoch, 10),
 		func(ctx context.Context) (entry, error) { return s.fillMovie(ctx, id, epoch) })
 	if err != nil {
@@ -261,7 +257,7 @@ func (s service) Get(ctx context.Context, id int64) (contract.Movie, error) {
 	return e.movie()
 }
 
-func (s service) fillMovie(ctx context.Context, id int64, epoch uint64) (entry, error) {
+func (s readThrough) fillMovie(ctx context.Context, id int64, epoch uint64) (entry, error) {
 	c := s.c
 	began := time.Now()
 	l2, token := c.useRedisMovie(id), ""
@@ -302,12 +298,12 @@ func (s service) fillMovie(ctx context.Context, id int64, epoch uint64) (entry, 
 	return e, nil
 }
 
-func (s service) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+func (s readThrough) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
 	c := s.c
 	if sqldb.PrimaryReads(ctx) {
 		return s.next.List(ctx, q)
 	}
-	query := q.Values().Encode()
+	query := q.Canonical()
 	if c.lists != nil {
 		if e, ok := c.lists.Get(query); ok {
 			c.m.lookup("list", "l1", "hit")
@@ -315,7 +311,7 @@ func (s service) List(ctx context.Context, q contract.ListQuery) (contract.Page,
 		}
 		c.m.lookup("list", "l1", "miss")
 	}
-	epoch := c.epoch.Load()
+	epoch := c.fence.Current()
 	e, err := c.flight(ctx, "l"+query+"@"+strconv.FormatUint(epoch, 10),
 		func(ctx context.Context) (entry, error) { return s.fillList(ctx, q, query, epoch) })
 	if err != nil {
@@ -324,7 +320,7 @@ func (s service) List(ctx context.Context, q contract.ListQuery) (contract.Page,
 	return e.page(), nil
 }
 
-func (s service) fillList(ctx context.Context, q contract.ListQuery, query string, epoch uint64) (entry, error) {
+func (s readThrough) fillList(ctx context.Context, q contract.ListQuery, query string, epoch uint64) (entry, error) {
 	c := s.c
 	began := time.Now()
 	gen := ""
@@ -370,7 +366,7 @@ func lookupResult(l lookup) string {
 // afterWrite invalidates after a write to ids that may have changed
 // something: it succeeded, or failed in a way that leaves its outcome
 // unknown. Rejected input changed nothing.
-func (s service) afterWrite(ctx context.Context, err error, ids ...int64) {
+func (s readThrough) afterWrite(ctx context.Context, err error, ids ...int64) {
 	if err != nil {
 		switch apierr.KindOf(err) {
 		case apierr.Invalid, apierr.Conflict:
@@ -381,35 +377,44 @@ func (s service) afterWrite(ctx context.Context, err error, ids ...int64) {
 	s.c.invalidateRemote(context.WithoutCancel(ctx), ids, true, "write")
 }
 
-func (s service) Create(ctx context.Context, in contract.MovieWrite) (contract.Movie, error) {
-	m, err := s.next.Create(ctx, in)
+func (s readThrough) Create(ctx context.Context, m contract.Movie, actor string) (contract.Movie, error) {
+	created, err := s.next.Create(ctx, m, actor)
 	if err == nil {
 		// The new id may hold a "no such movie" answer.
-		s.afterWrite(ctx, nil, m.ID)
+		s.afterWrite(ctx, nil, created.ID)
 	} else {
 		s.afterWrite(ctx, err)
 	}
-	return m, err
+	return created, err
 }
 
-func (s service) Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
-	m, err := s.next.Replace(ctx, id, in)
+func (s readThrough) Update(ctx context.Context, id int64, change func(cur contract.Movie) (contract.Movie, error), actor string) (contract.Movie, error) {
+	m, err := s.next.Update(ctx, id, change, actor)
 	s.afterWrite(ctx, err, id)
 	return m, err
 }
 
-func (s service) Patch(ctx context.Context, id int64, p contract.MovieWrite) (contract.Movie, error) {
-	m, err := s.next.Patch(ctx, id, p)
-	s.afterWrite(ctx, err, id)
-	return m, err
-}
-
-func (s service) Delete(ctx context.Context, id int64) error {
-	err := s.next.Delete(ctx, id)
+func (s readThrough) Delete(ctx context.Context, id int64, actor string) error {
+	err := s.next.Delete(ctx, id, actor)
 	s.afterWrite(ctx, err, id)
 	return err
 }
 
-func (s service) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
+// Import adds movies whose ids it does not tell: every list page goes, and
+// "no such movie" answers for the new ids expire within NegativeTTL (as
+// after InvalidateAll).
+func (s readThrough) Import(ctx context.Context, batch []contract.Movie, actor string) (int, error) {
+	n, err := s.next.Import(ctx, batch, actor)
+	if n > 0 || (err != nil && apierr.KindOf(err) != apierr.Invalid) {
+		s.c.InvalidateAll(context.WithoutCancel(ctx))
+	}
+	return n, err
+}
+
+func (s readThrough) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
 	return s.next.Changes(ctx, after, limit)
 }
+
+func (s readThrough) Count(ctx context.Context) (int64, error) { return s.next.Count(ctx) }
+
+func (s readThrough) Ping(ctx context.Context) error { return s.next.Ping(ctx) }

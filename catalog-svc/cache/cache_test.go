@@ -370,3 +370,29 @@ func TestPrimaryReadsBypassTheCache(t *testing.T) {
 		t.Fatalf("store gets %d lists %d, want 2 and 2", store.gets.Load(), store.lists.Load())
 	}
 }
+
+// The cache sits below the service, so writes that reach the store without
+// a service method (an import) drop the list pages too, on every pod.
+func TestAnImportThroughTheStoreDropsTheListPages(t *testing.T) {
+	cfg := testConfig(t, redisAddr(t))
+	cfg.L1TTL = time.Minute
+	mem := newMemStore(3)
+	a, b := newPod(t, cfg, mem), newPod(t, cfg, mem)
+	count := func(p pod) int {
+		page, err := p.svc.List(ctx, contract.ListQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Movies)
+	}
+	count(a)
+	a.fills.Wait()
+	count(b)
+	if n, err := a.Store(mem).Import(ctx, []contract.Movie{{Name: "Imported"}}, "loader"); err != nil || n != 1 {
+		t.Fatalf("import: %d, %v", n, err)
+	}
+	if n := count(a); n != 4 {
+		t.Fatalf("the importing pod lists %d movies, want 4", n)
+	}
+	eventually(t, "the other pod lists the imported movie", func() bool { return count(b) == 4 })
+}

@@ -62,7 +62,7 @@ func TestRedisDownStillServes(t *testing.T) {
 	if n := counter(p.m.errors.WithLabelValues("get", "error")); n == 0 {
 		t.Fatal("Redis errors not counted")
 	}
-	// After breakerTrips failures the breaker opens: later calls fail fast
+	// After redisx.TripAfter failures the breaker opens: later calls fail fast
 	// without dialing.
 	if st := p.remote.state(); st != "open" {
 		t.Fatalf("breaker %s after repeated failures", st)

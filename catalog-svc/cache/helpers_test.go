@@ -14,10 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/moviesplatform/platform/redistest"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/redisx/redistest"
 	"github.com/moviesplatform/platform/sqldb"
 )
 
@@ -35,33 +35,34 @@ func testConfig(t testing.TB, addr string) Config {
 	return cfg
 }
 
-// pod is one replica of catalog-svc: its own cache over the shared store.
+// pod is one replica of catalog-svc: the service over its own cache over
+// the shared store.
 type pod struct {
 	*Cache
 	svc catalog.Service
 }
 
 // newPod starts a pod and waits until it listens for invalidations.
-func newPod(t testing.TB, cfg Config, store catalog.Service) pod {
+func newPod(t testing.TB, cfg Config, store catalog.Store) pod {
 	return newPodVersion(t, cfg, ShapeVersion, store)
 }
 
-func newPodVersion(t testing.TB, cfg Config, version string, store catalog.Service) pod {
+func newPodVersion(t testing.TB, cfg Config, version string, store catalog.Store) pod {
 	t.Helper()
 	p := newUnreachablePod(t, cfg, version, store)
 	if p.remote != nil {
 		// The first subscription empties the L1, which moves the epoch.
-		eventually(t, "pod subscribed", func() bool { return p.epoch.Load() > 0 })
+		eventually(t, "pod subscribed", func() bool { return p.fence.Current() > 0 })
 	}
 	return p
 }
 
 // newUnreachablePod starts a pod without waiting for Redis.
-func newUnreachablePod(t testing.TB, cfg Config, version string, store catalog.Service) pod {
+func newUnreachablePod(t testing.TB, cfg Config, version string, store catalog.Store) pod {
 	t.Helper()
 	c := newCache(cfg, version, logging.Discard(), prometheus.NewRegistry())
 	t.Cleanup(func() { c.Close() })
-	return pod{Cache: c, svc: c.Middleware()(store)}
+	return pod{Cache: c, svc: catalog.New(c.Store(store)).Service()}
 }
 
 func counter(c prometheus.Collector) float64 { return testutil.ToFloat64(c) }
@@ -75,7 +76,7 @@ func (p pod) describe() string {
 	if err != nil {
 		return err.Error()
 	}
-	parts := []string{fmt.Sprintf("epoch=%d pending=%d", p.epoch.Load(), p.pending.count())}
+	parts := []string{fmt.Sprintf("epoch=%d pending=%d", p.fence.Current(), p.pending.count())}
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
 			labels := make([]string, 0, len(m.GetLabel()))
@@ -171,34 +172,32 @@ func (s *memStore) Get(ctx context.Context, id int64) (contract.Movie, error) {
 	return cloneMovie(m), nil
 }
 
-func (s *memStore) Create(_ context.Context, in contract.MovieWrite) (contract.Movie, error) {
+func (s *memStore) Create(_ context.Context, m contract.Movie, _ string) (contract.Movie, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := contract.Movie{ID: s.nextID, Name: *in.Name}
+	m.ID = s.nextID
 	s.nextID++
 	s.movies[m.ID] = m
 	return m, nil
 }
 
-func (s *memStore) Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
-	return s.Patch(ctx, id, in)
-}
-
-func (s *memStore) Patch(_ context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
+func (s *memStore) Update(_ context.Context, id int64, change func(contract.Movie) (contract.Movie, error), _ string) (contract.Movie, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, ok := s.movies[id]
+	cur, ok := s.movies[id]
 	if !ok {
 		return contract.Movie{}, catalog.ErrNotFound
 	}
-	if in.Name != nil {
-		m.Name = *in.Name
+	m, err := change(cloneMovie(cur))
+	if err != nil {
+		return contract.Movie{}, err
 	}
+	m.ID = id
 	s.movies[id] = m
 	return m, nil
 }
 
-func (s *memStore) Delete(_ context.Context, id int64) error {
+func (s *memStore) Delete(_ context.Context, id int64, _ string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.movies[id]; !ok {
@@ -208,11 +207,35 @@ func (s *memStore) Delete(_ context.Context, id int64) error {
 	return nil
 }
 
+func (s *memStore) Import(_ context.Context, batch []contract.Movie, _ string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range batch {
+		m.ID = s.nextID
+		s.nextID++
+		s.movies[m.ID] = m
+	}
+	return len(batch), nil
+}
+
 func (s *memStore) Changes(context.Context, int64, int) (contract.ChangePage, error) {
 	return contract.ChangePage{}, nil
 }
 
-func named(name string) contract.MovieWrite { return contract.MovieWrite{Name: &name} }
+func (s *memStore) Count(context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(len(s.movies)), nil
+}
+
+func (s *memStore) Ping(context.Context) error { return nil }
+
+// named is a valid write of a movie called name: the service validates
+// writes before the cached store sees them.
+func named(name string) contract.MovieWrite {
+	popularity, score := 50.0, 5.0
+	return contract.MovieWrite{Name: &name, Popularity: &popularity, IMDBScore: &score}
+}
 
 // proxy is a TCP proxy on loopback in front of Redis that can delay every
 // chunk it forwards, or cut every connection and refuse new ones.

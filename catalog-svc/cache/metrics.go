@@ -1,12 +1,9 @@
 package cache
 
 import (
-	"context"
-	"errors"
-	"net"
-
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/sony/gobreaker/v2"
+
+	"github.com/moviesplatform/platform/redisx"
 )
 
 type metrics struct {
@@ -53,17 +50,5 @@ func (m *metrics) lookup(kind, level, result string) {
 }
 
 func (m *metrics) redisError(op string, err error) {
-	m.errors.WithLabelValues(op, reason(err)).Inc()
-}
-
-func reason(err error) string {
-	var ne net.Error
-	switch {
-	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
-		return "breaker_open"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return "timeout"
-	default:
-		return "error"
-	}
+	m.errors.WithLabelValues(op, redisx.Reason(err)).Inc()
 }

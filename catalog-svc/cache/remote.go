@@ -8,6 +8,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
+
+	"github.com/moviesplatform/platform/redisx"
 )
 
 // maxFillForRedis is the longest the fill of an absent movie key may take
@@ -15,64 +17,31 @@ import (
 // any write made after the fill's lookup is still there to refuse it.
 const maxFillForRedis = time.Second
 
-// breakerTrips is how many Redis failures in a row open the breaker.
-const breakerTrips = 5
-
-// remote is Redis behind a time budget and a circuit breaker: every call
-// either answers within the budget or fails, and while Redis keeps failing
-// calls fail at once without touching the network.
+// remote is the cache's Redis: every call through redisx answers within
+// Config.Timeout or fails, and fails at once while Redis keeps failing.
 type remote struct {
-	rdb     *redis.Client
-	cb      *gobreaker.CircuitBreaker[struct{}]
-	keys    keys
-	timeout time.Duration
-	quiet   time.Duration
-	m       *metrics
+	client *redisx.Client
+	rdb    *redis.Client // client's, for use inside do
+	keys   keys
+	quiet  time.Duration
+	m      *metrics // for values Redis holds that cannot be read or written
 }
 
 func newRemote(cfg Config, k keys, m *metrics) *remote {
-	rdb := redis.NewClient(&redis.Options{
-		Addr:     cfg.RedisAddr,
-		Password: cfg.RedisPassword,
-		DB:       cfg.RedisDB,
-		// The budget is the context deadline; go-redis must honour it on
-		// dial, write and read, and never retry past it.
-		ContextTimeoutEnabled: true,
-		MaxRetries:            -1,
-		DialTimeout:           max(cfg.Timeout, 100*time.Millisecond),
-		ReadTimeout:           time.Second,
-		WriteTimeout:          time.Second,
-		PoolTimeout:           cfg.Timeout,
-		DisableIdentity:       true,
-		// One dial per call: a refused connection fails the call at once
-		// instead of spending the budget on backoff.
-		DialerRetries: 1,
+	client := redisx.New(redisx.Settings{
+		Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
+		Budget: cfg.Timeout, BreakerOpen: cfg.BreakerOpen, Name: "redis",
+	}, redisx.Hooks{
+		Failure:      m.redisError,
+		BreakerState: func(to gobreaker.State) { m.breaker.Set(float64(to)) },
 	})
-	r := &remote{rdb: rdb, keys: k, timeout: cfg.Timeout, quiet: cfg.QuietTTL, m: m}
-	r.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
-		Name:        "redis",
-		MaxRequests: 1,
-		Timeout:     cfg.BreakerOpen,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= breakerTrips },
-		// A caller that went away says nothing about Redis.
-		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
-		OnStateChange: func(_ string, _, to gobreaker.State) {
-			m.breaker.Set(float64(to))
-		},
-	})
-	return r
+	return &remote{client: client, rdb: client.Redis(), keys: k, quiet: cfg.QuietTTL, m: m}
 }
 
 // do runs fn within the budget and through the breaker, counting failures
 // under op.
 func (r *remote) do(ctx context.Context, op string, fn func(ctx context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	_, err := r.cb.Execute(func() (struct{}, error) { return struct{}{}, fn(ctx) })
-	if err != nil && !errors.Is(err, context.Canceled) {
-		r.m.redisError(op, err)
-	}
-	return err
+	return r.client.Do(ctx, op, func(ctx context.Context, _ *redis.Client) error { return fn(ctx) })
 }
 
 // lookup is the outcome of reading one key.
@@ -91,7 +60,7 @@ func (r *remote) getMovie(ctx context.Context, id int64) (e entry, l lookup, tok
 	err := r.do(ctx, "get", func(ctx context.Context) error {
 		var err error
 		raw, err = r.rdb.Get(ctx, r.keys.movie(id)).Bytes()
-		return ignoreNil(err)
+		return redisx.IgnoreNil(err)
 	})
 	e, l = r.decoded(raw, err)
 	if l == invalidated {
@@ -126,7 +95,7 @@ func (r *remote) getList(ctx context.Context, query string) (gen string, quiet b
 		}
 		gen = g
 		raw, err = r.rdb.Get(ctx, r.keys.list(g, query)).Bytes()
-		return ignoreNil(err)
+		return redisx.IgnoreNil(err)
 	})
 	e, l = r.decoded(raw, err)
 	if err != nil {
@@ -165,9 +134,9 @@ func (r *remote) fill(ctx context.Context, key, token string, e entry, ttl time.
 	}
 	_ = r.do(ctx, "fill", func(ctx context.Context) error {
 		if token == "" {
-			return ignoreNil(r.rdb.SetNX(ctx, key, b, ttl).Err())
+			return redisx.IgnoreNil(r.rdb.SetNX(ctx, key, b, ttl).Err())
 		}
-		return ignoreNil(replaceTombstone.Run(ctx, r.rdb, []string{key}, token, b, ttl.Milliseconds()).Err())
+		return redisx.IgnoreNil(replaceTombstone.Run(ctx, r.rdb, []string{key}, token, b, ttl.Milliseconds()).Err())
 	})
 }
 
@@ -201,13 +170,4 @@ func (r *remote) invalidate(ctx context.Context, ids []int64, announce bool) err
 	})
 }
 
-func (r *remote) state() string {
-	return r.cb.State().String()
-}
-
-func ignoreNil(err error) error {
-	if errors.Is(err, redis.Nil) {
-		return nil
-	}
-	return err
-}
+func (r *remote) state() string { return r.client.State() }

@@ -8,6 +8,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/catalog-svc/readyourwrites"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/sqldb"
 )
 
@@ -32,7 +33,7 @@ type writersPod struct {
 
 func newWritersPod(p pod, window time.Duration) writersPod {
 	log := primaryLog{memStore: newMemStore(3), primary: make(chan bool, 1)}
-	return writersPod{pod: p, log: log, svc: catalog.MakeEndpoints(log).Use(readyourwrites.Middleware(p.RecentWriters(sqldb.NewRecentWriters(window)))).Service()}
+	return writersPod{pod: p, log: log, svc: catalog.New(log, readyourwrites.Middleware(p.RecentWriters(sqldb.NewRecentWriters(window)))).Service()}
 }
 
 // readsPrimary tells whether who's read on p goes to the primary.
@@ -81,7 +82,7 @@ func TestRedisDownSendsReadsWithAnActorToThePrimary(t *testing.T) {
 	if !p.readsPrimary(t, "alice") {
 		t.Fatal("the writer's own pod forgot her write")
 	}
-	for range breakerTrips + 1 {
+	for range redisx.TripAfter + 1 {
 		if !p.readsPrimary(t, "bob") {
 			t.Fatal("bob may have written on another pod, and his read goes to a replica")
 		}

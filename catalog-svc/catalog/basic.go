@@ -29,19 +29,7 @@ func (s basicService) List(ctx context.Context, q contract.ListQuery) (contract.
 // ordering ends with id (a total order, so cursors are stable) and the page
 // size is within bounds.
 func normalizeQuery(q contract.ListQuery) contract.ListQuery {
-	ordering, msg := contract.ParseOrdering(contract.OrderingString(q.Ordering))
-	if msg == "" {
-		q.Ordering = ordering
-	} else {
-		q.Ordering = []contract.Order{{Field: contract.FieldID}}
-	}
-	switch {
-	case q.PageSize <= 0:
-		q.PageSize = contract.DefaultPageSize
-	case q.PageSize > contract.MaxPageSize:
-		q.PageSize = contract.MaxPageSize
-	}
-	return q
+	return q.Normalized()
 }
 
 func (s basicService) Get(ctx context.Context, id int64) (contract.Movie, error) {

@@ -147,7 +147,7 @@ func (r deleteResponse) Failed() error  { return r.Err }
 func (r changesResponse) Failed() error { return r.Err }
 
 func (r listRequest) LogAttrs() []slog.Attr {
-	return []slog.Attr{slog.String("query", r.Query.Values().Encode())}
+	return []slog.Attr{slog.Any("query", r.Query)}
 }
 func (r listResponse) LogAttrs() []slog.Attr {
 	return []slog.Attr{slog.Int("results", len(r.Page.Movies))}

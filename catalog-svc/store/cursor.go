@@ -47,9 +47,13 @@ type wireCursor struct {
 	Row      int64     `json:"r,omitempty"`
 }
 
+// fingerprint names ordering in a cursor, so a cursor made for one order is
+// refused by another. It hashes the ordering's DRF spelling, written straight
+// into the hash, so cursors made before stay valid.
 func fingerprint(ordering []contract.Order) string {
+	var buf [64]byte
 	h := fnv.New32a()
-	h.Write([]byte(contract.OrderingString(ordering)))
+	h.Write(contract.AppendOrdering(buf[:0], ordering))
 	return fmt.Sprintf("%08x", h.Sum32())
 }
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moviesplatform/platform/redistest"
+	"github.com/moviesplatform/platform/redisx/redistest"
 
 	"github.com/moviesplatform/auth-svc/auth/authtest"
 	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"

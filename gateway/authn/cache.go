@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/boundedcache"
 	"github.com/moviesplatform/platform/contract"
 )
 
@@ -27,7 +28,7 @@ type CacheSettings struct {
 	// NegativeTTL is how long an invalid token is remembered as invalid. It is
 	// short so a token used right after it was issued is not refused for long.
 	NegativeTTL time.Duration
-	// MaxEntries bounds memory; past it, entries are dropped.
+	// MaxEntries bounds memory; past it, the least recently used go.
 	MaxEntries int
 }
 
@@ -49,7 +50,6 @@ type key [sha256.Size]byte
 type entry struct {
 	identity contract.Identity
 	valid    bool
-	expires  time.Time
 }
 
 // Cache is an Introspector that remembers answers. Only definite answers are
@@ -58,21 +58,21 @@ type entry struct {
 type Cache struct {
 	next     Introspector
 	settings CacheSettings
-	now      func() time.Time
 	flights  singleflight.Group
 	lookups  *prometheus.CounterVec
-
-	mu      sync.Mutex
-	entries map[key]entry
+	entries  *boundedcache.Cache[key, entry]
+	// mu makes put's "not forgotten meanwhile, so keep" exclusive with
+	// Forget.
+	mu sync.Mutex
 }
 
 // NewCache wraps next; reg may be nil.
 func NewCache(next Introspector, s CacheSettings, reg prometheus.Registerer) *Cache {
+	s = s.withDefaults()
 	c := &Cache{
 		next:     next,
-		settings: s.withDefaults(),
-		now:      time.Now,
-		entries:  map[key]entry{},
+		settings: s,
+		entries:  boundedcache.New(s.MaxEntries, func(key, entry) int { return 1 }),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_auth_cache_lookups_total",
 			Help: "Token introspections by the gateway, by result: hit (answered from memory) or miss (asked auth-svc).",
@@ -88,7 +88,7 @@ func NewCache(next Introspector, s CacheSettings, reg prometheus.Registerer) *Ca
 // all concurrent callers with the same token.
 func (c *Cache) Introspect(ctx context.Context, token string) (contract.Identity, error) {
 	k := key(sha256.Sum256([]byte(token)))
-	if e, ok := c.get(k); ok {
+	if e, ok := c.entries.Get(k); ok {
 		c.lookups.WithLabelValues("hit").Inc()
 		if !e.valid {
 			return contract.Identity{}, apierr.ErrInvalidToken
@@ -119,66 +119,17 @@ func (c *Cache) Introspect(ctx context.Context, token string) (contract.Identity
 func (c *Cache) Forget(token string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := key(sha256.Sum256([]byte(token)))
-	c.entries[k] = entry{expires: c.now().Add(max(c.settings.TTL, c.settings.NegativeTTL))}
-}
-
-func (c *Cache) get(k key) (entry, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[k]
-	if !ok {
-		return entry{}, false
-	}
-	if !c.now().Before(e.expires) {
-		delete(c.entries, k)
-		return entry{}, false
-	}
-	return e, true
+	c.entries.Add(key(sha256.Sum256([]byte(token))), entry{}, max(c.settings.TTL, c.settings.NegativeTTL))
 }
 
 func (c *Cache) put(k key, e entry, ttl time.Duration) {
-	if ttl <= 0 {
-		return
-	}
-	now := c.now()
-	e.expires = now.Add(ttl)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.entries[k]; ok && !old.valid && now.Before(old.expires) && e.valid {
+	if old, ok := c.entries.Get(k); ok && !old.valid && e.valid {
 		return // forgotten (revoked) while this answer was on its way
 	}
-	if len(c.entries) >= c.settings.MaxEntries {
-		c.evict(now)
-	}
-	c.entries[k] = e
+	c.entries.Add(k, e, ttl)
 }
 
-// evict drops expired entries, and when none are, an arbitrary tenth of the
-// rest: a bounded cache that may miss a little more under churn, with no
-// bookkeeping on the hit path.
-func (c *Cache) evict(now time.Time) {
-	for k, e := range c.entries {
-		if !now.Before(e.expires) {
-			delete(c.entries, k)
-		}
-	}
-	if len(c.entries) < c.settings.MaxEntries {
-		return
-	}
-	drop := max(1, c.settings.MaxEntries/10)
-	for k := range c.entries {
-		if drop <= 0 {
-			break
-		}
-		delete(c.entries, k)
-		drop--
-	}
-}
-
-// Len is the number of entries held, expired ones included until swept.
-func (c *Cache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries)
-}
+// Len is the number of entries held, expired ones included until evicted.
+func (c *Cache) Len() int { return c.entries.Len() }

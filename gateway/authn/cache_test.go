@@ -44,7 +44,7 @@ func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 func newTestCache(next Introspector, s CacheSettings) (*Cache, *clock) {
 	c := NewCache(next, s, nil)
 	clk := &clock{time.Unix(1_000_000, 0)}
-	c.now = clk.now
+	c.entries.SetClock(clk.now)
 	return c, clk
 }
 

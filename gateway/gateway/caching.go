@@ -15,28 +15,49 @@ import (
 	"github.com/moviesplatform/gateway/respcache"
 )
 
-// cacheKey names the answer a public GET will get, and describes it
-// (which movie it is about, whether the search index made it); ok is false
-// for requests not worth caching. Links in list answers are absolute, so
-// their keys hold the base URL.
-type cacheKey func(r *http.Request) (key string, about respcache.Entry, ok bool)
-
-func (g *Gateway) listKey(r *http.Request) (string, respcache.Entry, bool) {
-	q := r.URL.Query()
-	fromIndex := g.search != nil && q.Get(contract.ParamSearch) != ""
-	return "l " + baseURL(r).String() + " " + q.Encode(), respcache.Entry{FromIndex: fromIndex}, true
+// answerKey names the answer a public GET will get. Key is built from the
+// parsed, canonical request (the query's known parameters, in one
+// spelling), never the raw one, so junk parameters neither make new entries
+// nor grow a key. The answer is rendered from Query, the canonical query
+// string, so what is stored (Link URLs included) is exactly what Key names.
+// About describes the answer: which movie it is about, whether the search
+// index made it.
+type answerKey struct {
+	Key   string
+	Query string
+	About respcache.Entry
 }
 
-func searchKey(r *http.Request) (string, respcache.Entry, bool) {
-	return "s " + baseURL(r).String() + " " + r.URL.Query().Encode(), respcache.Entry{FromIndex: true}, true
+// cacheKey names the answer to r; ok is false for requests not worth
+// caching, such as ones that do not parse (they get a 400, never cached).
+// Links in list answers are absolute, so list keys hold the base URL.
+type cacheKey func(r *http.Request) (k answerKey, ok bool)
+
+func (g *Gateway) listKey(r *http.Request) (answerKey, bool) {
+	q, err := contract.ParseListQuery(r.URL.Query())
+	if err != nil {
+		return answerKey{}, false
+	}
+	query := q.Canonical()
+	fromIndex := g.search != nil && q.Search != ""
+	return answerKey{Key: "l " + baseURL(r).String() + " " + query, Query: query, About: respcache.Entry{FromIndex: fromIndex}}, true
 }
 
-func movieKey(r *http.Request) (string, respcache.Entry, bool) {
+func searchKey(r *http.Request) (answerKey, bool) {
+	q, err := contract.ParseSearchQuery(r.URL.Query())
+	if err != nil {
+		return answerKey{}, false
+	}
+	query := q.Values().Encode()
+	return answerKey{Key: "s " + baseURL(r).String() + " " + query, Query: query, About: respcache.Entry{FromIndex: true}}, true
+}
+
+func movieKey(r *http.Request) (answerKey, bool) {
 	id, err := movieID(r)
 	if err != nil {
-		return "", respcache.Entry{}, false
+		return answerKey{}, false
 	}
-	return "m " + strconv.FormatInt(id, 10), respcache.Entry{Movie: id}, true
+	return answerKey{Key: "m " + strconv.FormatInt(id, 10), About: respcache.Entry{Movie: id}}, true
 }
 
 // cached serves a public GET with a strong ETag (a hash of the body) and
@@ -48,7 +69,8 @@ func movieKey(r *http.Request) (string, respcache.Entry, bool) {
 func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		anonymous := r.Header.Get("Authorization") == ""
-		k, about, ok := key(r)
+		ak, ok := key(r)
+		k, about := ak.Key, ak.About
 		if !ok || g.cache == nil || !anonymous && !g.readsAsAnyone(r) {
 			if !anonymous {
 				g.cache.Bypass()
@@ -73,9 +95,11 @@ func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 				g.cache.Put(k, gen, e)
 				return answerOf(e), nil
 			}
-			// The fill is an anonymous request: its answer is everyone's.
+			// The fill is an anonymous request for the canonical query:
+			// its answer is everyone's who asks for the same thing.
 			fill := r.Clone(ctx)
 			fill.Header.Del("Authorization")
+			fill.URL.RawQuery = ak.Query
 			a := g.render(next, fill, true)
 			if a.status == http.StatusOK && a.header.Get(contract.HeaderDegraded) == "" {
 				about.Header, about.Body = a.header, a.body.Bytes()

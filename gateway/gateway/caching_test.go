@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -290,4 +291,56 @@ func misses(t *testing.T, reg *prometheus.Registry) float64 {
 		}
 	}
 	return 0
+}
+
+// Junk query parameters neither make new entries nor grow them: the answer
+// cache keys on the parsed, canonical query, counts every byte it keeps
+// (keys, headers, bodies), and so stays within its bound however many junk
+// requests arrive. Each canonical query costs one catalog read.
+func TestJunkParametersKeepTheAnswerCacheBounded(t *testing.T) {
+	const bound = 256 << 10
+	var cache *respcache.Cache
+	f := newFixture(t, 5, func(o *gateway.Options) {
+		cache = respcache.New(respcache.Settings{TTL: time.Hour, MaxBytes: bound}, nil)
+		o.Cache = cache
+		o.MaxAge = time.Hour
+	})
+	junk := func(i int) string {
+		var b strings.Builder
+		for b.Len() < 20<<10 {
+			fmt.Fprintf(&b, "&junk%d_%d=%s", i, b.Len(), strings.Repeat("x", 200))
+		}
+		return b.String()
+	}
+	// Three pages, each spelt three ways.
+	pages := [][]string{
+		{"/api/movies/?page_size=2", "/api/movies/?page_size=02&ordering=id", "/api/movies/?ordering=+id&page_size=2"},
+		{"/api/movies/?genre=Drama,War", "/api/movies/?genre=Drama&genre=War", "/api/movies/?genre=+Drama+,War&page_size=100"},
+		{"/api/movie/3/", "/api/movie/3", "/api/movie/3/?page_size=7"},
+	}
+	reads := f.catalog.Reads.Load()
+	for i := range 3000 {
+		page := pages[i%len(pages)]
+		path := page[(i/len(pages))%len(page)]
+		if !strings.Contains(path, "?") {
+			path += "?"
+		}
+		w := f.do(t, get(path+junk(i)))
+		wantStatus(t, w, http.StatusOK)
+		if strings.Contains(w.Header().Get("Link"), "junk") {
+			t.Fatalf("request %d: junk in the Link header %q", i, w.Header().Get("Link"))
+		}
+		if cache.Bytes() > bound {
+			t.Fatalf("request %d: the cache holds %d bytes, over its bound of %d", i, cache.Bytes(), bound)
+		}
+	}
+	if cache.Len() > len(pages) {
+		t.Errorf("%d entries for %d canonical queries", cache.Len(), len(pages))
+	}
+	if got := f.catalog.Reads.Load() - reads; got != int64(len(pages)) {
+		t.Errorf("%d catalog reads for %d canonical queries", got, len(pages))
+	}
+	if cache.Bytes() > 64<<10 {
+		t.Errorf("three small answers take %d bytes", cache.Bytes())
+	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/moviesplatform/gateway/ratelimit"
-	"github.com/moviesplatform/platform/redistest"
+	"github.com/moviesplatform/platform/redisx/redistest"
 )
 
 func rule(t *testing.T, name, spec string) ratelimit.Rule {

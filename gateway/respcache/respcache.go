@@ -11,17 +11,18 @@ package respcache
 
 import (
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/moviesplatform/platform/boundedcache"
 )
 
 // Settings bound the cache.
 type Settings struct {
 	// TTL is how long an answer is served from the cache; 0 turns it off.
 	TTL time.Duration
-	// MaxBytes bounds the bodies held; the least room is a few list pages.
+	// MaxBytes bounds what the cache holds: keys, headers and bodies.
 	MaxBytes int
 }
 
@@ -33,24 +34,36 @@ type Entry struct {
 	Movie int64
 	// FromIndex marks an answer of the search index (SharedSettings.IndexLag).
 	FromIndex bool
-
-	expires time.Time
 }
 
-func (e *Entry) size() int { return len(e.Body) + 512 } // headers and bookkeeping, roughly
+// entryOverhead is what an entry costs beyond its key, headers and body:
+// the LRU's element and map slot, the Entry and its header map.
+const entryOverhead = 256
 
-// Cache is a bounded map of answers with a TTL. A nil *Cache caches nothing.
+// Size is what keeping e under key costs, in bytes: every byte the client
+// sent that made the key, and every byte of the answer.
+func Size(key string, e *Entry) int {
+	n := entryOverhead + len(key) + len(e.Body)
+	for k, vs := range e.Header {
+		n += len(k)
+		for _, v := range vs {
+			n += len(v) + 16
+		}
+	}
+	return n
+}
+
+// Cache holds answers for a TTL within MaxBytes. Keys are canonical (the
+// caller's cacheKey: a parsed query, never the raw one), so a client cannot
+// make more entries than there are distinct answers, and every byte kept
+// is counted against the bound. A nil *Cache caches nothing.
 type Cache struct {
-	ttl      time.Duration
-	maxBytes int
-	now      func() time.Time
+	ttl     time.Duration
+	entries *boundedcache.Cache[string, *Entry]
 
-	mu      sync.Mutex
-	entries map[string]*Entry
-	bytes   int
-	// gen counts writes, so an answer fetched before one is not stored
-	// after it.
-	gen uint64
+	// writes fences fills against writes: an answer fetched before a
+	// write is not stored after it.
+	writes boundedcache.Fence
 
 	lookups *prometheus.CounterVec
 }
@@ -60,7 +73,7 @@ func New(s Settings, reg prometheus.Registerer) *Cache {
 	if s.TTL <= 0 || s.MaxBytes <= 0 {
 		return nil
 	}
-	c := &Cache{ttl: s.TTL, maxBytes: s.MaxBytes, now: time.Now, entries: map[string]*Entry{}}
+	c := &Cache{ttl: s.TTL, entries: boundedcache.New(s.MaxBytes, Size)}
 	c.lookups = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gateway_response_cache_lookups_total",
 		Help: "Public GETs by how the gateway's answer cache took them: hit, miss, or bypass (an admin, or a token that did not check out).",
@@ -68,18 +81,30 @@ func New(s Settings, reg prometheus.Registerer) *Cache {
 	if reg != nil {
 		reg.MustRegister(c.lookups, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "gateway_response_cache_bytes",
-			Help: "Bytes of answers held by the gateway's answer cache.",
-		}, func() float64 {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			return float64(c.bytes)
-		}))
+			Help: "Bytes held by the gateway's answer cache: keys, headers and bodies.",
+		}, func() float64 { return float64(c.Bytes()) }))
 	}
 	return c
 }
 
+// Bytes is what the cache holds (Size of every entry).
+func (c *Cache) Bytes() int {
+	if c == nil {
+		return 0
+	}
+	return c.entries.Cost()
+}
+
+// Len is how many answers the cache holds.
+func (c *Cache) Len() int {
+	if c == nil {
+		return 0
+	}
+	return c.entries.Len()
+}
+
 // SetClock replaces time.Now, for tests.
-func (c *Cache) SetClock(now func() time.Time) { c.now = now }
+func (c *Cache) SetClock(now func() time.Time) { c.entries.SetClock(now) }
 
 // Bypass counts a request the cache must not answer.
 func (c *Cache) Bypass() {
@@ -94,15 +119,8 @@ func (c *Cache) Get(key string) (*Entry, uint64) {
 	if c == nil {
 		return nil, 0
 	}
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	if ok && !c.now().Before(e.expires) {
-		c.remove(key, e)
-		ok = false
-	}
-	gen := c.gen
-	c.mu.Unlock()
-	if ok {
+	gen := c.writes.Current()
+	if e, ok := c.entries.Get(key); ok {
 		c.lookups.WithLabelValues("hit").Inc()
 		return e, gen
 	}
@@ -116,59 +134,21 @@ func (c *Cache) Peek(key string) *Entry {
 	if c == nil {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.entries[key]; ok && c.now().Before(e.expires) {
-		return e
-	}
-	return nil
+	e, _ := c.entries.Get(key)
+	return e
 }
 
-// Put stores e under key unless a write happened since gen was read.
-// Entries are never changed once stored.
+// Put stores e under key unless a write happened since gen was read, or
+// e would take more than a sixteenth of the room (a few huge pages must not
+// push out every small one). Entries are never changed once stored.
 func (c *Cache) Put(key string, gen uint64, e *Entry) {
-	if c == nil || e.size() > c.maxBytes/16 {
+	if c == nil || Size(key, e) > c.maxEntryBytes() {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.now()
-	if gen != c.gen {
-		return
-	}
-	if old, ok := c.entries[key]; ok {
-		c.remove(key, old)
-	}
-	e.expires = now.Add(c.ttl)
-	c.entries[key] = e
-	c.bytes += e.size()
-	if c.bytes > c.maxBytes {
-		c.evict()
-	}
+	c.writes.Keep(gen, func() { c.entries.Add(key, e, c.ttl) })
 }
 
-// evict drops expired entries, then arbitrary ones (Go's map order) until
-// the bodies fit: with a TTL of a second or two, which entry goes matters
-// little, and the hot ones come back at once.
-func (c *Cache) evict() {
-	now := c.now()
-	for k, e := range c.entries {
-		if !now.Before(e.expires) {
-			c.remove(k, e)
-		}
-	}
-	for k, e := range c.entries {
-		if c.bytes <= c.maxBytes*3/4 {
-			return
-		}
-		c.remove(k, e)
-	}
-}
-
-func (c *Cache) remove(key string, e *Entry) {
-	delete(c.entries, key)
-	c.bytes -= e.size()
-}
+func (c *Cache) maxEntryBytes() int { return c.entries.MaxCost() / 16 }
 
 // DropMovie drops the answers about movie id (0 for none, as after a
 // create), and keeps any answer fetched before the write from being stored.
@@ -177,15 +157,9 @@ func (c *Cache) DropMovie(id int64) {
 	if c == nil {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	if id == 0 {
-		return
-	}
-	for k, e := range c.entries {
-		if e.Movie == id {
-			c.remove(k, e)
+	c.writes.Advance(func() {
+		if id != 0 {
+			c.entries.RemoveFunc(func(_ string, e *Entry) bool { return e.Movie == id })
 		}
-	}
+	})
 }

@@ -3,7 +3,6 @@ package respcache
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
+
+	"github.com/moviesplatform/platform/redisx"
 )
 
 // SharedSettings configure the second level in Redis.
@@ -37,18 +38,16 @@ type SharedSettings struct {
 const shapeVersion = "v1"
 
 // Shared is answers in Redis, shared by every gateway replica. Every call
-// has a time budget and goes through a circuit breaker, so Redis down or
-// slow costs at most the budget, and nothing while the breaker is open.
+// goes through redisx (a time budget and a circuit breaker), so Redis down
+// or slow costs at most the budget, and nothing while the breaker is open.
 //
 // A write through any replica bumps a generation that every key holds, so
 // all answers are dropped at once (writes are rare; precision is not worth
 // a round trip per lookup), and stops storing search answers for IndexLag.
 type Shared struct {
-	rdb      *redis.Client
-	cb       *gobreaker.CircuitBreaker[struct{}]
+	client   *redisx.Client
 	prefix   string
 	ttl      time.Duration
-	budget   time.Duration
 	indexLag time.Duration
 	failures *prometheus.CounterVec
 }
@@ -60,21 +59,8 @@ func NewShared(s SharedSettings, reg prometheus.Registerer) *Shared {
 		return nil
 	}
 	sh := &Shared{
-		rdb: redis.NewClient(&redis.Options{
-			Addr: s.Addr, Password: s.Password, DB: s.DB,
-			// The budget is the context's deadline; never retry past it.
-			ContextTimeoutEnabled: true,
-			MaxRetries:            -1,
-			DialTimeout:           max(s.Budget, 100*time.Millisecond),
-			PoolTimeout:           s.Budget,
-			DisableIdentity:       true,
-			// One dial per call: a refused connection fails the call at
-			// once instead of spending the budget on backoff.
-			DialerRetries: 1,
-		}),
 		prefix:   s.Namespace + ":" + shapeVersion + ":",
 		ttl:      s.TTL,
-		budget:   s.Budget,
 		indexLag: s.IndexLag,
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_response_cache_redis_failures_total",
@@ -85,15 +71,12 @@ func NewShared(s SharedSettings, reg prometheus.Registerer) *Shared {
 		Name: "gateway_response_cache_redis_breaker_state",
 		Help: "Circuit breaker in front of the answer cache's Redis: 0 closed, 1 half-open, 2 open.",
 	})
-	sh.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
-		Name:        "gateway-redis",
-		MaxRequests: 1,
-		Timeout:     s.BreakerOpen,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 5 },
-		IsExcluded:  func(err error) bool { return errors.Is(err, context.Canceled) },
-		OnStateChange: func(_ string, _, to gobreaker.State) {
-			state.Set(float64(to))
-		},
+	sh.client = redisx.New(redisx.Settings{
+		Addr: s.Addr, Password: s.Password, DB: s.DB,
+		Budget: s.Budget, BreakerOpen: s.BreakerOpen, Name: "gateway-redis",
+	}, redisx.Hooks{
+		Failure:      func(op string, _ error) { sh.failures.WithLabelValues(op).Inc() },
+		BreakerState: func(to gobreaker.State) { state.Set(float64(to)) },
 	})
 	if reg != nil {
 		reg.MustRegister(sh.failures, state)
@@ -103,17 +86,6 @@ func NewShared(s SharedSettings, reg prometheus.Registerer) *Shared {
 
 func (s *Shared) genKey() string   { return s.prefix + "gen" }
 func (s *Shared) quietKey() string { return s.prefix + "index-behind" }
-
-// do runs fn within the budget and through the breaker.
-func (s *Shared) do(ctx context.Context, op string, fn func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, s.budget)
-	defer cancel()
-	_, err := s.cb.Execute(func() (struct{}, error) { return struct{}{}, fn(ctx) })
-	if err != nil && !errors.Is(err, context.Canceled) {
-		s.failures.WithLabelValues(op).Inc()
-	}
-	return err
-}
 
 // sharedGet reads the generation and the answer under it in one trip.
 var sharedGet = redis.NewScript(`
@@ -143,9 +115,9 @@ func (s *Shared) Get(ctx context.Context, key string) (*Entry, string) {
 		return nil, ""
 	}
 	var vals []any
-	err := s.do(ctx, "get", func(ctx context.Context) error {
+	err := s.client.Do(ctx, "get", func(ctx context.Context, rdb *redis.Client) error {
 		var err error
-		vals, err = sharedGet.Run(ctx, s.rdb, []string{s.genKey()}, s.prefix, key).Slice()
+		vals, err = sharedGet.Run(ctx, rdb, []string{s.genKey()}, s.prefix, key).Slice()
 		return err
 	})
 	if err != nil || len(vals) != 2 {
@@ -177,8 +149,8 @@ func (s *Shared) Put(ctx context.Context, key, gen string, e *Entry) {
 	if e.FromIndex {
 		fromIndex = "1"
 	}
-	_ = s.do(ctx, "put", func(ctx context.Context) error {
-		return sharedPut.Run(ctx, s.rdb, []string{s.genKey(), s.quietKey()},
+	_ = s.client.Do(ctx, "put", func(ctx context.Context, rdb *redis.Client) error {
+		return sharedPut.Run(ctx, rdb, []string{s.genKey(), s.quietKey()},
 			gen, s.prefix, key, b, fromIndex, strconv.FormatInt(s.ttl.Milliseconds(), 10)).Err()
 	})
 }
@@ -190,8 +162,8 @@ func (s *Shared) Invalidate(ctx context.Context) error {
 	if s == nil {
 		return nil
 	}
-	return s.do(ctx, "invalidate", func(ctx context.Context) error {
-		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	return s.client.Do(ctx, "invalidate", func(ctx context.Context, rdb *redis.Client) error {
+		_, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Incr(ctx, s.genKey())
 			if s.indexLag > 0 {
 				p.Set(ctx, s.quietKey(), "1", s.indexLag)
@@ -203,12 +175,12 @@ func (s *Shared) Invalidate(ctx context.Context) error {
 }
 
 // State is the breaker's state.
-func (s *Shared) State() string { return s.cb.State().String() }
+func (s *Shared) State() string { return s.client.State() }
 
 // Close closes the connections.
 func (s *Shared) Close() error {
 	if s == nil {
 		return nil
 	}
-	return s.rdb.Close()
+	return s.client.Close()
 }

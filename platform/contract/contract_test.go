@@ -3,8 +3,10 @@ package contract_test
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/moviesplatform/platform/apierr"
@@ -84,6 +86,74 @@ func TestParseOrderingEndsWithIDInTheLastKeysDirection(t *testing.T) {
 		got, msg := contract.ParseOrdering(raw)
 		if msg != "" || contract.OrderingString(got) != want {
 			t.Errorf("ParseOrdering(%q) = %s %q, want %s", raw, contract.OrderingString(got), msg, want)
+		}
+	}
+}
+
+// One page asked for in different spellings has one canonical string, and
+// parameters the list does not know are not part of it.
+func TestCanonicalIsTheSameForTheSamePage(t *testing.T) {
+	spellings := []url.Values{
+		{"genre": {"Drama,War"}, "imdb_score_min": {"7.50"}, "ordering": {"-popularity"}, "junk": {strings.Repeat("x", 20000)}},
+		{"genre": {"Drama", "War"}, "imdb_score_min": {"7.5"}, "ordering": {"-popularity,-id"}, "page_size": {"100"}},
+		{"ordering": {" -popularity , -popularity "}, "genre": {" Drama ", "War"}, "imdb_score_min": {"07.5"}, "utm_source": {"x"}},
+	}
+	var want string
+	for i, v := range spellings {
+		q, err := contract.ParseListQuery(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := q.Canonical()
+		if i == 0 {
+			want = got
+		} else if got != want {
+			t.Errorf("spelling %d: %q, want %q", i, got, want)
+		}
+		back, err := url.ParseQuery(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := contract.ParseListQuery(back); err != nil || !reflect.DeepEqual(again, q) {
+			t.Errorf("ParseListQuery(Canonical()) = %+v, %v; want %+v", again, err, q)
+		}
+	}
+	if want != "genre=Drama&genre=War&imdb_score_min=7.5&ordering=-popularity%2C-id" {
+		t.Errorf("canonical %q", want)
+	}
+	if q, _ := contract.ParseListQuery(url.Values{}); q.Canonical() != "" {
+		t.Errorf("the default list's canonical string is %q, want empty", q.Canonical())
+	}
+}
+
+func TestListQueryLogsAsItsCanonicalString(t *testing.T) {
+	var buf strings.Builder
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	q, _ := contract.ParseListQuery(url.Values{"search": {"star wars"}, "page_size": {"5"}})
+	log.Info("list", "query", q)
+	if !strings.Contains(buf.String(), `query="search=star+wars&page_size=5"`) {
+		t.Errorf("logged %s", buf.String())
+	}
+}
+
+func TestNormalizedBoundsAndOrdersAQueryBuiltInCode(t *testing.T) {
+	for _, c := range []struct {
+		in   contract.ListQuery
+		want string
+		size int
+	}{
+		{contract.ListQuery{}, "id", contract.DefaultPageSize},
+		{contract.ListQuery{PageSize: 10_000, Ordering: []contract.Order{{Field: "budget"}}}, "id", contract.MaxPageSize},
+		{contract.ListQuery{PageSize: 7, Ordering: []contract.Order{{Field: "name", Desc: true}, {Field: "name"}}}, "-name,-id", 7},
+		{contract.ListQuery{Ordering: []contract.Order{{Field: "popularity"}, {Field: "id", Desc: true}, {Field: "name"}}}, "popularity,-id", contract.DefaultPageSize},
+	} {
+		got := c.in.Normalized()
+		if contract.OrderingString(got.Ordering) != c.want || got.PageSize != c.size {
+			t.Errorf("%+v normalized: ordering %s, page size %d; want %s, %d",
+				c.in, contract.OrderingString(got.Ordering), got.PageSize, c.want, c.size)
+		}
+		if again := got.Normalized(); !reflect.DeepEqual(again, got) {
+			t.Errorf("normalizing twice changed %+v into %+v", got, again)
 		}
 	}
 }

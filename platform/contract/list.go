@@ -1,7 +1,9 @@
 package contract
 
 import (
+	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -131,15 +133,11 @@ func ParseListQuery(v url.Values) (ListQuery, error) {
 	return q, nil
 }
 
-// ParseOrdering reads DRF's ordering syntax ("-popularity,name"). The result
-// always ends with id, so it is a total order: in the direction of the last
-// key before it (ascending for none) unless id was named. Ties following the
-// order's direction let one ascending index serve both directions of a key,
-// read forwards or backwards ("-popularity" is popularity DESC, id DESC).
-// The second result is a message when the syntax or a field is bad.
+// ParseOrdering reads DRF's ordering syntax ("-popularity,name") and
+// normalizes it (NormalOrdering). The second result is a message when the
+// syntax or a field is bad.
 func ParseOrdering(raw string) ([]Order, string) {
 	var out []Order
-	seen := map[string]bool{}
 	for _, part := range strings.Split(raw, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -152,60 +150,148 @@ func ParseOrdering(raw string) ([]Order, string) {
 		if !isSortField(o.Field) {
 			return nil, "Unknown ordering field \"" + o.Field + "\"; use one of id, name, director, popularity, imdb_score."
 		}
-		if seen[o.Field] {
+		out = append(out, o)
+	}
+	return NormalOrdering(out), ""
+}
+
+// NormalOrdering makes ordering a total order: repeated fields and
+// everything after id are dropped, and it ends with id, in the direction of
+// the last key before it (ascending for none). Ties following the order's
+// direction let one ascending index serve both directions of a key, read
+// forwards or backwards ("-popularity" is popularity DESC, id DESC). An
+// ordering naming a field that cannot be sorted on becomes id alone. An
+// ordering that is already normal is returned as is, without allocating.
+func NormalOrdering(ordering []Order) []Order {
+	if isNormalOrdering(ordering) {
+		return ordering
+	}
+	out := make([]Order, 0, len(ordering)+1)
+	for _, o := range ordering {
+		if !isSortField(o.Field) {
+			return []Order{{Field: FieldID}}
+		}
+		if slices.ContainsFunc(out, func(p Order) bool { return p.Field == o.Field }) {
 			continue
 		}
-		seen[o.Field] = true
 		out = append(out, o)
 		if o.Field == FieldID {
-			break // id is unique: nothing after it can matter
+			return out // id is unique: nothing after it can matter
 		}
 	}
-	if !seen[FieldID] {
-		out = append(out, Order{Field: FieldID, Desc: len(out) > 0 && out[len(out)-1].Desc})
+	return append(out, Order{Field: FieldID, Desc: len(out) > 0 && out[len(out)-1].Desc})
+}
+
+// isNormalOrdering reports whether ordering is what NormalOrdering makes:
+// sortable fields, each once, id last and only last (in either direction:
+// a client may name it).
+func isNormalOrdering(ordering []Order) bool {
+	if len(ordering) == 0 {
+		return false
 	}
-	return out, ""
+	for i, o := range ordering {
+		if !isSortField(o.Field) || (o.Field == FieldID) != (i == len(ordering)-1) {
+			return false
+		}
+		for _, p := range ordering[:i] {
+			if p.Field == o.Field {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // OrderingString renders an ordering in DRF's syntax.
-func OrderingString(ordering []Order) string {
-	parts := make([]string, len(ordering))
+func OrderingString(ordering []Order) string { return string(AppendOrdering(nil, ordering)) }
+
+// AppendOrdering appends ordering in DRF's syntax to dst: for callers that
+// hash or key on an ordering without building a string.
+func AppendOrdering(dst []byte, ordering []Order) []byte {
 	for i, o := range ordering {
-		parts[i] = o.Field
-		if o.Desc {
-			parts[i] = "-" + o.Field
+		if i > 0 {
+			dst = append(dst, ',')
 		}
+		if o.Desc {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, o.Field...)
 	}
-	return strings.Join(parts, ",")
+	return dst
 }
 
-// Values renders q back into query parameters; ParseListQuery(q.Values())
-// gives q back.
+// Normalized returns q as the stores need it, whoever built it: the
+// ordering normal (NormalOrdering: it ends with id, so cursors are stable)
+// and the page size within bounds. ParseListQuery's results are normal
+// already; this is for queries built in code.
+func (q ListQuery) Normalized() ListQuery {
+	q.Ordering = NormalOrdering(q.Ordering)
+	switch {
+	case q.PageSize <= 0:
+		q.PageSize = DefaultPageSize
+	case q.PageSize > MaxPageSize:
+		q.PageSize = MaxPageSize
+	}
+	return q
+}
+
+// Canonical renders q as its canonical query string: the known parameters
+// only, in a fixed order, each in one spelling, defaults left out. Two
+// requests asking for the same page have the same canonical string, so it
+// is the key of every cache of list answers, what a log line shows, and
+// what a client sends on; ParseListQuery of it gives q back. It is rendered
+// from the fields on each call (they are exported and callers change them),
+// so compute it once per request and pass it on.
+func (q ListQuery) Canonical() string {
+	var b strings.Builder
+	q.params(func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(v))
+	})
+	return b.String()
+}
+
+// LogValue logs q compactly, as its canonical query string, rendered only
+// when the line is written.
+func (q ListQuery) LogValue() slog.Value { return slog.StringValue(q.Canonical()) }
+
+// Values renders q back into query parameters, as Canonical does;
+// ParseListQuery(q.Values()) gives q back.
 func (q ListQuery) Values() url.Values {
 	v := url.Values{}
+	q.params(func(k, s string) { v.Add(k, s) })
+	return v
+}
+
+// params calls add for each parameter of q's canonical form, in order.
+// Default values (ordering by id, the default page size) are left out.
+func (q ListQuery) params(add func(k, v string)) {
 	if q.Search != "" {
-		v.Set(ParamSearch, q.Search)
+		add(ParamSearch, q.Search)
 	}
 	for _, g := range q.Genres {
-		v.Add(ParamGenre, g)
+		add(ParamGenre, g)
 	}
 	if q.Director != "" {
-		v.Set(ParamDirector, q.Director)
+		add(ParamDirector, q.Director)
 	}
-	setFloat(v, ParamScoreMin, q.IMDBScore.Min)
-	setFloat(v, ParamScoreMax, q.IMDBScore.Max)
-	setFloat(v, ParamPopularityMin, q.Popularity.Min)
-	setFloat(v, ParamPopularityMax, q.Popularity.Max)
-	if len(q.Ordering) > 0 {
-		v.Set(ParamOrdering, OrderingString(q.Ordering))
+	addFloat(add, ParamScoreMin, q.IMDBScore.Min)
+	addFloat(add, ParamScoreMax, q.IMDBScore.Max)
+	addFloat(add, ParamPopularityMin, q.Popularity.Min)
+	addFloat(add, ParamPopularityMax, q.Popularity.Max)
+	if len(q.Ordering) > 0 && !(len(q.Ordering) == 1 && q.Ordering[0] == Order{Field: FieldID}) {
+		add(ParamOrdering, string(AppendOrdering(nil, q.Ordering)))
 	}
-	if q.PageSize > 0 {
-		v.Set(ParamPageSize, strconv.Itoa(q.PageSize))
+	if q.PageSize > 0 && q.PageSize != DefaultPageSize {
+		add(ParamPageSize, strconv.Itoa(q.PageSize))
 	}
 	if q.Cursor != "" {
-		v.Set(ParamCursor, q.Cursor)
+		add(ParamCursor, q.Cursor)
 	}
-	return v
 }
 
 // Page is one page of a list: the movies and the cursors around it.
@@ -253,9 +339,9 @@ func parseRange(v url.Values, minKey, maxKey string, lo, hi float64, r *Range, b
 	}
 }
 
-func setFloat(v url.Values, k string, f *float64) {
+func addFloat(add func(k, v string), k string, f *float64) {
 	if f != nil {
-		v.Set(k, fmtFloat(*f))
+		add(k, fmtFloat(*f))
 	}
 }
 

@@ -78,9 +78,11 @@ func TestApplyWrapsEveryEndpointFirstOutermost(t *testing.T) {
 
 func TestApplyRefusesMalformedSets(t *testing.T) {
 	for name, bad := range map[string]any{
-		"not a pointer":   newSet(),
-		"nil endpoint":    &set{},
-		"unknown tag":     &struct{ A endpoint.Endpoint `endpoint:"read,sometimes"` }{A: answer(nil)},
+		"not a pointer": newSet(),
+		"nil endpoint":  &set{},
+		"unknown tag": &struct {
+			A endpoint.Endpoint `endpoint:"read,sometimes"`
+		}{A: answer(nil)},
 		"not an endpoint": &struct{ A int }{},
 	} {
 		t.Run(name, func(t *testing.T) {

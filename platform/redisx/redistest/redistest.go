@@ -19,9 +19,9 @@ func RedisAddr(t testing.TB) string {
 	addr := os.Getenv(EnvRedis)
 	if addr == "" {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set: the Redis tests cannot be skipped in CI (make test sets it)", EnvRedis)
+			t.Fatalf("%s is not set: the Redis cache tests cannot be skipped in CI (make test sets it)", EnvRedis)
 		}
-		t.Skipf("%s not set: Redis tests skipped (make test runs them)", EnvRedis)
+		t.Skipf("%s not set: Redis cache tests skipped (make test runs them)", EnvRedis)
 	}
 	return addr
 }
