@@ -72,7 +72,7 @@ func TestInProcessServices(t *testing.T) {
 		t.Fatalf("detail: %d %s", w.Code, w.Body.String())
 	}
 	// In-process services need no reachability check.
-	if w := get(t, server.Handler(server.Options{Handler: a.Handler, Health: a.Health}), "/readyz"); w.Code != http.StatusOK {
+	if w := get(t, server.WithAdmin(a.Handler, server.AdminOptions{Health: a.Health}), "/readyz"); w.Code != http.StatusOK {
 		t.Fatalf("readyz: %d %s", w.Code, w.Body.String())
 	}
 }
@@ -115,7 +115,7 @@ func TestUpstreamsDownAnswer503AndTheBreakerOpens(t *testing.T) {
 		t.Fatalf("auth down: %d %s", w.Code, w.Body.String())
 	}
 
-	ready := get(t, server.Handler(server.Options{Handler: a.Handler, Health: a.Health}), "/readyz")
+	ready := get(t, server.WithAdmin(a.Handler, server.AdminOptions{Health: a.Health}), "/readyz")
 	if ready.Code != http.StatusServiceUnavailable {
 		t.Fatalf("ready with unreachable upstreams: %s", ready.Body.String())
 	}
@@ -228,7 +228,7 @@ func TestSearchServiceDownOrSlowDegrades(t *testing.T) {
 				t.Fatalf("/api/search/ without search-svc: %d", w.Code)
 			}
 			// The gateway degrades without search-svc; it stays ready.
-			if w := get(t, server.Handler(server.Options{Handler: a.Handler, Health: a.Health}), "/readyz"); w.Code != http.StatusOK {
+			if w := get(t, server.WithAdmin(a.Handler, server.AdminOptions{Health: a.Health}), "/readyz"); w.Code != http.StatusOK {
 				t.Fatalf("readyz: %d %s", w.Code, w.Body.String())
 			}
 		})
