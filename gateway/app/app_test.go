@@ -66,6 +66,17 @@ func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 	return w
 }
 
+// Health, readiness, metrics and profiles are on the admin listener only: the
+// public API answers 404 for them.
+func TestOperationalPathsAreNotOnThePublicAPI(t *testing.T) {
+	a := newApp(t, defaults(t), app.Deps{Catalog: fakes.NewCatalog(), Auth: fakes.NewAuth()})
+	for _, path := range []string{contract.RouteMetrics, contract.RouteHealthz, contract.RouteReadyz, "/debug/pprof/"} {
+		if w := get(t, a.Handler, path); w.Code != http.StatusNotFound {
+			t.Errorf("public %s: %d, want 404", path, w.Code)
+		}
+	}
+}
+
 func TestInProcessServices(t *testing.T) {
 	a := newApp(t, defaults(t), app.Deps{Catalog: fakes.NewCatalog(fakes.Seed(3)...), Auth: fakes.NewAuth()})
 	if w := get(t, a.Handler, "/api/movie/2/"); w.Code != http.StatusOK {
