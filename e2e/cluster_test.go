@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -57,6 +58,9 @@ type cluster struct {
 	Catalog string
 	Auth    string
 	Search  string
+	// admin holds each service's admin listener (health, readiness,
+	// metrics); see adminURL.
+	admin   map[string]string
 	env     []string
 	procs   map[string]*process
 	dataDir string
@@ -95,15 +99,19 @@ const (
 // (driver, catalog DSN, auth DSN).
 func startCluster(t testing.TB, driver, catalogDSN, authDSN string) *cluster {
 	t.Helper()
-	ports := freePorts(t, 4)
+	ports := freePorts(t, 4+len(services))
 	c := &cluster{
 		t:       t,
 		Gateway: "http://" + ports[0],
 		Catalog: "http://" + ports[1],
 		Auth:    "http://" + ports[2],
 		Search:  "http://" + ports[3],
+		admin:   map[string]string{},
 		procs:   map[string]*process{},
 		dataDir: t.TempDir(),
+	}
+	for i, s := range services {
+		c.admin[s] = ports[4+i]
 	}
 	c.env = append(os.Environ(),
 		"MOVIES_LOG_LEVEL=info",
@@ -131,6 +139,12 @@ func startCluster(t testing.TB, driver, catalogDSN, authDSN string) *cluster {
 	return c
 }
 
+// adminURL is the base URL of a service's admin listener, where its
+// /healthz, /readyz and /metrics are served (never on its API port).
+func (c *cluster) adminURL(service string) string {
+	return "http://" + c.admin[service]
+}
+
 func (c *cluster) url(service string) string {
 	switch service {
 	case "gateway":
@@ -149,7 +163,7 @@ func (c *cluster) start(name string) {
 	c.t.Helper()
 	out := &lockedBuffer{}
 	cmd := exec.Command(filepath.Join(binDir, name))
-	cmd.Env = c.env
+	cmd.Env = append(slices.Clip(c.env), "MOVIES_ADMIN_ADDR="+c.admin[name])
 	cmd.Dir = c.dataDir
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -165,7 +179,7 @@ func (c *cluster) start(name string) {
 			c.t.Fatalf("%s exited during start:\n%s", name, out.String())
 		default:
 		}
-		resp, err := http.Get(c.url(name) + "/readyz")
+		resp, err := http.Get(c.adminURL(name) + "/readyz")
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()

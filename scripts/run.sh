@@ -2,7 +2,10 @@
 # The run command (make run): every service in one process on the embedded
 # defaults (SQLite, Bleve), the reference data imported on first start, and
 # an admin: MOVIES_ADMIN_USERNAME/MOVIES_ADMIN_PASSWORD when set, otherwise a
-# dev admin whose password is written to data/dev-admin.txt.
+# dev admin whose password is written to data/dev-admin.txt. Every listener
+# binds loopback unless its MOVIES_*_ADDR says otherwise: the internal
+# services are not for the LAN, and health and metrics are on the admin
+# listener (MOVIES_ADMIN_ADDR), never the API port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +17,21 @@ if [ -z "${MOVIES_ADMIN_USERNAME:-}" ]; then
   export MOVIES_AUTH_DEV_ADMIN=true
   export MOVIES_AUTH_DEV_ADMIN_FILE=${MOVIES_AUTH_DEV_ADMIN_FILE:-data/dev-admin.txt}
 fi
-addr=${MOVIES_GATEWAY_ADDR:-:8080}
-port=${addr##*:}
+export MOVIES_GATEWAY_ADDR=${MOVIES_GATEWAY_ADDR:-127.0.0.1:8080}
+export MOVIES_CATALOG_ADDR=${MOVIES_CATALOG_ADDR:-127.0.0.1:8081}
+export MOVIES_AUTH_ADDR=${MOVIES_AUTH_ADDR:-127.0.0.1:8082}
+export MOVIES_SEARCH_ADDR=${MOVIES_SEARCH_ADDR:-127.0.0.1:8083}
+export MOVIES_ADMIN_ADDR=${MOVIES_ADMIN_ADDR:-127.0.0.1:9090}
+
+# url turns a listen address (":8080", "0.0.0.0:8080", "[::1]:8080") into a
+# base URL to call it on.
+url() {
+  local host=${1%:*} port=${1##*:}
+  case $host in ''|0.0.0.0|'[::]') host=127.0.0.1 ;; esac
+  echo "http://$host:$port"
+}
+api=$(url "$MOVIES_GATEWAY_ADDR")
+admin=$(url "$MOVIES_ADMIN_ADDR")
 
 bin/moviesd -target=all &
 pid=$!
@@ -23,8 +39,7 @@ trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
 
 for _ in $(seq 1 600); do
   if ! kill -0 $pid 2>/dev/null; then wait $pid; exit $?; fi
-  if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null &&
-     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
+  if curl -fsS "$admin/readyz" >/dev/null 2>&1; then
     break
   fi
   sleep 0.1
@@ -37,11 +52,12 @@ else
 fi
 cat <<MSG
 
-  The movies platform is up: http://127.0.0.1:$port/api/movies/
-  API docs:                   http://127.0.0.1:$port/api/docs/
+  The movies platform is up: $api/api/movies/
+  API docs:                   $api/api/docs/
+  Metrics (Prometheus):       $admin/metrics   (health: $admin/healthz, $admin/readyz)
 
   Get an admin token:
-    curl -s -X POST http://127.0.0.1:$port/api/auth/token/ \\
+    curl -s -X POST $api/api/auth/token/ \\
       -H 'Content-Type: application/json' -d '{"username": "$user", "password": "$pass"}'
   then send it as:  -H 'Authorization: Token <token>'
 

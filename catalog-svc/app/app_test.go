@@ -54,7 +54,7 @@ func TestAppServesTheReferenceCatalog(t *testing.T) {
 			}
 			defer a.Close()
 
-			srv := httptest.NewServer(server.Handler(server.Options{Handler: a.Handler, Health: a.Health, Gatherer: reg}))
+			srv := httptest.NewServer(server.WithAdmin(a.Handler, server.AdminOptions{Health: a.Health, Gatherer: reg}))
 			defer srv.Close()
 			for path, want := range map[string]int{
 				"/api/movies/":              200,

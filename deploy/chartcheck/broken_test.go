@@ -21,6 +21,9 @@ func TestBrokenValuesAreRejected(t *testing.T) {
 		"hpa-min-gt-max":          {"minReplicas (10) must not exceed maxReplicas (3)", false},
 		"bad-port":                {"port", true},
 		"external-without-secret": {"existingSecret", false},
+		// The admin port's only opening must stay narrow: {} is every namespace (or pod).
+		"monitoring-every-namespace":      {"namespaceSelector", true},
+		"monitoring-without-pod-selector": {"podSelector", true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/catalog-svc/catalog"
-	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
 	"github.com/moviesplatform/search-svc/search"
@@ -260,13 +259,15 @@ func newHTTPClient() *http.Client {
 	}}
 }
 
-// reachable checks an upstream answers its liveness endpoint. Liveness, not
-// readiness: a replica of this gateway that cannot reach the catalog is not
-// helped by being taken out of rotation when every replica shares the fault,
-// but a gateway that cannot reach it at all (network policy, DNS) should not
-// receive traffic.
+// reachable checks an upstream's API port answers HTTP at all. Reachability,
+// not readiness: a replica of this gateway that cannot reach the catalog is
+// not helped by being taken out of rotation when every replica shares the
+// fault, but a gateway that cannot reach it at all (network policy, DNS)
+// should not receive traffic. The upstream's health endpoints are on its
+// admin port, which the gateway may not reach, so any answer below 500 on
+// the API port (a 404 for its root) counts.
 func reachable(hc *http.Client, base string) server.Check {
-	url := strings.TrimSuffix(base, "/") + contract.RouteHealthz
+	url := strings.TrimSuffix(base, "/") + "/"
 	return func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
@@ -279,7 +280,7 @@ func reachable(hc *http.Client, base string) server.Check {
 			return errors.New("unreachable")
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
+		if resp.StatusCode >= http.StatusInternalServerError {
 			return fmt.Errorf("answered %d", resp.StatusCode)
 		}
 		return nil

@@ -70,13 +70,24 @@ func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 	return w
 }
 
+// Health, readiness, metrics and profiles are on the admin listener only: the
+// public API answers 404 for them.
+func TestOperationalPathsAreNotOnThePublicAPI(t *testing.T) {
+	a := newApp(t, defaults(t), app.Deps{Catalog: catalogtest.NewCatalog(), Auth: authtest.NewAuth()})
+	for _, path := range []string{contract.RouteMetrics, contract.RouteHealthz, contract.RouteReadyz, "/debug/pprof/"} {
+		if w := get(t, a.Handler, path); w.Code != http.StatusNotFound {
+			t.Errorf("public %s: %d, want 404", path, w.Code)
+		}
+	}
+}
+
 func TestInProcessServices(t *testing.T) {
 	a := newApp(t, defaults(t), app.Deps{Catalog: catalogtest.NewCatalog(catalogtest.Seed(3)...), Auth: authtest.NewAuth()})
 	if w := get(t, a.Handler, "/api/movie/2/"); w.Code != http.StatusOK {
 		t.Fatalf("detail: %d %s", w.Code, w.Body.String())
 	}
 	// In-process services need no reachability check.
-	if w := get(t, server.Handler(server.Options{Handler: a.Handler, Health: a.Health}), "/readyz"); w.Code != http.StatusOK {
+	if w := get(t, server.WithAdmin(a.Handler, server.AdminOptions{Health: a.Health}), "/readyz"); w.Code != http.StatusOK {
 		t.Fatalf("readyz: %d %s", w.Code, w.Body.String())
 	}
 }
@@ -119,7 +130,7 @@ func TestUpstreamsDownAnswer503AndTheBreakerOpens(t *testing.T) {
 		t.Fatalf("auth down: %d %s", w.Code, w.Body.String())
 	}
 
-	ready := get(t, server.Handler(server.Options{Handler: a.Handler, Health: a.Health}), "/readyz")
+	ready := get(t, server.WithAdmin(a.Handler, server.AdminOptions{Health: a.Health}), "/readyz")
 	if ready.Code != http.StatusServiceUnavailable {
 		t.Fatalf("ready with unreachable upstreams: %s", ready.Body.String())
 	}
@@ -232,7 +243,7 @@ func TestSearchServiceDownOrSlowDegrades(t *testing.T) {
 				t.Fatalf("/api/search/ without search-svc: %d", w.Code)
 			}
 			// The gateway degrades without search-svc; it stays ready.
-			if w := get(t, server.Handler(server.Options{Handler: a.Handler, Health: a.Health}), "/readyz"); w.Code != http.StatusOK {
+			if w := get(t, server.WithAdmin(a.Handler, server.AdminOptions{Health: a.Health}), "/readyz"); w.Code != http.StatusOK {
 				t.Fatalf("readyz: %d %s", w.Code, w.Body.String())
 			}
 		})

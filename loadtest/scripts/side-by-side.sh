@@ -71,15 +71,16 @@ log "search stack: 100k movies into SQLite, then Bleve indexes them"
 MOVIES_CATALOG_DB_DSN="file:$work/small/catalog.db" "$bin/loadtest" bulkload -n 100000 -seed 1 >"$work/small-load.log" 2>&1
 start search catalog,search "${common[@]}" \
   MOVIES_CATALOG_DB_DSN="file:$work/small/catalog.db" MOVIES_CATALOG_CACHE_ENABLED=false \
-  MOVIES_CATALOG_ADDR=127.0.0.1:29591 MOVIES_SEARCH_ADDR=127.0.0.1:29593 \
+  MOVIES_CATALOG_ADDR=127.0.0.1:29591 MOVIES_SEARCH_ADDR=127.0.0.1:29593 MOVIES_ADMIN_ADDR=127.0.0.1:29594 \
   MOVIES_SEARCH_CATALOG_URL=http://127.0.0.1:29591 MOVIES_SEARCH_BLEVE_PATH="$work/small/search"
-ready http://127.0.0.1:29593/readyz
-until curl -fsS http://127.0.0.1:29593/readyz | grep -q '"lag_sequences":0'; do sleep 2; done
+ready http://127.0.0.1:29594/readyz
+until curl -fsS http://127.0.0.1:29594/readyz | grep -q '"lag_sequences":0'; do sleep 2; done
 log "search index caught up"
 
 start cached catalog,auth,gateway "${common[@]}" "${catalog5m[@]}" \
   MOVIES_AUTH_DB_DSN="file:$work/run/auth.db" MOVIES_AUTH_DEV_ADMIN=true MOVIES_AUTH_DEV_ADMIN_FILE="$work/run/admin.txt" \
   MOVIES_GATEWAY_ADDR=127.0.0.1:29580 MOVIES_CATALOG_ADDR=127.0.0.1:29581 MOVIES_AUTH_ADDR=127.0.0.1:29582 \
+  MOVIES_ADMIN_ADDR=127.0.0.1:29589 \
   MOVIES_GATEWAY_CATALOG_URL=http://127.0.0.1:29581 MOVIES_GATEWAY_AUTH_URL=http://127.0.0.1:29582 \
   MOVIES_GATEWAY_SEARCH_URL=http://127.0.0.1:29593 \
   MOVIES_CATALOG_REDIS_ADDR=127.0.0.1:6379 MOVIES_CATALOG_CACHE_NAMESPACE="movies:sbs:$$:catalog" \
@@ -87,10 +88,12 @@ start cached catalog,auth,gateway "${common[@]}" "${catalog5m[@]}" \
 start uncached catalog,auth,gateway "${common[@]}" "${catalog5m[@]}" \
   MOVIES_AUTH_DB_DSN="file:$work/run/auth-u.db" MOVIES_AUTH_DEV_ADMIN=true MOVIES_AUTH_DEV_ADMIN_FILE="$work/run/admin-u.txt" \
   MOVIES_GATEWAY_ADDR=127.0.0.1:29570 MOVIES_CATALOG_ADDR=127.0.0.1:29571 MOVIES_AUTH_ADDR=127.0.0.1:29572 \
+  MOVIES_ADMIN_ADDR=127.0.0.1:29579 \
   MOVIES_GATEWAY_CATALOG_URL=http://127.0.0.1:29571 MOVIES_GATEWAY_AUTH_URL=http://127.0.0.1:29572 \
   MOVIES_GATEWAY_SEARCH_URL=http://127.0.0.1:29593 MOVIES_GATEWAY_CACHE_TTL=0 MOVIES_CATALOG_CACHE_ENABLED=false
-ready http://127.0.0.1:29580/readyz
-ready http://127.0.0.1:29570/readyz
+# Readiness is on each process's admin listener, not its API port.
+ready http://127.0.0.1:29589/readyz
+ready http://127.0.0.1:29579/readyz
 
 # The hot movie of the synthetic catalog: rank 1, the mix's most asked id.
 hot=$(mysql -h127.0.0.1 -uroot -N "$db" -e "SELECT id FROM movies ORDER BY popularity DESC, id LIMIT 1")

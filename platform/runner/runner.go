@@ -1,12 +1,14 @@
 // Package runner is the main loop shared by every binary: it turns signals
-// into a cancelled context, serves each component on its own listener with
-// the operational endpoints, and closes everything in order on the way out.
+// into a cancelled context, serves each component's API on its own listener
+// and the process's health, readiness and metrics on one admin listener, and
+// closes everything in order on the way out.
 package runner
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -22,7 +24,8 @@ import (
 
 // Component is one service ready to serve.
 type Component struct {
-	Name     string
+	Name string
+	// Addr is the public listener: the API only.
 	Addr     string
 	Handler  http.Handler
 	Health   *server.Health
@@ -32,6 +35,9 @@ type Component struct {
 	// Background, when set, runs beside the server until ctx ends (an
 	// indexer, a cache warmer).
 	Background func(ctx context.Context) error
+
+	// listener, when set, is used instead of listening on Addr (tests).
+	listener net.Listener
 }
 
 // SignalContext is cancelled on SIGINT or SIGTERM.
@@ -42,7 +48,17 @@ func SignalContext() (context.Context, context.CancelFunc) {
 // Serve runs every component until ctx ends or one of them fails, then
 // drains and closes them all. It returns the first failure. Requests are
 // traced when tracing is configured (see package telemetry).
+//
+// The admin listener (common.AdminAddr) serves the whole process: /healthz,
+// /readyz ready only when every component is, /metrics with every
+// component's registry, and pprof when common.AdminPprof. It opens before
+// the public listeners and closes after them, so probes and scrapes see the
+// drain through to its end.
 func Serve(ctx context.Context, log *slog.Logger, common config.Common, tracing *telemetry.Tracing, comps ...Component) error {
+	return serve(ctx, log, common, tracing, nil, comps)
+}
+
+func serve(ctx context.Context, log *slog.Logger, common config.Common, tracing *telemetry.Tracing, adminLn net.Listener, comps []Component) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -59,12 +75,31 @@ func Serve(ctx context.Context, log *slog.Logger, common config.Common, tracing 
 			cancel()
 		}
 	}
+
+	admin := server.Options{Name: "admin", Addr: common.AdminAddr, Listener: adminLn, ShutdownTimeout: common.ShutdownTimeout}
+	admin.Handler = server.AdminHandler(adminOptions(comps, common.AdminPprof))
+	// Listen now, so a busy admin port fails the start before any
+	// component serves.
+	ln, err := admin.Listen()
+	if err != nil {
+		closeAll(log, comps)
+		return err
+	}
+	admin.Listener = ln
+	adminCtx, stopAdmin := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAdmin()
+	adminDone := make(chan struct{})
+	go func() {
+		defer close(adminDone)
+		fail(server.Run(adminCtx, log, admin))
+	}()
+
 	for _, c := range comps {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			fail(server.Run(ctx, log, server.Options{
-				Name: c.Name, Addr: c.Addr, Handler: tracing.Handler(c.Handler, c.Name), Health: c.Health, Gatherer: c.Registry,
+				Name: c.Name, Addr: c.Addr, Listener: c.listener, Handler: tracing.Handler(c.Handler, c.Name), Health: c.Health,
 				DrainDelay: common.DrainDelay, ShutdownTimeout: common.ShutdownTimeout,
 			}))
 		}()
@@ -77,7 +112,38 @@ func Serve(ctx context.Context, log *slog.Logger, common config.Common, tracing 
 		}
 	}
 	wg.Wait()
-	// Close in reverse order: a component may use the ones built before it.
+	stopAdmin()
+	<-adminDone
+	closeAll(log, comps)
+	mu.Lock()
+	defer mu.Unlock()
+	return firstErr
+}
+
+// adminOptions answers for every component: with one, its own health and
+// registry; with several, a health that includes each and their registries
+// under one /metrics.
+func adminOptions(comps []Component, pprof bool) server.AdminOptions {
+	health := server.NewHealth()
+	registries := map[string]prometheus.Gatherer{}
+	for i := range comps {
+		if comps[i].Health == nil {
+			comps[i].Health = server.NewHealth()
+		}
+		health.Include(comps[i].Name, comps[i].Health)
+		if comps[i].Registry != nil {
+			registries[comps[i].Name] = comps[i].Registry
+		}
+	}
+	if len(comps) == 1 {
+		health = comps[0].Health
+	}
+	return server.AdminOptions{Health: health, Gatherer: server.ProcessGatherer(registries), Pprof: pprof}
+}
+
+// closeAll closes in reverse order: a component may use the ones built
+// before it.
+func closeAll(log *slog.Logger, comps []Component) {
 	for i := len(comps) - 1; i >= 0; i-- {
 		if comps[i].Close == nil {
 			continue
@@ -86,5 +152,4 @@ func Serve(ctx context.Context, log *slog.Logger, common config.Common, tracing 
 			log.Warn("close", "component", comps[i].Name, "error", err)
 		}
 	}
-	return firstErr
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -18,17 +19,28 @@ type Check func(ctx context.Context) error
 type Detail func(ctx context.Context) any
 
 // Health serves /healthz (the process is alive) and /readyz (it can serve:
-// every check passes and it is not shutting down).
+// every check passes, every included part is ready and it is not shutting
+// down).
 type Health struct {
 	mu       sync.RWMutex
 	checks   map[string]Check
 	details  map[string]Detail
+	parts    map[string]*Health
 	draining atomic.Bool
 }
 
 // NewHealth returns a Health with no checks.
 func NewHealth() *Health {
-	return &Health{checks: map[string]Check{}, details: map[string]Detail{}}
+	return &Health{checks: map[string]Check{}, details: map[string]Detail{}, parts: map[string]*Health{}}
+}
+
+// Include makes part's readiness count towards h's: h is ready only when
+// part is, and /readyz shows part's answer under name. One process running
+// several services answers for all of them this way.
+func (h *Health) Include(name string, part *Health) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.parts[name] = part
 }
 
 // AddCheck adds a readiness check under name.
@@ -57,18 +69,26 @@ func (h *Health) Live(w http.ResponseWriter, _ *http.Request) {
 func (h *Health) Ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	ready, body := h.report(ctx)
+	code := http.StatusOK
+	if !ready {
+		code = http.StatusServiceUnavailable
+	}
+	_ = httpx.WriteJSON(w, code, body)
+}
+
+// report runs every check and included part at once and returns whether h
+// is ready with the /readyz body.
+func (h *Health) report(ctx context.Context) (bool, map[string]any) {
 	h.mu.RLock()
-	checks := make(map[string]Check, len(h.checks))
-	for k, v := range h.checks {
-		checks[k] = v
-	}
-	details := make(map[string]Detail, len(h.details))
-	for k, v := range h.details {
-		details[k] = v
-	}
+	checks := maps.Clone(h.checks)
+	details := maps.Clone(h.details)
+	parts := maps.Clone(h.parts)
 	h.mu.RUnlock()
 
-	type result struct{ name, status string }
+	type result struct {
+		name, status string
+	}
 	results := make(chan result, len(checks))
 	for name, c := range checks {
 		go func() {
@@ -77,6 +97,18 @@ func (h *Health) Ready(w http.ResponseWriter, r *http.Request) {
 				status = err.Error()
 			}
 			results <- result{name, status}
+		}()
+	}
+	type partResult struct {
+		name  string
+		ready bool
+		body  map[string]any
+	}
+	partResults := make(chan partResult, len(parts))
+	for name, p := range parts {
+		go func() {
+			ready, body := p.report(ctx)
+			partResults <- partResult{name, ready, body}
 		}()
 	}
 	body := map[string]any{}
@@ -90,17 +122,20 @@ func (h *Health) Ready(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body["checks"] = statuses
+	for range parts {
+		res := <-partResults
+		body[res.name] = res.body
+		ready = ready && res.ready
+	}
 	for name, d := range details {
 		body[name] = d(ctx)
 	}
-	code := http.StatusOK
 	body["status"] = "ok"
 	if !ready {
-		code = http.StatusServiceUnavailable
 		body["status"] = "unavailable"
 		if h.draining.Load() {
 			body["status"] = "draining"
 		}
 	}
-	_ = httpx.WriteJSON(w, code, body)
+	return ready, body
 }

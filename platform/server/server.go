@@ -1,5 +1,8 @@
-// Package server runs HTTP servers for their whole life: listen, serve the
-// operational endpoints, and shut down gracefully when the context ends.
+// Package server runs HTTP servers for their whole life: listen, serve, and
+// shut down gracefully when the context ends. A process has two kinds of
+// listener: public ones (the API only) and one admin listener (AdminHandler:
+// health, readiness, metrics, pprof), so nothing operational is reachable
+// where the API is exposed.
 package server
 
 import (
@@ -9,11 +12,6 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/moviesplatform/platform/contract"
 )
 
 // Options configure one server.
@@ -21,44 +19,35 @@ type Options struct {
 	Name    string
 	Addr    string
 	Handler http.Handler
-	Health  *Health
-	// Gatherer is served on /metrics.
-	Gatherer prometheus.Gatherer
-	// DrainDelay is how long /readyz fails before the listener closes, so
-	// endpoints controllers stop routing here first.
+	// Health, when set, is drained (its readiness fails) as soon as ctx
+	// ends, before the listener closes.
+	Health *Health
+	// DrainDelay is how long the server keeps serving after ctx ends, with
+	// readiness failing, so endpoints controllers stop routing here first.
 	DrainDelay      time.Duration
 	ShutdownTimeout time.Duration
 	// Listener, when set, is used instead of listening on Addr (tests).
 	Listener net.Listener
 }
 
-// Handler mounts the operational endpoints beside the service's handler.
-func Handler(o Options) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+contract.RouteHealthz, o.Health.Live)
-	mux.HandleFunc("GET "+contract.RouteReadyz, o.Health.Ready)
-	if o.Gatherer != nil {
-		mux.Handle("GET "+contract.RouteMetrics, promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
+// Listen returns o.Listener, or listens on o.Addr.
+func (o Options) Listen() (net.Listener, error) {
+	if o.Listener != nil {
+		return o.Listener, nil
 	}
-	mux.Handle("/", o.Handler)
-	return mux
+	return net.Listen("tcp", o.Addr)
 }
 
-// Run serves until ctx ends, then drains: readiness fails, the listener
-// closes after DrainDelay, and in-flight requests get ShutdownTimeout to end.
+// Run serves o.Handler until ctx ends, then drains: readiness fails, the
+// listener closes after DrainDelay, and in-flight requests get
+// ShutdownTimeout to end.
 func Run(ctx context.Context, log *slog.Logger, o Options) error {
-	if o.Health == nil {
-		o.Health = NewHealth()
-	}
-	ln := o.Listener
-	if ln == nil {
-		var err error
-		if ln, err = net.Listen("tcp", o.Addr); err != nil {
-			return err
-		}
+	ln, err := o.Listen()
+	if err != nil {
+		return err
 	}
 	srv := &http.Server{
-		Handler:           Handler(o),
+		Handler:           o.Handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -76,7 +65,9 @@ func Run(ctx context.Context, log *slog.Logger, o Options) error {
 		return err
 	case <-ctx.Done():
 	}
-	o.Health.Drain()
+	if o.Health != nil {
+		o.Health.Drain()
+	}
 	if o.DrainDelay > 0 {
 		log.Info("draining", "server", o.Name, "delay", o.DrainDelay)
 		time.Sleep(o.DrainDelay)
@@ -87,7 +78,7 @@ func Run(ctx context.Context, log *slog.Logger, o Options) error {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -63,7 +63,7 @@ func TestWiring(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	srv := httptest.NewServer(server.Handler(server.Options{Handler: a.Handler, Health: a.Health, Gatherer: reg}))
+	srv := httptest.NewServer(server.WithAdmin(a.Handler, server.AdminOptions{Health: a.Health, Gatherer: reg}))
 	defer srv.Close()
 
 	if code, _ := get(t, srv.URL+contract.RouteReadyz); code != http.StatusServiceUnavailable {

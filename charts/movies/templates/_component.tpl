@@ -90,6 +90,10 @@ spec:
             - name: http
               containerPort: {{ $v.service.port }}
               protocol: TCP
+            # Health, readiness and metrics: never on the API port.
+            - name: admin
+              containerPort: {{ $ctx.Values.admin.port }}
+              protocol: TCP
           env:
             {{- include "movies.env" $sel | nindent 12 }}
             {{- include "movies.runtimeEnv" $ctx | nindent 12 }}
@@ -97,13 +101,13 @@ spec:
             {{- toYaml . | nindent 12 }}
             {{- end }}
           startupProbe:
-            httpGet: {path: /healthz, port: http}
+            httpGet: {path: /healthz, port: admin}
             {{- toYaml $v.probes.startup | nindent 12 }}
           readinessProbe:
-            httpGet: {path: /readyz, port: http}
+            httpGet: {path: /readyz, port: admin}
             {{- toYaml $v.probes.readiness | nindent 12 }}
           livenessProbe:
-            httpGet: {path: /healthz, port: http}
+            httpGet: {path: /healthz, port: admin}
             {{- toYaml $v.probes.liveness | nindent 12 }}
           resources:
             {{- toYaml $v.resources | nindent 12 }}
@@ -147,6 +151,12 @@ spec:
     - name: http
       port: {{ $v.service.port }}
       targetPort: http
+      protocol: TCP
+    # Scraped by Prometheus (ServiceMonitor endpoints use the name); the Ingress and HTTPRoute
+    # route only `http`, and the NetworkPolicy opens this port to monitoring alone.
+    - name: admin
+      port: {{ .ctx.Values.admin.port }}
+      targetPort: admin
       protocol: TCP
 {{- end }}
 
@@ -241,9 +251,9 @@ spec:
 {{- end }}
 
 {{/*
-NetworkPolicy of a component: ingress from its callers (and Prometheus) on its port, egress only
-to its dependencies and DNS. .from and .to are lists of component names; .egress is extra egress
-rules as YAML.
+NetworkPolicy of a component, per port: the API port (http) from its callers only, the admin port
+(health, readiness, metrics) from the monitoring pods only; egress only to its dependencies and
+DNS. .from and .to are lists of component names; .egress is extra egress rules as YAML.
 */}}
 {{- define "movies.networkPolicy" -}}
 {{- $ctx := .ctx }}
@@ -277,11 +287,15 @@ spec:
       ports:
         - {port: http, protocol: TCP}
     {{- end }}
+    # One peer with both selectors: the monitoring pods in the monitoring namespace, not every
+    # pod there, and never the API port.
     - from:
         - namespaceSelector:
-            {{- toYaml $ctx.Values.networkPolicy.metricsNamespaceSelector | nindent 12 }}
+            {{- toYaml $ctx.Values.networkPolicy.monitoring.namespaceSelector | nindent 12 }}
+          podSelector:
+            {{- toYaml $ctx.Values.networkPolicy.monitoring.podSelector | nindent 12 }}
       ports:
-        - {port: http, protocol: TCP}
+        - {port: admin, protocol: TCP}
   egress:
     {{- include "movies.dnsEgress" $ctx | nindent 4 }}
     {{- range .to }}

@@ -143,6 +143,10 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
   value: {{ $v.shutdown.timeout | quote }}
 - name: MOVIES_DRAIN_DELAY
   value: {{ $v.shutdown.drainDelay | quote }}
+- name: MOVIES_ADMIN_ADDR
+  value: {{ printf ":%v" $v.admin.port | quote }}
+- name: MOVIES_ADMIN_PPROF
+  value: {{ $v.admin.pprof | quote }}
 {{- if eq .component "gateway" }}
 - name: MOVIES_GATEWAY_ADDR
   value: {{ printf ":%v" $v.gateway.service.port | quote }}
