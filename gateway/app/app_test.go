@@ -51,7 +51,7 @@ func defaults(t *testing.T) app.Config {
 
 func newApp(t *testing.T, cfg app.Config, deps app.Deps) *app.App {
 	t.Helper()
-	a, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry(), deps)
+	a, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry(), nil, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestSlowUpstreamIs504(t *testing.T) {
 
 func TestMetricsAreRegistered(t *testing.T) {
 	reg := server.NewRegistry()
-	a, err := app.New(context.Background(), defaults(t), logging.Discard(), reg, app.Deps{Catalog: fakes.NewCatalog(), Auth: fakes.NewAuth()})
+	a, err := app.New(context.Background(), defaults(t), logging.Discard(), reg, nil, app.Deps{Catalog: fakes.NewCatalog(), Auth: fakes.NewAuth()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -210,8 +210,11 @@ func (t *Tracing) Handler(h http.Handler, edge Edge) http.Handler {
 }
 
 // Transport traces every request sent through base (nil:
-// http.DefaultTransport) with a client span and propagates the trace context
-// and baggage to the callee. Tracing off returns base itself.
+// http.DefaultTransport) inside a trace with a client span, and propagates
+// the trace context and baggage to the callee. A request sent outside any
+// trace (a readiness probe's check, an idle poll of the change feed) makes
+// no span: a root trace of one client call tells an SRE nothing and
+// drowns the rest. Tracing off returns base itself.
 func (t *Tracing) Transport(base http.RoundTripper) http.RoundTripper {
 	if t == nil {
 		return base
@@ -219,5 +222,23 @@ func (t *Tracing) Transport(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return otelhttp.NewTransport(base, otelhttp.WithTracerProvider(t.provider), otelhttp.WithPropagators(t.propagator))
+	return tracedTransport{
+		RoundTripper: otelhttp.NewTransport(base,
+			otelhttp.WithTracerProvider(t.provider), otelhttp.WithPropagators(t.propagator),
+			otelhttp.WithFilter(func(r *http.Request) bool { return trace.SpanContextFromContext(r.Context()).IsValid() })),
+		base: base,
+	}
+}
+
+// tracedTransport passes http.Client.CloseIdleConnections on to the base
+// transport, which otelhttp's does not.
+type tracedTransport struct {
+	http.RoundTripper
+	base http.RoundTripper
+}
+
+func (t tracedTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
