@@ -225,6 +225,8 @@ func (t *Tracing) Transport(base http.RoundTripper) http.RoundTripper {
 	return tracedTransport{
 		RoundTripper: otelhttp.NewTransport(base,
 			otelhttp.WithTracerProvider(t.provider), otelhttp.WithPropagators(t.propagator),
+			// The conventions' client span name: the method alone.
+			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method }),
 			otelhttp.WithFilter(func(r *http.Request) bool { return trace.SpanContextFromContext(r.Context()).IsValid() })),
 		base: base,
 	}
