@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		s = s.With(a.replicas.storeOption)
 		a.Health.AddDetail("replicas", a.replicas.status)
 	}
-	a.cache = newCache(cfg, a.replicas, log, reg)
+	a.cache = newCache(cfg, a.replicas, log, reg, tr)
 	if a.replicas != nil {
 		// Outside any cache, which must see that a read wants the primary.
 		mws = append(mws, a.replicas.middleware(cfg, a.cache, log))

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
+
+	"github.com/moviesplatform/platform/telemetry"
 )
 
 // maxFillForRedis is the longest the fill of an absent movie key may take
@@ -48,6 +51,9 @@ func newRemote(cfg Config, k keys, m *metrics) *remote {
 		// instead of spending the budget on backoff.
 		DialerRetries: 1,
 	})
+	if telemetry.On(cfg.Tracer) {
+		_ = redisotel.InstrumentTracing(rdb, redisotel.WithTracerProvider(cfg.Tracer))
+	}
 	r := &remote{rdb: rdb, keys: k, timeout: cfg.Timeout, quiet: cfg.QuietTTL, m: m}
 	r.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        "redis",

@@ -168,6 +168,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	a.shared = respcache.NewShared(respcache.SharedSettings{
 		Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB, Namespace: cfg.RedisNamespace,
 		TTL: cfg.RedisTTL, Budget: cfg.RedisTimeout, BreakerOpen: cfg.RedisBreakerOpen, IndexLag: cfg.CacheIndexLag,
+		Tracer: tr.TracerProvider(),
 	}, reg)
 	a.Health.AddDetail("breakers", func(context.Context) any {
 		states := map[string]string{}

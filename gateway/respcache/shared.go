@@ -9,8 +9,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/moviesplatform/platform/telemetry"
 )
 
 // SharedSettings configure the second level in Redis.
@@ -30,6 +34,8 @@ type SharedSettings struct {
 	BreakerOpen time.Duration
 	// IndexLag: as Settings.IndexLag, for every replica.
 	IndexLag time.Duration
+	// Tracer, when it records, gets a span per Redis command (redisotel).
+	Tracer trace.TracerProvider
 }
 
 // shapeVersion changes with the stored shape, so a deploy never reads
@@ -80,6 +86,9 @@ func NewShared(s SharedSettings, reg prometheus.Registerer) *Shared {
 			Name: "gateway_response_cache_redis_failures_total",
 			Help: "Redis calls of the gateway's answer cache that failed or ran out of budget, by operation; the request went on without Redis.",
 		}, []string{"op"}),
+	}
+	if telemetry.On(s.Tracer) {
+		_ = redisotel.InstrumentTracing(sh.rdb, redisotel.WithTracerProvider(s.Tracer))
 	}
 	state := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "gateway_response_cache_redis_breaker_state",

@@ -9,7 +9,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/moviesplatform/platform/telemetry"
 )
 
 // Option changes how Open opens a database.
@@ -37,13 +38,7 @@ func WithTracing(tp trace.TracerProvider) Option {
 }
 
 // traced reports whether statements are to be traced.
-func (o options) traced() bool {
-	if o.tracer == nil {
-		return false
-	}
-	_, off := o.tracer.(noop.TracerProvider)
-	return !off
-}
+func (o options) traced() bool { return telemetry.On(o.tracer) }
 
 func (o options) otelsql(d Driver) []otelsql.Option {
 	system := semconv.DBSystemNameSQLite

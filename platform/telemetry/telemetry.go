@@ -153,6 +153,16 @@ func Version() string {
 	return "devel"
 }
 
+// On tells whether tp records spans: not nil nor the no-op provider. A
+// library wraps its calls only then, so tracing off costs nothing.
+func On(tp trace.TracerProvider) bool {
+	if tp == nil {
+		return false
+	}
+	_, off := tp.(noop.TracerProvider)
+	return !off
+}
+
 // Enabled tells whether spans are recorded.
 func (t *Tracing) Enabled() bool { return t != nil }
 
