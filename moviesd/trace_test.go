@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -66,7 +67,12 @@ func (tr *traced) start(t *testing.T, cfg settings, targets ...string) map[strin
 		t.Fatal(err)
 	}
 	servers := map[string]*httptest.Server{}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	for _, c := range a.comps {
+		if c.Background != nil {
+			go func() { _ = c.Background(ctx) }()
+		}
 		srv := httptest.NewServer(tr.tracing.Handler(c.Handler, c.Edge))
 		servers[c.Name] = srv
 		t.Cleanup(func() {
@@ -234,4 +240,46 @@ func TestTheGatewayDoesNotContinueATraceFromTheInternet(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestSearchesAndIndexingAreTraced(t *testing.T) {
+	tr := newTraced(t)
+	tr.start(t, testSettings(t), targetCatalog, targetAuth, targetSearch, targetGateway)
+	tr.createMovie(t, nil)
+	// The indexer makes the movie findable in a batch of its own trace.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res := tr.do(t, http.MethodGet, "/api/search/?q=psycho", "", "", nil)
+		if hits, _ := res["hits"].([]any); len(hits) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not indexed: %v", res)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	spans := tr.rec.Ended()
+	var batch, search sdktrace.ReadOnlySpan
+	for _, s := range spans {
+		switch {
+		case s.Name() == "indexer batch":
+			batch = s
+		case s.Name() == "GET /api/search/":
+			search = s
+		}
+	}
+	if batch == nil || search == nil {
+		t.Fatalf("indexer batch %v, search %v among %v", batch != nil, search != nil, names(spans))
+	}
+	var inBatch, inSearch []sdktrace.ReadOnlySpan
+	for _, s := range spans {
+		switch s.SpanContext().TraceID() {
+		case batch.SpanContext().TraceID():
+			inBatch = append(inBatch, s)
+		case search.SpanContext().TraceID():
+			inSearch = append(inSearch, s)
+		}
+	}
+	checkOneTrace(t, inBatch, "indexer batch", "bleve apply")
+	checkOneTrace(t, inSearch, "GET /api/search/", "search/Search", "bleve search")
 }

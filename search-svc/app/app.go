@@ -89,6 +89,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			return nil, err
 		}
 	}
+	if telemetry.On(tr.TracerProvider()) {
+		name := cfg.Engine
+		if name == "" {
+			name = EngineBleve
+		}
+		eng = engine.Traced(eng, name, tr.TracerProvider())
+	}
 	a.Engine = eng
 	feed := deps.Feed
 	if feed == nil {
@@ -99,7 +106,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		}
 		feed = c.Service()
 	}
-	a.Indexer = indexer.New(feed, eng, log.With("component", "indexer"), reg, indexer.Options{PollInterval: cfg.PollInterval})
+	a.Indexer = indexer.New(feed, eng, log.With("component", "indexer"), reg, indexer.Options{PollInterval: cfg.PollInterval, Tracer: tr.TracerProvider()})
 	e := search.New(eng, a.Indexer, endpointmw.Standard(search.ServiceName, endpointmw.Observers{Log: log, Metrics: reg, Tracer: tr.TracerProvider()})...)
 	a.Service = e.Service()
 	a.Handler = httpx.Chain(search.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
