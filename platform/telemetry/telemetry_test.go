@@ -26,6 +26,20 @@ func clearEnv(t *testing.T) {
 	}
 }
 
+// setup is Setup with exactly env set of the variables it reads.
+func setup(t *testing.T, env map[string]string) *telemetry.Tracing {
+	t.Helper()
+	clearEnv(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	tr, err := telemetry.Setup(t.Context(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
 type plain struct{}
 
 func (plain) ServeHTTP(http.ResponseWriter, *http.Request) {}
@@ -37,14 +51,7 @@ func TestSetupIsOffUnlessAnExporterIsAskedFor(t *testing.T) {
 		"sdk disabled":  {"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "console"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			clearEnv(t)
-			for k, v := range env {
-				t.Setenv(k, v)
-			}
-			tr, err := telemetry.Setup(t.Context(), "test")
-			if err != nil {
-				t.Fatal(err)
-			}
+			tr := setup(t, env)
 			if tr.Enabled() {
 				t.Fatal("tracing on")
 			}
@@ -69,14 +76,7 @@ func TestSetupExportsOverHTTPOrGRPC(t *testing.T) {
 		"console":   {"OTEL_TRACES_EXPORTER": "console", "OTEL_PROPAGATORS": "tracecontext,baggage,b3", "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			clearEnv(t)
-			for k, v := range env {
-				t.Setenv(k, v)
-			}
-			tr, err := telemetry.Setup(t.Context(), "test")
-			if err != nil {
-				t.Fatal(err)
-			}
+			tr := setup(t, env)
 			defer tr.Shutdown(context.Background())
 			if !tr.Enabled() {
 				t.Fatal("tracing off")
