@@ -9,8 +9,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/moviesplatform/platform/telemetry"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Option changes how Open opens a database.
@@ -38,7 +37,15 @@ func WithTracing(tp trace.TracerProvider) Option {
 }
 
 // traced reports whether statements are to be traced.
-func (o options) traced() bool { return telemetry.On(o.tracer) }
+// (The test telemetry.On makes, not called: sqldb stays free of telemetry's
+// exporters, which tools using only sqldb do not need.)
+func (o options) traced() bool {
+	if o.tracer == nil {
+		return false
+	}
+	_, off := o.tracer.(noop.TracerProvider)
+	return !off
+}
 
 func (o options) otelsql(d Driver) []otelsql.Option {
 	system := semconv.DBSystemNameSQLite
