@@ -74,6 +74,11 @@ func (o options) otelsql(d Driver) []otelsql.Option {
 			OmitConnResetSession: true,
 			OmitConnPrepare:      true,
 			OmitRows:             true,
+			// Only inside a trace: a background query (a replica's lag
+			// check, an idle feed poll) alone is a root trace of noise.
+			SpanFilter: func(ctx context.Context, _ otelsql.Method, _ string, _ []driver.NamedValue) bool {
+				return trace.SpanContextFromContext(ctx).IsValid()
+			},
 		}),
 	}
 }
