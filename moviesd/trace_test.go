@@ -245,8 +245,9 @@ func TestTheGatewayDoesNotContinueATraceFromTheInternet(t *testing.T) {
 func TestSearchesAndIndexingAreTraced(t *testing.T) {
 	tr := newTraced(t)
 	tr.start(t, testSettings(t), targetCatalog, targetAuth, targetSearch, targetGateway)
-	tr.createMovie(t, nil)
-	// The indexer makes the movie findable in a batch of its own trace.
+	write := tr.createMovie(t, nil)[0].SpanContext().TraceID()
+	// The indexer makes the movie findable in a batch of its own trace,
+	// linked to the write's.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		res := tr.do(t, http.MethodGet, "/api/search/?q=psycho", "", "", nil)
@@ -258,18 +259,29 @@ func TestSearchesAndIndexingAreTraced(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	spans := tr.rec.Ended()
+	// The batch's span ends just after the movie became findable.
+	var spans []sdktrace.ReadOnlySpan
 	var batch, search sdktrace.ReadOnlySpan
-	for _, s := range spans {
-		switch {
-		case s.Name() == "indexer batch":
-			batch = s
-		case s.Name() == "GET /api/search/":
-			search = s
+	for batch == nil || search == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("indexer batch %v, search %v among %v", batch != nil, search != nil, names(spans))
+		}
+		time.Sleep(10 * time.Millisecond)
+		spans = tr.rec.Ended()
+		for _, s := range spans {
+			switch {
+			case s.Name() == "indexer batch":
+				batch = s
+			case s.Name() == "GET /api/search/":
+				search = s
+			}
 		}
 	}
-	if batch == nil || search == nil {
-		t.Fatalf("indexer batch %v, search %v among %v", batch != nil, search != nil, names(spans))
+	// Background work (feed polls, their SQL) makes no trace of its own.
+	for _, s := range spans {
+		if !s.Parent().IsValid() && s.SpanKind() != trace.SpanKindServer && s.Name() != "indexer batch" {
+			t.Errorf("root span %q outside any request", s.Name())
+		}
 	}
 	var inBatch, inSearch []sdktrace.ReadOnlySpan
 	for _, s := range spans {
@@ -281,5 +293,12 @@ func TestSearchesAndIndexingAreTraced(t *testing.T) {
 		}
 	}
 	checkOneTrace(t, inBatch, "indexer batch", "bleve apply")
+	linked := false
+	for _, l := range batch.Links() {
+		linked = linked || l.SpanContext.TraceID() == write
+	}
+	if !linked {
+		t.Errorf("indexer batch links %v, not the write's trace %s", batch.Links(), write)
+	}
 	checkOneTrace(t, inSearch, "GET /api/search/", "search/Search", "bleve search")
 }

@@ -18,6 +18,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
@@ -260,9 +261,10 @@ func (ix *Indexer) step(ctx context.Context, w engine.Writer, live bool) (caught
 }
 
 // apply writes one batch to w inside an "indexer batch" span: the step
-// that makes the page's changes searchable.
+// that makes the page's changes searchable. The span links to the traced
+// requests that wrote them (their traceparent rides with the change).
 func (ix *Indexer) apply(ctx context.Context, w engine.Writer, b engine.Batch, page contract.ChangePage, live bool) error {
-	ctx, span := ix.tracer.Start(ctx, "indexer batch", trace.WithAttributes(
+	ctx, span := ix.tracer.Start(ctx, "indexer batch", trace.WithLinks(writeLinks(page.Changes)...), trace.WithAttributes(
 		attribute.Int("search.indexer.changes", len(page.Changes)),
 		attribute.Int64("search.indexer.first_seq", page.Changes[0].Seq),
 		attribute.Int64("search.indexer.last_seq", page.Last),
@@ -275,6 +277,30 @@ func (ix *Indexer) apply(ctx context.Context, w engine.Writer, b engine.Batch, p
 		span.SetStatus(codes.Error, err.Error())
 	}
 	return err
+}
+
+// maxWriteLinks bounds the links of one batch span (the SDK's default
+// span limit): a bulk of writes links its first ones.
+const maxWriteLinks = 128
+
+// writeLinks are links to the spans that wrote changes, one per distinct
+// traceparent.
+func writeLinks(changes []contract.Change) []trace.Link {
+	var links []trace.Link
+	seen := map[string]bool{}
+	for _, c := range changes {
+		if c.TraceParent == "" || seen[c.TraceParent] || len(links) == maxWriteLinks {
+			continue
+		}
+		seen[c.TraceParent] = true
+		ctx := propagation.TraceContext{}.Extract(context.Background(), propagation.MapCarrier{"traceparent": c.TraceParent})
+		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+			links = append(links, trace.Link{SpanContext: sc, Attributes: []attribute.KeyValue{
+				attribute.Int64("search.indexer.seq", c.Seq), attribute.Int64("search.indexer.movie_id", c.MovieID),
+			}})
+		}
+	}
+	return links
 }
 
 // report records progress. Lag in seconds is the age of the newest applied
