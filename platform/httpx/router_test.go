@@ -20,9 +20,18 @@ func TestServerSpansAreNamedAfterTheRoute(t *testing.T) {
 	rt.Handle(http.MethodGet, "/api/movie/{id}/", ok)
 	rt.Handle(http.MethodPatch, "/api/movie/{id}/", ok)
 	rt.Handle(http.MethodGet, "/api/movies/", ok)
+	// As the server mounts it, at "/" beside the operational endpoints.
+	mounted := func(h http.Handler) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		return mux
+	}
 	// With a middleware between the tracing handler and the router that
 	// copies the request (as WithRequestID does), and without.
-	for _, h := range []http.Handler{tr.Handler(httpx.Chain(rt, httpx.WithRequestID), telemetry.Internal), tr.Handler(rt, telemetry.Internal)} {
+	for _, h := range []http.Handler{
+		mounted(tr.Handler(httpx.Chain(rt, httpx.WithRequestID), telemetry.Internal)),
+		mounted(tr.Handler(rt, telemetry.Internal)),
+	} {
 		for _, c := range []struct{ method, path, name, route string }{
 			{http.MethodGet, "/api/movie/42/", "GET /api/movie/{id}/", "/api/movie/{id}/"},
 			{http.MethodPatch, "/api/movie/42", "PATCH /api/movie/{id}/", "/api/movie/{id}/"},

@@ -216,7 +216,14 @@ func (t *Tracing) Handler(h http.Handler, edge Edge) http.Handler {
 	if edge == Public {
 		opts = append(opts, otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }))
 	}
-	return otelhttp.NewHandler(h, "", opts...)
+	traced := otelhttp.NewHandler(h, "", opts...)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The process's own mux (the operational endpoints beside the
+		// service at "/") set its pattern, "/"; otelhttp would rename the
+		// span "GET /" after the router named it after the route.
+		r.Pattern = ""
+		traced.ServeHTTP(w, r)
+	})
 }
 
 // Transport traces every request sent through base (nil:
