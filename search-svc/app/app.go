@@ -89,7 +89,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			return nil, err
 		}
 	}
-	if telemetry.On(tr.TracerProvider()) {
+	if tr.Enabled() {
 		name := cfg.Engine
 		if name == "" {
 			name = EngineBleve
