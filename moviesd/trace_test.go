@@ -46,6 +46,8 @@ func testSettings(t *testing.T) settings {
 		"MOVIES_ADMIN_USERNAME":                 "admin",
 		"MOVIES_ADMIN_PASSWORD":                 "secret-admin-password",
 		"MOVIES_GATEWAY_SEARCH_URL":             "none",
+		"MOVIES_SEARCH_BLEVE_PATH":              filepath.Join(dir, "search"),
+		"MOVIES_SEARCH_POLL_INTERVAL":           "20ms",
 		"MOVIES_GATEWAY_CACHE_TTL":              "0s",
 		"MOVIES_CATALOG_CACHE_ENABLED":          "false",
 		"MOVIES_GATEWAY_AUTH_CACHE_TTL":         "0s",
