@@ -55,7 +55,7 @@ func main() {
 			return fmt.Errorf("usage: %s [-target=...] [serve|migrate|import [file]]", p.Name)
 		}
 		p.Log.Info("modules", "targets", strings.Join(targets, ","))
-		a := &assembly{cfg: cfg, log: p.Log}
+		a := &assembly{cfg: cfg, log: p.Log, tracing: p.Tracing}
 		if err := a.build(ctx, targets); err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/runner"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/telemetry"
 
 	authapp "github.com/moviesplatform/auth-svc/app"
 	"github.com/moviesplatform/auth-svc/auth"
@@ -49,8 +50,11 @@ type settings struct {
 // handed to the later modules, so calls between modules of one process stay
 // in-process; a module not built here is reached over HTTP at its URL.
 type assembly struct {
-	cfg     settings
-	log     *slog.Logger
+	cfg settings
+	log *slog.Logger
+	// tracing traces every module; in-process calls between modules keep
+	// a span per service hop (endpointmw), as over HTTP.
+	tracing *telemetry.Tracing
 	catalog catalog.Service
 	auth    auth.Service
 	search  search.Service
@@ -112,7 +116,7 @@ func (a *assembly) build(ctx context.Context, targets []string) (err error) {
 }
 
 func (a *assembly) buildCatalog(ctx context.Context, log *slog.Logger, reg *prometheus.Registry) (runner.Component, error) {
-	app, err := catalogapp.New(ctx, a.cfg.Catalog, log, reg)
+	app, err := catalogapp.New(ctx, a.cfg.Catalog, log, reg, a.tracing)
 	if err != nil {
 		return runner.Component{}, err
 	}
@@ -121,7 +125,7 @@ func (a *assembly) buildCatalog(ctx context.Context, log *slog.Logger, reg *prom
 }
 
 func (a *assembly) buildAuth(ctx context.Context, log *slog.Logger, reg *prometheus.Registry) (runner.Component, error) {
-	app, err := authapp.New(ctx, a.cfg.Auth, log, reg)
+	app, err := authapp.New(ctx, a.cfg.Auth, log, reg, a.tracing)
 	if err != nil {
 		return runner.Component{}, err
 	}
@@ -134,7 +138,7 @@ func (a *assembly) buildSearch(ctx context.Context, log *slog.Logger, reg *prome
 	if a.catalog != nil {
 		deps.Feed = a.catalog
 	}
-	app, err := searchapp.New(ctx, a.cfg.Search, log, reg, deps)
+	app, err := searchapp.New(ctx, a.cfg.Search, log, reg, a.tracing, deps)
 	if err != nil {
 		return runner.Component{}, err
 	}
@@ -149,9 +153,9 @@ func (a *assembly) buildGateway(ctx context.Context, log *slog.Logger, reg *prom
 	if a.search != nil {
 		deps.Search = a.search
 	}
-	app, err := gatewayapp.New(ctx, a.cfg.Gateway, log, reg, deps)
+	app, err := gatewayapp.New(ctx, a.cfg.Gateway, log, reg, a.tracing, deps)
 	if err != nil {
 		return runner.Component{}, err
 	}
-	return runner.Component{Addr: a.cfg.Gateway.Addr, Handler: app.Handler, Health: app.Health, Close: app.Close}, nil
+	return runner.Component{Addr: a.cfg.Gateway.Addr, Handler: app.Handler, Health: app.Health, Close: app.Close, Edge: app.Edge}, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
 	"github.com/moviesplatform/platform/sqldb"
+	"github.com/moviesplatform/platform/telemetry"
 )
 
 // Config is auth-svc's configuration (variables under MOVIES_).
@@ -55,23 +56,25 @@ type App struct {
 
 // New opens the database, migrates it when cfg.Migrate, ensures the admin
 // account, and builds the service and its handler. Metrics go to reg.
-func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry) (*App, error) {
+//
+// Its calls and SQL statements are traced on tr (nil: tracing off).
+func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing) (*App, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	db, driver, err := open(ctx, cfg)
+	db, driver, err := open(ctx, cfg, tr)
 	if err != nil {
 		return nil, err
 	}
 	a := &App{Health: server.NewHealth(), db: db}
-	if err := a.build(ctx, cfg, driver, log, reg); err != nil {
+	if err := a.build(ctx, cfg, driver, log, reg, tr); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *slog.Logger, reg *prometheus.Registry) error {
+func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing) error {
 	if cfg.Migrate {
 		if err := store.Migrate(ctx, a.db, driver); err != nil {
 			return err
@@ -87,7 +90,7 @@ func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *s
 	}
 	a.Health.AddCheck("database", users.Ping)
 
-	e := auth.MakeEndpoints(basic).Use(endpointmw.Standard(auth.ServiceName, endpointmw.Observers{Log: log, Metrics: reg})...)
+	e := auth.MakeEndpoints(basic).Use(endpointmw.Standard(auth.ServiceName, endpointmw.Observers{Log: log, Metrics: reg, Tracer: tr.TracerProvider()})...)
 	a.Service = e.Service()
 	a.Handler = httpx.Chain(auth.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
 		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
@@ -100,7 +103,7 @@ func (a *App) Close() error { return a.db.Close() }
 // Migrate brings the configured database's schema up to date (the migrate
 // subcommand; a Kubernetes Job runs it before a rollout).
 func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
-	db, driver, err := open(ctx, cfg)
+	db, driver, err := open(ctx, cfg, telemetry.Off())
 	if err != nil {
 		return err
 	}
@@ -112,12 +115,12 @@ func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return nil
 }
 
-func open(ctx context.Context, cfg Config) (*sql.DB, sqldb.Driver, error) {
+func open(ctx context.Context, cfg Config, tr *telemetry.Tracing) (*sql.DB, sqldb.Driver, error) {
 	driver, err := sqldb.ParseDriver(cfg.DBDriver)
 	if err != nil {
 		return nil, "", fmt.Errorf("MOVIES_AUTH_DB_DRIVER: %w", err)
 	}
-	db, err := sqldb.Open(ctx, driver, cfg.DBDSN)
+	db, err := sqldb.Open(ctx, driver, cfg.DBDSN, sqldb.WithTracing(tr.TracerProvider()))
 	if err != nil {
 		return nil, "", fmt.Errorf("auth database: %w", err)
 	}

@@ -21,7 +21,7 @@ import (
 
 func build(t *testing.T, cfg app.Config, log *slog.Logger) *app.App {
 	t.Helper()
-	a, err := app.New(context.Background(), cfg, log, prometheus.NewRegistry())
+	a, err := app.New(context.Background(), cfg, log, prometheus.NewRegistry(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestBadConfig(t *testing.T) {
 		"short admin password":   {DBDriver: "sqlite", DBDSN: dsn, Migrate: true, AdminUsername: "root", AdminPassword: "short"},
 		"unknown driver":         {DBDriver: "postgres", DBDSN: dsn},
 	} {
-		if a, err := app.New(context.Background(), cfg, logging.Discard(), prometheus.NewRegistry()); err == nil {
+		if a, err := app.New(context.Background(), cfg, logging.Discard(), prometheus.NewRegistry(), nil); err == nil {
 			a.Close()
 			t.Errorf("%s: accepted", name)
 		}

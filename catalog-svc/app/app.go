@@ -24,6 +24,7 @@ import (
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
 	"github.com/moviesplatform/platform/sqldb"
+	"github.com/moviesplatform/platform/telemetry"
 )
 
 // Config is catalog-svc's configuration (variables under MOVIES_).
@@ -79,9 +80,10 @@ type App struct {
 
 // New opens the database, migrates it when cfg.Migrate, imports the
 // dataset into an empty catalog when cfg.ImportIfEmpty, and builds the
-// service and its handler. Metrics go to reg.
-func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry) (*App, error) {
-	db, s, err := open(ctx, cfg, cfg.Migrate, log)
+// service and its handler. Metrics go to reg; the service's calls and its
+// SQL statements are traced on tr (nil: tracing off).
+func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing) (*App, error) {
+	db, s, err := open(ctx, cfg, cfg.Migrate, log, tr)
 	if err != nil {
 		return nil, err
 	}
@@ -93,8 +95,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	a := &App{Health: server.NewHealth(), db: db}
 	a.Health.AddCheck("database", s.Ping)
-	mws := endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{Log: log, Metrics: reg})
-	if a.replicas, err = openReplicaReads(ctx, cfg, db, log, reg); err != nil {
+	mws := endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{Log: log, Metrics: reg, Tracer: tr.TracerProvider()})
+	if a.replicas, err = openReplicaReads(ctx, cfg, db, log, reg, tr); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -102,7 +104,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		s = s.With(a.replicas.storeOption)
 		a.Health.AddDetail("replicas", a.replicas.status)
 	}
-	a.cache = newCache(cfg, a.replicas, log, reg)
+	a.cache = newCache(cfg, a.replicas, log, reg, tr)
 	if a.replicas != nil {
 		// Above the cache, which must see that a read wants the primary.
 		mws = append(mws, a.replicas.middleware(cfg, a.cache, log))
@@ -127,7 +129,7 @@ func (a *App) Close() error {
 
 // Migrate brings the catalog schema up to date.
 func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
-	db, _, err := open(ctx, cfg, true, log)
+	db, _, err := open(ctx, cfg, true, log, telemetry.Off())
 	if err != nil {
 		return err
 	}
@@ -138,7 +140,7 @@ func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 // dataset) into the catalog, skipping movies already there. It migrates
 // first when cfg.Migrate.
 func Import(ctx context.Context, cfg Config, log *slog.Logger, path string) error {
-	db, s, err := open(ctx, cfg, cfg.Migrate, log)
+	db, s, err := open(ctx, cfg, cfg.Migrate, log, telemetry.Off())
 	if err != nil {
 		return err
 	}
@@ -180,13 +182,14 @@ func runImport(ctx context.Context, s *store.SQL, log *slog.Logger, path string)
 	return nil
 }
 
-// open connects to the configured database, migrating it when asked.
-func open(ctx context.Context, cfg Config, migrate bool, log *slog.Logger) (*sql.DB, *store.SQL, error) {
+// open connects to the configured database, migrating it when asked; its
+// statements are traced on tr.
+func open(ctx context.Context, cfg Config, migrate bool, log *slog.Logger, tr *telemetry.Tracing) (*sql.DB, *store.SQL, error) {
 	driver, err := sqldb.ParseDriver(cfg.DBDriver)
 	if err != nil {
 		return nil, nil, fmt.Errorf("MOVIES_CATALOG_DB_DRIVER: %w", err)
 	}
-	db, err := sqldb.Open(ctx, driver, cfg.DBDSN)
+	db, err := sqldb.Open(ctx, driver, cfg.DBDSN, sqldb.WithTracing(tr.TracerProvider()))
 	if err != nil {
 		return nil, nil, fmt.Errorf("catalog database: %w", err)
 	}

@@ -48,7 +48,7 @@ func TestAppServesTheReferenceCatalog(t *testing.T) {
 			ctx := context.Background()
 			cfg := app.Config{DBDriver: string(b.Driver), DBDSN: b.DSN(t), Migrate: true, ImportIfEmpty: true}
 			reg := server.NewRegistry()
-			a, err := app.New(ctx, cfg, logging.Discard(), reg)
+			a, err := app.New(ctx, cfg, logging.Discard(), reg, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +82,7 @@ func TestAppServesTheReferenceCatalog(t *testing.T) {
 
 			// A second start finds the catalog filled and imports nothing;
 			// the import command adds only what is new.
-			a, err = app.New(ctx, cfg, logging.Discard(), server.NewRegistry())
+			a, err = app.New(ctx, cfg, logging.Discard(), server.NewRegistry(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

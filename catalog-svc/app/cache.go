@@ -9,17 +9,19 @@ import (
 	"github.com/moviesplatform/catalog-svc/cache"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/telemetry"
 )
 
 // newCache builds the read-through cache cfg.Cache describes, or nil when it
 // is disabled. With replicas, the quiet period after a write is stretched
 // past the read-your-writes window (which outlasts the replicas' staleness),
 // so no entry filled from a lagging replica reaches Redis.
-func newCache(cfg Config, replicas *replicaReads, log *slog.Logger, reg prometheus.Registerer) *cache.Cache {
+func newCache(cfg Config, replicas *replicaReads, log *slog.Logger, reg prometheus.Registerer, tr *telemetry.Tracing) *cache.Cache {
 	if !cfg.Cache.Enabled {
 		return nil
 	}
 	cc := cfg.Cache
+	cc.Tracer = tr.TracerProvider()
 	if replicas != nil {
 		cc.QuietTTL = max(cc.QuietTTL, replicas.window+2*time.Second)
 	}

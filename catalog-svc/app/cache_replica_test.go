@@ -31,7 +31,7 @@ func TestCacheOverALaggingReplica(t *testing.T) {
 	cfg.Cache.RedisAddr, cfg.Cache.Namespace = addr, redistest.Namespace()
 	var pods []catalog.Service
 	for range 2 {
-		a, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry())
+		a, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

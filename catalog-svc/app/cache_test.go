@@ -33,7 +33,7 @@ func TestTwoPodsShareTheCache(t *testing.T) {
 			var pods []*app.App
 			for range 2 {
 				reg := server.NewRegistry()
-				a, err := app.New(ctx, cfg, logging.Discard(), reg)
+				a, err := app.New(ctx, cfg, logging.Discard(), reg, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -30,7 +30,7 @@ func startReplicaCatalog(t *testing.T, primaryDSN, replicaDSN string, interval t
 	cfg := app.Config{DBDriver: "mysql", DBDSN: primaryDSN, ReplicaDSNs: []string{replicaDSN},
 		ReplicaMaxLag: 2 * time.Second, ReplicaCheckInterval: interval, Migrate: true}
 	reg := prometheus.NewRegistry()
-	a, err := app.New(context.Background(), cfg, logging.Discard(), reg)
+	a, err := app.New(context.Background(), cfg, logging.Discard(), reg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestReplicaSettingsAreChecked(t *testing.T) {
 	for name, cfg := range map[string]app.Config{
 		"replicas on sqlite": {DBDriver: "sqlite", DBDSN: sqltest.SQLite(t), ReplicaDSNs: []string{"x"}},
 	} {
-		if _, err := app.New(ctx, cfg, logging.Discard(), prometheus.NewRegistry()); err == nil {
+		if _, err := app.New(ctx, cfg, logging.Discard(), prometheus.NewRegistry(), nil); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -1,12 +1,19 @@
 package cache
 
-import "time"
+import (
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
 
 // Config is the catalog cache's configuration (variables under MOVIES_).
 type Config struct {
 	// Enabled turns the whole cache off when false: every read goes to the
 	// store, as before the cache existed.
 	Enabled bool `env:"CATALOG_CACHE_ENABLED" envDefault:"true"`
+	// Tracer, when it records, gets a span per Redis command (redisotel);
+	// the app sets it, no variable does.
+	Tracer trace.TracerProvider `env:"-"`
 	// RedisAddr is the shared second level (host:port); empty keeps the
 	// cache in-process only (L1), which is right for one replica.
 	RedisAddr     string `env:"CATALOG_REDIS_ADDR"`

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/moviesplatform/platform/redisx"
+	"github.com/moviesplatform/platform/telemetry"
 )
 
 // maxFillForRedis is the longest the fill of an absent movie key may take
@@ -35,6 +37,9 @@ func newRemote(cfg Config, k keys, m *metrics) *remote {
 		Failure:      m.redisError,
 		BreakerState: func(to gobreaker.State) { m.breaker.Set(float64(to)) },
 	})
+	if telemetry.On(cfg.Tracer) {
+		_ = redisotel.InstrumentTracing(client.Redis(), redisotel.WithTracerProvider(cfg.Tracer))
+	}
 	return &remote{client: client, rdb: client.Redis(), keys: k, quiet: cfg.QuietTTL, m: m}
 }
 

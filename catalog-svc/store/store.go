@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb"
@@ -420,9 +423,20 @@ func (s *SQL) writeChange(ctx context.Context, tx *sql.Tx, movieID int64, m *con
 		op, payload = contract.OpUpsert, sql.NullString{String: string(b), Valid: true}
 	}
 	_, err := tx.ExecContext(ctx,
-		"INSERT INTO movie_changes (movie_id, op, payload, actor, created_at) VALUES (?, ?, ?, ?, ?)",
-		movieID, string(op), payload, actor, s.now())
+		"INSERT INTO movie_changes (movie_id, op, payload, actor, created_at, traceparent) VALUES (?, ?, ?, ?, ?, ?)",
+		movieID, string(op), payload, actor, s.now(), traceParent(ctx))
 	return err
+}
+
+// traceParent is the W3C traceparent of ctx's span, NULL outside a trace.
+func traceParent(ctx context.Context) sql.NullString {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return sql.NullString{}
+	}
+	carrier := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, carrier)
+	v := carrier.Get("traceparent")
+	return sql.NullString{String: v, Valid: v != ""}
 }
 
 // Import stores the movies of batch not present yet, in order, in one
@@ -471,7 +485,7 @@ func changes(ctx context.Context, db querier, after int64, limit int) (contract.
 	if err := db.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM movie_changes").Scan(&p.Head); err != nil {
 		return p, err
 	}
-	rows, err := db.QueryContext(ctx, `SELECT seq, movie_id, op, payload, actor, created_at
+	rows, err := db.QueryContext(ctx, `SELECT seq, movie_id, op, payload, actor, created_at, traceparent
 		FROM movie_changes WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
 		return p, err
@@ -483,10 +497,12 @@ func changes(ctx context.Context, db querier, after int64, limit int) (contract.
 			c       contract.Change
 			op      string
 			payload sql.NullString
+			parent  sql.NullString
 		)
-		if err := rows.Scan(&c.Seq, &c.MovieID, &op, &payload, &c.Actor, &c.At); err != nil {
+		if err := rows.Scan(&c.Seq, &c.MovieID, &op, &payload, &c.Actor, &c.At, &parent); err != nil {
 			return p, err
 		}
+		c.TraceParent = parent.String
 		c.Op = contract.ChangeOp(op)
 		c.At = c.At.UTC()
 		if payload.Valid {

@@ -20,6 +20,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/telemetry"
 	"github.com/moviesplatform/search-svc/search"
 
 	"github.com/moviesplatform/gateway/authn"
@@ -100,6 +101,12 @@ type Config struct {
 	// RedisBreakerOpen is how long Redis is left alone after 5 failures
 	// in a row.
 	RedisBreakerOpen time.Duration `env:"GATEWAY_REDIS_BREAKER_OPEN" envDefault:"2s"`
+
+	// TrustIncomingTraces continues a trace context (traceparent) a client
+	// sends. Off, the gateway, facing the internet, starts a new trace per
+	// request and links the client's, so no one outside can join or sample
+	// our traces; turn it on behind a proxy of ours that starts them.
+	TrustIncomingTraces bool `env:"GATEWAY_TRUST_INCOMING_TRACES" envDefault:"false"`
 }
 
 // Deps are services the gateway fronts. Nil members are reached over HTTP at
@@ -121,15 +128,19 @@ type App struct {
 	// Handler serves the public API (without the operational endpoints).
 	Handler http.Handler
 	Health  *server.Health
+	// Edge is how the server traces the handler's requests: as the public
+	// edge unless Config.TrustIncomingTraces.
+	Edge telemetry.Edge
 
 	httpClient *http.Client
 	shared     *respcache.Shared
 	rateRedis  *redis.Client
 }
 
-// New builds the gateway.
-func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, deps Deps) (*App, error) {
-	a := &App{Health: server.NewHealth(), httpClient: newHTTPClient()}
+// New builds the gateway; its calls to the upstreams carry the trace of tr
+// (nil: tracing off).
+func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing, deps Deps) (*App, error) {
+	a := &App{Health: server.NewHealth(), httpClient: newHTTPClient(tr), Edge: telemetry.Edge(!cfg.TrustIncomingTraces)}
 	catalogEndpoints, authEndpoints := catalog.MakeEndpoints(deps.Catalog), auth.MakeEndpoints(deps.Auth)
 	var err error
 	if deps.Catalog == nil {
@@ -173,6 +184,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	a.shared = respcache.NewShared(respcache.SharedSettings{
 		Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB, Namespace: cfg.RedisNamespace,
 		TTL: cfg.RedisTTL, Budget: cfg.RedisTimeout, BreakerOpen: cfg.RedisBreakerOpen, IndexLag: cfg.CacheIndexLag,
+		Tracer: tr.TracerProvider(),
 	}, reg)
 	a.Health.AddDetail("breakers", func(context.Context) any {
 		states := map[string]string{}
@@ -246,9 +258,10 @@ func (a *App) Close() error {
 }
 
 // newHTTPClient is tuned for many concurrent calls to a few hosts; per-call
-// deadlines come from the upstream guards, not from the client.
-func newHTTPClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{
+// deadlines come from the upstream guards, not from the client. Calls carry
+// the request's trace to the upstream (tr's propagators).
+func newHTTPClient(tr *telemetry.Tracing) *http.Client {
+	return &http.Client{Transport: tr.Transport(&http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:          512,
@@ -256,7 +269,7 @@ func newHTTPClient() *http.Client {
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		ForceAttemptHTTP2:     false,
-	}}
+	})}
 }
 
 // reachable checks an upstream's API port answers HTTP at all. Reachability,

@@ -55,7 +55,7 @@ func defaults(t *testing.T) app.Config {
 
 func newApp(t *testing.T, cfg app.Config, deps app.Deps) *app.App {
 	t.Helper()
-	a, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry(), deps)
+	a, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry(), nil, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestSlowUpstreamIs504(t *testing.T) {
 
 func TestMetricsAreRegistered(t *testing.T) {
 	reg := server.NewRegistry()
-	a, err := app.New(context.Background(), defaults(t), logging.Discard(), reg, app.Deps{Catalog: catalogtest.NewCatalog(), Auth: authtest.NewAuth()})
+	a, err := app.New(context.Background(), defaults(t), logging.Discard(), reg, nil, app.Deps{Catalog: catalogtest.NewCatalog(), Auth: authtest.NewAuth()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,10 +8,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/moviesplatform/platform/redisx"
+	"github.com/moviesplatform/platform/telemetry"
 )
 
 // SharedSettings configure the second level in Redis.
@@ -31,6 +35,8 @@ type SharedSettings struct {
 	BreakerOpen time.Duration
 	// IndexLag: as Settings.IndexLag, for every replica.
 	IndexLag time.Duration
+	// Tracer, when it records, gets a span per Redis command (redisotel).
+	Tracer trace.TracerProvider
 }
 
 // shapeVersion changes with the stored shape, so a deploy never reads
@@ -78,6 +84,9 @@ func NewShared(s SharedSettings, reg prometheus.Registerer) *Shared {
 		Failure:      func(op string, _ error) { sh.failures.WithLabelValues(op).Inc() },
 		BreakerState: func(to gobreaker.State) { state.Set(float64(to)) },
 	})
+	if telemetry.On(s.Tracer) {
+		_ = redisotel.InstrumentTracing(sh.client.Redis(), redisotel.WithTracerProvider(s.Tracer))
+	}
 	if reg != nil {
 		reg.MustRegister(sh.failures, state)
 	}

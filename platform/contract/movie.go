@@ -84,6 +84,10 @@ type Change struct {
 	Movie   *Movie    `json:"movie,omitempty"`
 	Actor   string    `json:"actor"`
 	At      time.Time `json:"at"`
+	// TraceParent is the W3C traceparent of the traced request that made
+	// the change, so the indexer's span can link back to it; empty when
+	// the write was not traced.
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // ChangePage is a page of the change feed, in sequence order.

@@ -129,8 +129,9 @@ func Instrumenting(reg prometheus.Registerer, service string) Middleware {
 	}
 }
 
-// Tracing makes a span of every call, named "<service>/<Method>", so that a
-// request served in one process shows the same hops as across processes.
+// Tracing makes a span of every call made inside a trace, named
+// "<service>/<Method>", so that a request served in one process shows the
+// same hops as across processes.
 // A no-op provider adds no wrapper at all.
 func Tracing(tp trace.TracerProvider) Middleware {
 	if _, off := tp.(noop.TracerProvider); off {
@@ -144,6 +145,11 @@ func Tracing(tp trace.TracerProvider) Middleware {
 			trace.WithAttributes(attribute.String("rpc.service", m.Service), attribute.String("rpc.method", m.Name)),
 		}
 		return func(ctx context.Context, req any) (any, error) {
+			if !trace.SpanContextFromContext(ctx).IsValid() {
+				// A call outside any request (the in-process indexer's
+				// feed poll) would be a root trace of noise every poll.
+				return next(ctx, req)
+			}
 			ctx, span := tracer.Start(ctx, name, opts...)
 			defer span.End()
 			resp, err := next(ctx, req)

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/moviesplatform/platform/apierr"
 )
 
@@ -44,7 +47,25 @@ func (rt *Router) Handle(method, pattern string, h http.Handler) {
 	if rt.metrics != nil {
 		h = rt.metrics.Route(pattern, h)
 	}
-	methods[method] = h
+	methods[method] = routed(pattern, h)
+}
+
+// routed names the request's server span after its route, as OpenTelemetry's
+// conventions ask ("GET /api/movie/{id}/" with http.route), instead of the
+// bare method: the mux's own pattern ("/api/movie/{id}/{$}") is not the
+// route, and the tracing handler outside sees a copy of the request anyway.
+// The request's Pattern becomes the route too, for the handler's own
+// renaming when it does see this request.
+func routed(pattern string, h http.Handler) http.Handler {
+	route := semconv.HTTPRoute(pattern)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Pattern = pattern
+		if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+			span.SetName(r.Method + " " + pattern)
+			span.SetAttributes(route)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // HandleFunc is Handle for a function.

@@ -22,6 +22,10 @@ type Process struct {
 	Name   string
 	Log    *slog.Logger
 	Common config.Common
+	// Tracing is set up from the OTEL_* variables before the command runs,
+	// so the apps it builds pass it to their endpoints, clients and
+	// databases; nil when tracing is off.
+	Tracing *telemetry.Tracing
 }
 
 // Main is the body of every binary's main: it loads cfg (a pointer) from the
@@ -44,16 +48,18 @@ func run(name string, cfg Settings, cmd func(context.Context, Process, []string)
 	log.Info("starting", append([]any{"args", args}, config.Describe(cfg)...)...)
 	ctx, stop := SignalContext()
 	defer stop()
-	return cmd(ctx, Process{Name: name, Log: log, Common: common}, args)
+	tracing, err := telemetry.Setup(ctx, name)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	log.Info("tracing", "enabled", tracing.Enabled())
+	// Flush the spans of the last requests, past the cancelled context.
+	defer tracing.Shutdown(context.WithoutCancel(ctx))
+	return cmd(ctx, Process{Name: name, Log: log, Common: common, Tracing: tracing}, args)
 }
 
-// Serve sets up tracing from the OTEL_* variables and serves the components
-// until ctx ends (see the package-level Serve).
+// Serve serves the components until ctx ends, their requests traced as
+// p.Tracing says (see the package-level Serve).
 func (p Process) Serve(ctx context.Context, comps ...Component) error {
-	tracing, err := telemetry.Setup(ctx, p.Name)
-	if err != nil {
-		return err
-	}
-	defer tracing.Shutdown(context.WithoutCancel(ctx))
-	return Serve(ctx, p.Log, p.Common, tracing, comps...)
+	return Serve(ctx, p.Log, p.Common, p.Tracing, comps...)
 }

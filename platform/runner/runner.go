@@ -30,6 +30,10 @@ type Component struct {
 	Handler  http.Handler
 	Health   *server.Health
 	Registry *prometheus.Registry
+	// Edge is telemetry.Public for a server facing the internet (the
+	// gateway): its requests start new traces instead of continuing the
+	// client's.
+	Edge telemetry.Edge
 	// Close releases the component's resources after its server stopped.
 	Close func() error
 	// Background, when set, runs beside the server until ctx ends (an
@@ -47,7 +51,7 @@ func SignalContext() (context.Context, context.CancelFunc) {
 
 // Serve runs every component until ctx ends or one of them fails, then
 // drains and closes them all. It returns the first failure. Requests are
-// traced when tracing is configured (see package telemetry).
+// traced with server spans unless tracing is nil (off; see package telemetry).
 //
 // The admin listener (common.AdminAddr) serves the whole process: /healthz,
 // /readyz ready only when every component is, /metrics with every
@@ -99,7 +103,7 @@ func serve(ctx context.Context, log *slog.Logger, common config.Common, tracing 
 		go func() {
 			defer wg.Done()
 			fail(server.Run(ctx, log, server.Options{
-				Name: c.Name, Addr: c.Addr, Listener: c.listener, Handler: tracing.Handler(c.Handler, c.Name), Health: c.Health,
+				Name: c.Name, Addr: c.Addr, Listener: c.listener, Handler: tracing.Handler(c.Handler, c.Edge), Health: c.Health,
 				DrainDelay: common.DrainDelay, ShutdownTimeout: common.ShutdownTimeout,
 			}))
 		}()

@@ -399,8 +399,9 @@ func ReplicationLag(ctx context.Context, db *sql.DB) (time.Duration, error) {
 
 // OpenReplicas opens a pool to each replica DSN without waiting for it: a
 // replica that is down at start only stays out of rotation. Each is named
-// by its address and database.
-func OpenReplicas(driver Driver, dsns []string) ([]Replica, error) {
+// by its address and database. opts are Open's (WithTracing).
+func OpenReplicas(driver Driver, dsns []string, opts ...Option) ([]Replica, error) {
+	o := newOptions(opts)
 	if driver != MySQL {
 		return nil, fmt.Errorf("read replicas need the mysql driver, not %q", driver)
 	}
@@ -415,7 +416,7 @@ func OpenReplicas(driver Driver, dsns []string) ([]Replica, error) {
 			closeReplicas(out)
 			return nil, fmt.Errorf("replica DSN: %w", err)
 		}
-		db, err := openMySQL(dsn)
+		db, err := openMySQL(dsn, o)
 		if err != nil {
 			closeReplicas(out)
 			return nil, err

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/XSAM/otelsql"
 	"github.com/go-sql-driver/mysql"
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -43,16 +44,17 @@ func ParseDriver(s string) (Driver, error) {
 // SQLite: dsn is a path or file: URI; WAL, a busy timeout, foreign keys and
 // immediate write transactions are switched on, and the parent directory is
 // created. MySQL: a go-sql-driver DSN; parseTime and UTC are forced, utf8mb4 is the default.
-func Open(ctx context.Context, driver Driver, dsn string) (*sql.DB, error) {
+func Open(ctx context.Context, driver Driver, dsn string, opts ...Option) (*sql.DB, error) {
+	o := newOptions(opts)
 	var (
 		db  *sql.DB
 		err error
 	)
 	switch driver {
 	case SQLite:
-		db, err = openSQLite(dsn)
+		db, err = openSQLite(dsn, o)
 	case MySQL:
-		db, err = openMySQL(dsn)
+		db, err = openMySQL(dsn, o)
 	default:
 		return nil, fmt.Errorf("unknown database driver %q", driver)
 	}
@@ -68,7 +70,7 @@ func Open(ctx context.Context, driver Driver, dsn string) (*sql.DB, error) {
 	return db, nil
 }
 
-func openSQLite(dsn string) (*sql.DB, error) {
+func openSQLite(dsn string, o options) (*sql.DB, error) {
 	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
 	if path == "" {
 		return nil, fmt.Errorf("sqlite: empty path in DSN %q", dsn)
@@ -88,7 +90,11 @@ func openSQLite(dsn string) (*sql.DB, error) {
 	// Writers take the lock at BEGIN, so two writers queue on busy_timeout
 	// instead of failing with SQLITE_BUSY on lock upgrade.
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	open := sql.Open
+	if o.traced() {
+		open = func(name, dsn string) (*sql.DB, error) { return otelsql.Open(name, dsn, o.otelsql(SQLite)...) }
+	}
+	db, err := open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +104,7 @@ func openSQLite(dsn string) (*sql.DB, error) {
 	return db, nil
 }
 
-func openMySQL(dsn string) (*sql.DB, error) {
+func openMySQL(dsn string, o options) (*sql.DB, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("mysql DSN: %w", err)
@@ -121,7 +127,12 @@ func openMySQL(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := sql.OpenDB(connector)
+	var db *sql.DB
+	if o.traced() {
+		db = otelsql.OpenDB(connector, o.otelsql(MySQL)...)
+	} else {
+		db = sql.OpenDB(connector)
+	}
 	db.SetMaxOpenConns(64)
 	db.SetMaxIdleConns(64)
 	db.SetConnMaxLifetime(5 * time.Minute)

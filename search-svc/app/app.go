@@ -20,6 +20,7 @@ import (
 	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/telemetry"
 
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/engine/bleveengine"
@@ -76,15 +77,24 @@ type App struct {
 }
 
 // New opens the engine and builds the indexer and the service. The indexer
-// does not run until Run is called.
-func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, deps Deps) (*App, error) {
-	a := &App{Health: server.NewHealth(), httpClient: newHTTPClient()}
+// does not run until Run is called. The service's calls, the engine's and
+// the indexer's work, and the feed and Meilisearch calls are traced on tr
+// (nil: tracing off).
+func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing, deps Deps) (*App, error) {
+	a := &App{Health: server.NewHealth(), httpClient: newHTTPClient(tr)}
 	eng := deps.Engine
 	if eng == nil {
 		var err error
 		if eng, err = openEngine(ctx, cfg, a.httpClient); err != nil {
 			return nil, err
 		}
+	}
+	if tr.Enabled() {
+		name := cfg.Engine
+		if name == "" {
+			name = EngineBleve
+		}
+		eng = engine.Traced(eng, name, tr.TracerProvider())
 	}
 	a.Engine = eng
 	feed := deps.Feed
@@ -96,8 +106,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		}
 		feed = c.Service()
 	}
-	a.Indexer = indexer.New(feed, eng, log.With("component", "indexer"), reg, indexer.Options{PollInterval: cfg.PollInterval})
-	e := search.New(eng, a.Indexer, endpointmw.Standard(search.ServiceName, endpointmw.Observers{Log: log, Metrics: reg})...)
+	a.Indexer = indexer.New(feed, eng, log.With("component", "indexer"), reg, indexer.Options{PollInterval: cfg.PollInterval, Tracer: tr.TracerProvider()})
+	e := search.New(eng, a.Indexer, endpointmw.Standard(search.ServiceName, endpointmw.Observers{Log: log, Metrics: reg, Tracer: tr.TracerProvider()})...)
 	a.Service = e.Service()
 	a.Handler = httpx.Chain(search.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
 		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
@@ -130,13 +140,14 @@ func openEngine(ctx context.Context, cfg Config, hc *http.Client) (engine.Engine
 }
 
 // newHTTPClient carries feed and Meilisearch calls; per-call deadlines come
-// from contexts (the indexer's and the task waits' timeouts).
-func newHTTPClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{
+// from contexts (the indexer's and the task waits' timeouts). Calls are
+// traced on tr, and carry the trace to the catalog.
+func newHTTPClient(tr *telemetry.Tracing) *http.Client {
+	return &http.Client{Transport: tr.Transport(&http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:        64,
 		MaxIdleConnsPerHost: 32,
 		IdleConnTimeout:     90 * time.Second,
-	}}
+	})}
 }

@@ -43,7 +43,7 @@ func TestConfigReadsTheFixedVariableNames(t *testing.T) {
 }
 
 func TestUnknownEngineIsRefused(t *testing.T) {
-	_, err := app.New(context.Background(), app.Config{Engine: "solr"}, logging.Discard(), server.NewRegistry(), app.Deps{Feed: &feedtest.Feed{}})
+	_, err := app.New(context.Background(), app.Config{Engine: "solr"}, logging.Discard(), server.NewRegistry(), nil, app.Deps{Feed: &feedtest.Feed{}})
 	if err == nil {
 		t.Fatal("engine solr accepted")
 	}
@@ -58,7 +58,7 @@ func TestWiring(t *testing.T) {
 	feed.Upsert(catalogtest.ReferenceMovies()...)
 	reg := server.NewRegistry()
 	cfg := app.Config{Engine: app.EngineBleve, BlevePath: t.TempDir(), PollInterval: 5 * time.Millisecond}
-	a, err := app.New(ctx, cfg, logging.Discard(), reg, app.Deps{Feed: &feed})
+	a, err := app.New(ctx, cfg, logging.Discard(), reg, nil, app.Deps{Feed: &feed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
@@ -40,6 +46,9 @@ type Options struct {
 	CallTimeout time.Duration
 	// Now is the clock (tests).
 	Now func() time.Time
+	// Tracer gets a span per batch applied (nil: none), the root of a
+	// trace of its own when the indexer follows the feed.
+	Tracer trace.TracerProvider
 }
 
 func (o *Options) defaults() {
@@ -83,11 +92,12 @@ type Status struct {
 
 // Indexer applies the change feed to an engine.
 type Indexer struct {
-	feed Feed
-	eng  engine.Engine
-	log  *slog.Logger
-	m    *metrics
-	opts Options
+	tracer trace.Tracer
+	feed   Feed
+	eng    engine.Engine
+	log    *slog.Logger
+	m      *metrics
+	opts   Options
 
 	// writeMu makes the live loop and a reindex's final catch-up and swap
 	// take turns on the live index.
@@ -109,7 +119,12 @@ type Indexer struct {
 func New(feed Feed, eng engine.Engine, log *slog.Logger, reg metricsRegisterer, opts Options) *Indexer {
 	opts.defaults()
 	bg, stop := context.WithCancel(context.Background())
-	return &Indexer{feed: feed, eng: eng, log: log, m: newMetrics(reg), opts: opts, bg: bg, stopBg: stop}
+	tp := opts.Tracer
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	return &Indexer{feed: feed, eng: eng, log: log, m: newMetrics(reg), opts: opts, bg: bg, stopBg: stop,
+		tracer: tp.Tracer("github.com/moviesplatform/search-svc/indexer")}
 }
 
 // Stop cancels a background reindex and waits for it to end.
@@ -227,7 +242,7 @@ func (ix *Indexer) step(ctx context.Context, w engine.Writer, live bool) (caught
 	if len(page.Changes) > 0 {
 		start := time.Now()
 		b, n := collapse(page.Changes, page.Last)
-		if err := w.Apply(cctx, b); err != nil {
+		if err := ix.apply(cctx, w, b, page, live); err != nil {
 			ix.m.errors.WithLabelValues("apply").Inc()
 			return false, fmt.Errorf("apply changes %d..%d: %w", page.Changes[0].Seq, page.Last, err)
 		}
@@ -243,6 +258,49 @@ func (ix *Indexer) step(ctx context.Context, w engine.Writer, live bool) (caught
 		ix.report(cursor, page, caughtUp)
 	}
 	return caughtUp, nil
+}
+
+// apply writes one batch to w inside an "indexer batch" span: the step
+// that makes the page's changes searchable. The span links to the traced
+// requests that wrote them (their traceparent rides with the change).
+func (ix *Indexer) apply(ctx context.Context, w engine.Writer, b engine.Batch, page contract.ChangePage, live bool) error {
+	ctx, span := ix.tracer.Start(ctx, "indexer batch", trace.WithLinks(writeLinks(page.Changes)...), trace.WithAttributes(
+		attribute.Int("search.indexer.changes", len(page.Changes)),
+		attribute.Int64("search.indexer.first_seq", page.Changes[0].Seq),
+		attribute.Int64("search.indexer.last_seq", page.Last),
+		attribute.Bool("search.indexer.live", live),
+	))
+	defer span.End()
+	err := w.Apply(ctx, b)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	}
+	return err
+}
+
+// maxWriteLinks bounds the links of one batch span (the SDK's default
+// span limit): a bulk of writes links its first ones.
+const maxWriteLinks = 128
+
+// writeLinks are links to the spans that wrote changes, one per distinct
+// traceparent.
+func writeLinks(changes []contract.Change) []trace.Link {
+	var links []trace.Link
+	seen := map[string]bool{}
+	for _, c := range changes {
+		if c.TraceParent == "" || seen[c.TraceParent] || len(links) == maxWriteLinks {
+			continue
+		}
+		seen[c.TraceParent] = true
+		ctx := propagation.TraceContext{}.Extract(context.Background(), propagation.MapCarrier{"traceparent": c.TraceParent})
+		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+			links = append(links, trace.Link{SpanContext: sc, Attributes: []attribute.KeyValue{
+				attribute.Int64("search.indexer.seq", c.Seq), attribute.Int64("search.indexer.movie_id", c.MovieID),
+			}})
+		}
+	}
+	return links
 }
 
 // report records progress. Lag in seconds is the age of the newest applied

@@ -33,7 +33,7 @@ func main() {
 			return fmt.Errorf("usage: %s [serve|migrate]", p.Name)
 		}
 		reg := server.NewRegistry()
-		a, err := app.New(ctx, cfg.Config, p.Log, reg)
+		a, err := app.New(ctx, cfg.Config, p.Log, reg, p.Tracing)
 		if err != nil {
 			return err
 		}

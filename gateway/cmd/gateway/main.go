@@ -28,12 +28,12 @@ func main() {
 			return fmt.Errorf("usage: %s [serve]", p.Name)
 		}
 		reg := server.NewRegistry()
-		a, err := app.New(ctx, cfg.Config, p.Log, reg, app.Deps{})
+		a, err := app.New(ctx, cfg.Config, p.Log, reg, p.Tracing, app.Deps{})
 		if err != nil {
 			return err
 		}
 		return p.Serve(ctx, runner.Component{
-			Name: p.Name, Addr: cfg.Addr, Handler: a.Handler, Health: a.Health, Registry: reg, Close: a.Close,
+			Name: p.Name, Addr: cfg.Addr, Handler: a.Handler, Health: a.Health, Registry: reg, Close: a.Close, Edge: a.Edge,
 		})
 	})
 }

@@ -38,7 +38,7 @@ func main() {
 			return fmt.Errorf("usage: %s [serve|migrate|reindex]", p.Name)
 		}
 		reg := server.NewRegistry()
-		a, err := app.New(ctx, cfg.Config, p.Log, reg, app.Deps{})
+		a, err := app.New(ctx, cfg.Config, p.Log, reg, p.Tracing, app.Deps{})
 		if err != nil {
 			return err
 		}
