@@ -54,10 +54,16 @@ func nameVariables(err error, cfg any, vars map[string]string) error {
 		if !errors.As(e, &pe) {
 			continue
 		}
+		// Sections may share a field name (Addr); the variable whose value
+		// the error quotes is the one that failed.
+		found := false
 		walk(reflect.Indirect(reflect.ValueOf(cfg)), "", func(f reflect.StructField, key string, _ reflect.Value) {
-			if v, ok := lookup(Prefix + key); ok && f.Name == pe.Name {
-				out[i] = fmt.Errorf("%s%s=%q: %w", Prefix, key, v, pe.Err)
+			v, ok := lookup(Prefix + key)
+			if !ok || f.Name != pe.Name || found {
+				return
 			}
+			out[i] = fmt.Errorf("%s%s=%q: %w", Prefix, key, v, pe.Err)
+			found = strings.Contains(pe.Err.Error(), v)
 		})
 	}
 	return errors.Join(out...)

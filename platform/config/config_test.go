@@ -109,6 +109,19 @@ func TestLoadBadValues(t *testing.T) {
 			t.Errorf("error %q, want it to start with %q: the variable and its value", err, want)
 		}
 	}
+	// Two sections with a field of the same name: the error names the one
+	// holding the bad value.
+	type section struct {
+		Timeout time.Duration `env:"TIMEOUT" envDefault:"1s"`
+	}
+	var two struct {
+		A section `envPrefix:"A_"`
+		B section `envPrefix:"B_"`
+	}
+	err := config.LoadFrom(&two, map[string]string{"MOVIES_A_TIMEOUT": "2s", "MOVIES_B_TIMEOUT": "2"})
+	if err == nil || !strings.HasPrefix(err.Error(), `config: MOVIES_B_TIMEOUT="2": `) {
+		t.Errorf("error %v, want it to name MOVIES_B_TIMEOUT", err)
+	}
 	if err := config.LoadFrom(settings{}, nil); err == nil {
 		t.Error("loading into a non-pointer succeeded")
 	}
