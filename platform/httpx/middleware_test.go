@@ -105,14 +105,13 @@ func TestRequestIDContext(t *testing.T) {
 	}
 }
 
-// logRecords is a slog handler that keeps records for assertions.
+// logRecords keeps the JSON records of the platform's logger for
+// assertions.
 type logRecords struct {
 	buf bytes.Buffer
 }
 
-func (l *logRecords) logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(&l.buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
+func (l *logRecords) logger() *slog.Logger { return logging.New(&l.buf, "debug", "test") }
 
 func (l *logRecords) entries(t *testing.T) []map[string]any {
 	t.Helper()
