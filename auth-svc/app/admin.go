@@ -28,7 +28,7 @@ const (
 
 // ensureAdmin makes the configured admin exist, or the dev admin when
 // allowed and none is configured.
-func ensureAdmin(ctx context.Context, cfg Config, svc *auth.Basic, log *slog.Logger) error {
+func ensureAdmin(ctx context.Context, cfg Config, svc *auth.BasicService, log *slog.Logger) error {
 	if cfg.AdminUsername != "" {
 		u, err := svc.EnsureAdmin(ctx, cfg.AdminUsername, cfg.AdminPassword)
 		if err != nil {

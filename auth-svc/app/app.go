@@ -14,7 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/auth-svc/auth"
-	"github.com/moviesplatform/auth-svc/sqlstore"
+	"github.com/moviesplatform/auth-svc/store"
+	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
 	"github.com/moviesplatform/platform/sqldb"
@@ -72,25 +73,23 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 
 func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *slog.Logger, reg *prometheus.Registry) error {
 	if cfg.Migrate {
-		if err := sqlstore.Migrate(ctx, a.db, driver); err != nil {
+		if err := store.Migrate(ctx, a.db, driver); err != nil {
 			return err
 		}
 	}
-	store := sqlstore.New(a.db, driver)
-	basic, err := auth.NewService(store, auth.Options{BcryptCost: cfg.BcryptCost})
+	users := store.New(a.db, driver)
+	basic, err := auth.NewBasicService(users, auth.Options{BcryptCost: cfg.BcryptCost})
 	if err != nil {
 		return err
 	}
 	if err := ensureAdmin(ctx, cfg, basic, log); err != nil {
 		return err
 	}
-	a.Health.AddCheck("database", store.Ping)
+	a.Health.AddCheck("database", users.Ping)
 
-	var svc auth.Service = basic
-	svc = auth.LoggingMiddleware(log)(svc)
-	svc = auth.InstrumentingMiddleware(reg)(svc)
-	a.Service = svc
-	a.Handler = httpx.Chain(auth.NewHTTPHandler(svc, log, httpx.NewHTTPMetrics(reg)),
+	e := auth.MakeEndpoints(basic).Use(endpointmw.Standard(auth.ServiceName, endpointmw.Observers{Log: log, Metrics: reg})...)
+	a.Service = e.Service()
+	a.Handler = httpx.Chain(auth.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
 		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
 	return nil
 }
@@ -106,7 +105,7 @@ func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	if err := sqlstore.Migrate(ctx, db, driver); err != nil {
+	if err := store.Migrate(ctx, db, driver); err != nil {
 		return err
 	}
 	log.Info("auth database migrated", "driver", driver)

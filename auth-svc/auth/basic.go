@@ -55,8 +55,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Basic is the service's business logic over a Store.
-type Basic struct {
+// BasicService is the service's business logic over a Store.
+type BasicService struct {
 	store Store
 	opts  Options
 	// dummyHash is compared against when a username is unknown, so an
@@ -66,17 +66,18 @@ type Basic struct {
 	throttle  loginThrottle
 }
 
-var _ Service = (*Basic)(nil)
+var _ Service = (*BasicService)(nil)
 
-// NewService returns the service over store. Wrap it in middlewares
-// (LoggingMiddleware, InstrumentingMiddleware) before serving it.
-func NewService(store Store, opts Options) (*Basic, error) {
+// NewBasicService returns the service's logic over store, without
+// middlewares (New adds them). Beyond Service it can ensure the operator's
+// admin account, which only the process that owns the database does.
+func NewBasicService(store Store, opts Options) (*BasicService, error) {
 	opts = opts.withDefaults()
 	dummy, err := hashPassword(newToken(), opts.BcryptCost)
 	if err != nil {
 		return nil, fmt.Errorf("auth: bcrypt cost %d: %w", opts.BcryptCost, err)
 	}
-	return &Basic{
+	return &BasicService{
 		store:     store,
 		opts:      opts,
 		dummyHash: dummy,
@@ -90,7 +91,7 @@ func NewService(store Store, opts Options) (*Basic, error) {
 // Login checks credentials and issues a new token. Like DRF's
 // obtain_auth_token, a missing field is a field error and any wrong
 // combination is ErrBadCredentials, whichever half was wrong.
-func (s *Basic) Login(ctx context.Context, c contract.Credentials) (contract.TokenResponse, error) {
+func (s *BasicService) Login(ctx context.Context, c contract.Credentials) (contract.TokenResponse, error) {
 	username := strings.TrimSpace(c.Username) // DRF trims the username, never the password
 	fields := map[string][]string{}
 	if username == "" {
@@ -135,7 +136,7 @@ func (s *Basic) Login(ctx context.Context, c contract.Credentials) (contract.Tok
 // upgradeHash rehashes a password whose hash has another cost than the
 // configured one, as Django does at login: raising the cost reaches every
 // active user without a reset.
-func (s *Basic) upgradeHash(ctx context.Context, u UserRecord, password string) error {
+func (s *BasicService) upgradeHash(ctx context.Context, u UserRecord, password string) error {
 	if cost, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil || cost == s.opts.BcryptCost {
 		return nil
 	}
@@ -147,7 +148,7 @@ func (s *Basic) upgradeHash(ctx context.Context, u UserRecord, password string) 
 }
 
 // Revoke deletes a token.
-func (s *Basic) Revoke(ctx context.Context, token string) error {
+func (s *BasicService) Revoke(ctx context.Context, token string) error {
 	if !wellFormedToken(token) {
 		return ErrInvalidToken
 	}
@@ -155,7 +156,7 @@ func (s *Basic) Revoke(ctx context.Context, token string) error {
 }
 
 // Introspect tells who a token belongs to.
-func (s *Basic) Introspect(ctx context.Context, token string) (contract.Identity, error) {
+func (s *BasicService) Introspect(ctx context.Context, token string) (contract.Identity, error) {
 	if !wellFormedToken(token) {
 		return contract.Identity{}, ErrInvalidToken
 	}
@@ -167,7 +168,7 @@ func (s *Basic) Introspect(ctx context.Context, token string) (contract.Identity
 }
 
 // CreateUser validates and adds a user.
-func (s *Basic) CreateUser(ctx context.Context, nu contract.NewUser) (contract.User, error) {
+func (s *BasicService) CreateUser(ctx context.Context, nu contract.NewUser) (contract.User, error) {
 	if err := validateNewUser(nu.Username, nu.Password); err != nil {
 		return contract.User{}, err
 	}
@@ -192,7 +193,7 @@ func (s *Basic) CreateUser(ctx context.Context, nu contract.NewUser) (contract.U
 // changed password revokes the user's tokens, since a reset usually means
 // the old one leaked. Starting again with the same settings changes nothing,
 // so replicas may all run it.
-func (s *Basic) EnsureAdmin(ctx context.Context, username, password string) (contract.User, error) {
+func (s *BasicService) EnsureAdmin(ctx context.Context, username, password string) (contract.User, error) {
 	if err := validateNewUser(&username, &password); err != nil {
 		return contract.User{}, fmt.Errorf("admin account: %w", err)
 	}
@@ -232,7 +233,7 @@ func (s *Basic) EnsureAdmin(ctx context.Context, username, password string) (con
 }
 
 // Ping reports whether the store can serve, for readiness.
-func (s *Basic) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+func (s *BasicService) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
 func publicUser(u UserRecord) contract.User {
 	return contract.User{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin}

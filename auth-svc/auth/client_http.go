@@ -8,50 +8,46 @@ import (
 	"github.com/moviesplatform/platform/httpx"
 )
 
-// NewHTTPClient returns a Service that calls auth-svc at baseURL (e.g.
+// NewHTTPClient returns the endpoints of auth-svc at baseURL (e.g.
 // "http://127.0.0.1:8082") with hc (nil means http.DefaultClient). It
 // forwards the request id and the client address of the context (see
 // ContextWithClientAddr) and rebuilds the server's errors, so
 // errors.Is(err, ErrInvalidToken) holds as it does locally.
-func NewHTTPClient(baseURL string, hc *http.Client) (Service, error) {
-	rm, err := httpx.NewRemote("auth", baseURL, hc, forwardClientAddr)
+func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
+	rm, err := httpx.NewRemote(ServiceName, baseURL, hc, forwardClientAddr)
 	if err != nil {
-		return nil, err
+		return Endpoints{}, err
 	}
-	return validatingClient{Endpoints{
+	return Endpoints{
 		Login: rm.Endpoint(http.MethodPost, contract.RouteAuthToken, func(_ context.Context, r *http.Request, req any) error {
 			return httpx.SetJSONBody(r, req.(loginRequest).Credentials)
 		}, httpx.DecodeInto(rm, func(t contract.TokenResponse) any { return loginResponse{Token: t} })),
 		Revoke: rm.Endpoint(http.MethodDelete, contract.RouteAuthToken, func(_ context.Context, r *http.Request, req any) error {
-			r.Header.Set("Authorization", "Token "+req.(tokenRequest).Token)
-			return nil
+			token, err := wellFormed(req.(tokenRequest).Token)
+			r.Header.Set("Authorization", "Token "+token)
+			return err
 		}, httpx.DecodeEmpty(revokeResponse{})),
 		Introspect: rm.Endpoint(http.MethodPost, contract.RouteInternalIntrospect, func(_ context.Context, r *http.Request, req any) error {
-			return httpx.SetJSONBody(r, contract.IntrospectRequest{Token: req.(tokenRequest).Token})
+			token, err := wellFormed(req.(tokenRequest).Token)
+			if err != nil {
+				return err
+			}
+			return httpx.SetJSONBody(r, contract.IntrospectRequest{Token: token})
 		}, httpx.DecodeInto(rm, func(id contract.Identity) any { return introspectResponse{Identity: id} })),
 		CreateUser: rm.Endpoint(http.MethodPost, contract.RouteAuthUsers, func(_ context.Context, r *http.Request, req any) error {
 			return httpx.SetJSONBody(r, req.(createUserRequest).User)
 		}, httpx.DecodeInto(rm, func(u contract.User) any { return createUserResponse{User: u} })),
-	}.Service()}, nil
+	}, nil
 }
 
-// validatingClient answers for tokens that cannot exist without a round
-// trip, as the local service does; it also keeps a token with spaces out of
-// a header.
-type validatingClient struct{ Service }
-
-func (c validatingClient) Revoke(ctx context.Context, token string) error {
+// wellFormed answers ErrInvalidToken for a token that cannot exist, without
+// a round trip, as the local service does; it also keeps a token with
+// spaces out of a header.
+func wellFormed(token string) (string, error) {
 	if !wellFormedToken(token) {
-		return ErrInvalidToken
+		return "", ErrInvalidToken
 	}
-	return c.Service.Revoke(ctx, token)
-}
-
-func (c validatingClient) Introspect(ctx context.Context, token string) (contract.Identity, error) {
-	if !wellFormedToken(token) {
-		return contract.Identity{}, ErrInvalidToken
-	}
-	return c.Service.Introspect(ctx, token)
+	return token, nil
 }
 
 // forwardClientAddr names the end client, for login throttling.

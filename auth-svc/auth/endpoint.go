@@ -2,19 +2,34 @@ package auth
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/go-kit/kit/endpoint"
 
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/endpointmw"
 )
 
-// Endpoints are the service's operations as go-kit endpoints. Endpoints also
-// satisfies Service, which is how the HTTP client becomes a Service.
+// Endpoints holds one go-kit endpoint per Service method: the server side
+// wraps a service in them (New), the client side builds them from HTTP calls
+// (NewHTTPClient), every middleware (endpointmw) wraps them alike, and
+// Service turns them back into a Service. The tags tell middlewares what
+// each method is; logins are logged at info, for whoever watches for
+// password guessing.
 type Endpoints struct {
-	Login      endpoint.Endpoint
-	Revoke     endpoint.Endpoint
-	Introspect endpoint.Endpoint
-	CreateUser endpoint.Endpoint
+	Login      endpoint.Endpoint `endpoint:"write,class=login,log=info"`
+	Revoke     endpoint.Endpoint `endpoint:"write"`
+	Introspect endpoint.Endpoint `endpoint:"read,class=introspect"`
+	CreateUser endpoint.Endpoint `endpoint:"write"`
+}
+
+// ServiceName names auth-svc in metrics, logs and traces.
+const ServiceName = "auth"
+
+// Use returns e with mws wrapped around every endpoint, the first outermost.
+func (e Endpoints) Use(mws ...endpointmw.Middleware) Endpoints {
+	endpointmw.Apply(ServiceName, &e, mws...)
+	return e
 }
 
 // MakeEndpoints exposes s as endpoints.
@@ -64,40 +79,49 @@ func (r revokeResponse) Failed() error     { return r.Err }
 func (r introspectResponse) Failed() error { return r.Err }
 func (r createUserResponse) Failed() error { return r.Err }
 
-// Service returns a Service that calls the endpoints, so remote endpoints
-// (the HTTP client's) look like a local service.
+// Service returns the Service that calls e, so that callers cannot tell
+// local endpoints from remote ones.
 func (e Endpoints) Service() Service { return endpointService{e} }
 
 type endpointService struct{ e Endpoints }
 
 func (s endpointService) Login(ctx context.Context, c contract.Credentials) (contract.TokenResponse, error) {
-	r, err := call[loginResponse](ctx, s.e.Login, loginRequest{c})
+	r, err := endpointmw.Call[loginResponse](ctx, s.e.Login, loginRequest{c})
 	return r.Token, err
 }
 
 func (s endpointService) Revoke(ctx context.Context, token string) error {
-	_, err := call[revokeResponse](ctx, s.e.Revoke, tokenRequest{token})
+	_, err := endpointmw.Call[revokeResponse](ctx, s.e.Revoke, tokenRequest{token})
 	return err
 }
 
 func (s endpointService) Introspect(ctx context.Context, token string) (contract.Identity, error) {
-	r, err := call[introspectResponse](ctx, s.e.Introspect, tokenRequest{token})
+	r, err := endpointmw.Call[introspectResponse](ctx, s.e.Introspect, tokenRequest{token})
 	return r.Identity, err
 }
 
 func (s endpointService) CreateUser(ctx context.Context, u contract.NewUser) (contract.User, error) {
-	r, err := call[createUserResponse](ctx, s.e.CreateUser, createUserRequest{u})
+	r, err := endpointmw.Call[createUserResponse](ctx, s.e.CreateUser, createUserRequest{u})
 	return r.User, err
 }
 
-// call runs e and returns its response with either error: the transport's
-// or the business one the response carries.
-func call[R endpoint.Failer](ctx context.Context, e endpoint.Endpoint, req any) (R, error) {
-	resp, err := e(ctx, req)
-	if err != nil {
-		var zero R
-		return zero, err
+// LogAttrs say what a call's log line records: usernames, never passwords
+// or tokens.
+func (r loginRequest) LogAttrs() []slog.Attr {
+	return []slog.Attr{slog.String("username", loggable(r.Credentials.Username))}
+}
+func (r introspectResponse) LogAttrs() []slog.Attr {
+	return []slog.Attr{slog.String("username", r.Identity.Username)}
+}
+func (r createUserResponse) LogAttrs() []slog.Attr {
+	return []slog.Attr{slog.String("username", r.User.Username), slog.Bool("is_admin", r.User.IsAdmin)}
+}
+
+// loggable bounds an unvalidated username (a login's may be up to a body
+// long) to the longest valid one.
+func loggable(username string) string {
+	if r := []rune(username); len(r) > MaxUsernameLength {
+		return string(r[:MaxUsernameLength]) + "…"
 	}
-	r := resp.(R)
-	return r, r.Failed()
+	return username
 }

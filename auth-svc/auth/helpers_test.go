@@ -11,7 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/moviesplatform/auth-svc/auth"
-	"github.com/moviesplatform/auth-svc/sqlstore"
+	"github.com/moviesplatform/auth-svc/store"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
@@ -39,7 +39,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // fixture is a service over a fresh database of one backend.
 type fixture struct {
-	basic *auth.Basic
+	basic *auth.BasicService
 	db    *sql.DB
 	clock *clock
 }
@@ -47,7 +47,7 @@ type fixture struct {
 func newFixture(t *testing.T, b sqltest.Backend, opts auth.Options) fixture {
 	t.Helper()
 	db := sqltest.Open(t, b)
-	if err := sqlstore.Migrate(context.Background(), db, b.Driver); err != nil {
+	if err := store.Migrate(context.Background(), db, b.Driver); err != nil {
 		t.Fatal(err)
 	}
 	c := newClock()
@@ -55,7 +55,7 @@ func newFixture(t *testing.T, b sqltest.Backend, opts auth.Options) fixture {
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = bcrypt.MinCost
 	}
-	s, err := auth.NewService(sqlstore.New(db, b.Driver), opts)
+	s, err := auth.NewBasicService(store.New(db, b.Driver), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func sqlite(t *testing.T, opts auth.Options) fixture {
 // serve exposes s through the real HTTP transport.
 func serve(t *testing.T, s auth.Service) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(auth.NewHTTPHandler(s, logging.Discard(), nil))
+	srv := httptest.NewServer(auth.NewHTTPHandler(auth.MakeEndpoints(s), logging.Discard(), nil))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -84,7 +84,7 @@ func remote(t *testing.T, s auth.Service) auth.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return c.Service()
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/moviesplatform/auth-svc/auth"
-	"github.com/moviesplatform/auth-svc/sqlstore"
+	"github.com/moviesplatform/auth-svc/store"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
@@ -24,9 +24,9 @@ import (
 // against it through the HTTP transport and client: callers must not be able
 // to tell them apart, errors included.
 func TestBehaviour(t *testing.T) {
-	views := map[string]func(t *testing.T, s *auth.Basic) auth.Service{
-		"local":  func(_ *testing.T, s *auth.Basic) auth.Service { return s },
-		"remote": func(t *testing.T, s *auth.Basic) auth.Service { return remote(t, s) },
+	views := map[string]func(t *testing.T, s *auth.BasicService) auth.Service{
+		"local":  func(_ *testing.T, s *auth.BasicService) auth.Service { return s },
+		"remote": func(t *testing.T, s *auth.BasicService) auth.Service { return remote(t, s) },
 	}
 	cases := []struct {
 		name string
@@ -324,7 +324,7 @@ func TestOldestTokensGoPastTheLimit(t *testing.T) {
 func TestLoginUpgradesTheHashCost(t *testing.T) {
 	f := sqlite(t, auth.Options{BcryptCost: bcrypt.MinCost})
 	mustCreateUser(t, f.basic, "jack", "correct horse", false)
-	stronger, err := auth.NewService(sqlstore.New(f.db, "sqlite"), auth.Options{BcryptCost: bcrypt.MinCost + 1})
+	stronger, err := auth.NewBasicService(store.New(f.db, "sqlite"), auth.Options{BcryptCost: bcrypt.MinCost + 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func (s *racingStore) UserByUsername(ctx context.Context, username string) (auth
 func TestEnsureAdminLosingTheRaceToCreate(t *testing.T) {
 	f := sqlite(t, auth.Options{})
 	mustCreateUser(t, f.basic, "boss", "other replica's", false)
-	s, err := auth.NewService(&racingStore{Store: sqlstore.New(f.db, "sqlite")}, auth.Options{BcryptCost: bcrypt.MinCost})
+	s, err := auth.NewBasicService(&racingStore{Store: store.New(f.db, "sqlite")}, auth.Options{BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

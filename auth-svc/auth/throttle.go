@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"strconv"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/logging"
 )
 
 // ThrottleRule is how many failed logins a key (a username or a client
@@ -130,6 +132,7 @@ type clientAddrKey struct{}
 // proxy in between), which login throttling counts failures by. The HTTP
 // transport and client carry it across the wire.
 func ContextWithClientAddr(ctx context.Context, addr string) context.Context {
+	ctx = logging.WithAttrs(ctx, slog.String("client", addr))
 	return context.WithValue(ctx, clientAddrKey{}, addr)
 }
 

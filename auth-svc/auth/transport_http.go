@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/go-kit/kit/endpoint"
-	"github.com/go-kit/kit/transport"
 	httptransport "github.com/go-kit/kit/transport/http"
 
 	"github.com/moviesplatform/platform/apierr"
@@ -29,17 +28,8 @@ import (
 // throttled per client by the last X-Forwarded-For address, which the
 // gateway sets (NetworkPolicies keep others from reaching this service).
 // metrics may be nil.
-func NewHTTPHandler(s Service, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
-	e := MakeEndpoints(s)
-	opts := []httptransport.ServerOption{
-		httptransport.ServerBefore(clientAddrFromRequest),
-		httptransport.ServerErrorEncoder(apierr.Encode),
-		httptransport.ServerErrorHandler(transport.ErrorHandlerFunc(func(ctx context.Context, err error) {
-			if apierr.KindOf(err) == apierr.Internal {
-				log.ErrorContext(ctx, "auth transport", "error", err)
-			}
-		})),
-	}
+func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
+	opts := httpx.ServerOptions(log, ServiceName, clientAddrFromRequest)
 	serve := func(e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, status int) http.Handler {
 		return httptransport.NewServer(e, dec, encodeResponse(status), opts...)
 	}
@@ -113,8 +103,7 @@ func decodeCreateUser(_ context.Context, r *http.Request) (any, error) {
 // response carries.
 func encodeResponse(status int) httptransport.EncodeResponseFunc {
 	return func(ctx context.Context, w http.ResponseWriter, resp any) error {
-		if f, ok := resp.(endpoint.Failer); ok && f.Failed() != nil {
-			apierr.Encode(ctx, f.Failed(), w)
+		if httpx.EncodeFailure(ctx, w, resp) {
 			return nil
 		}
 		var body any

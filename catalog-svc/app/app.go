@@ -20,6 +20,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/catalog-svc/importer"
 	"github.com/moviesplatform/catalog-svc/store"
+	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
 	"github.com/moviesplatform/platform/sqldb"
@@ -92,7 +93,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	a := &App{Health: server.NewHealth(), db: db}
 	a.Health.AddCheck("database", s.Ping)
-	mws := []catalog.Middleware{catalog.LoggingMiddleware(log), catalog.InstrumentingMiddleware(reg)}
+	mws := endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{Log: log, Metrics: reg})
 	if a.replicas, err = openReplicaReads(ctx, cfg, db, log, reg); err != nil {
 		db.Close()
 		return nil, err
@@ -106,12 +107,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		// Outside any cache, which must see that a read wants the primary.
 		mws = append(mws, a.replicas.middleware(cfg, a.cache, log))
 	}
+	var svc catalog.Service = catalog.New(s).Service()
 	if a.cache != nil {
-		mws = append(mws, a.cache.Middleware())
+		svc = a.cache.Middleware()(svc)
 		a.Health.AddDetail("cache", a.cache.Status)
 	}
-	a.Service = catalog.New(s, mws...)
-	a.Handler = httpx.Chain(catalog.NewHTTPHandler(a.Service, log, httpx.NewHTTPMetrics(reg)),
+	e := catalog.MakeEndpoints(svc).Use(mws...)
+	a.Service = e.Service()
+	a.Handler = httpx.Chain(catalog.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
 		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
 	return a, nil
 }

@@ -41,7 +41,7 @@ func startReplicaCatalog(t *testing.T, primaryDSN, replicaDSN string, interval t
 	if err != nil {
 		t.Fatal(err)
 	}
-	return replicaCatalog{t: t, svc: svc, reg: reg}
+	return replicaCatalog{t: t, svc: svc.Service(), reg: reg}
 }
 
 func as(actor string) context.Context { return catalog.WithActor(context.Background(), actor) }

@@ -11,8 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/catalog-svc/cache"
-	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/readyourwrites"
 	"github.com/moviesplatform/catalog-svc/store"
+	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/sqldb"
 )
 
@@ -31,14 +32,14 @@ type replicaReads struct {
 // on Redis the pods share their writers, so the writer's next read may land
 // on any of them; otherwise each pod knows its own writers only, which
 // holds the guarantee for one pod.
-func (r *replicaReads) middleware(cfg Config, c *cache.Cache, log *slog.Logger) catalog.Middleware {
+func (r *replicaReads) middleware(cfg Config, c *cache.Cache, log *slog.Logger) endpointmw.Middleware {
 	local := sqldb.NewRecentWriters(r.window)
 	shared := c != nil && cfg.Cache.RedisAddr != ""
 	log.Info("catalog read-your-writes", "writers_shared_through_redis", shared)
 	if c == nil {
-		return catalog.ReadYourWrites(catalog.LocalWriters(local))
+		return readyourwrites.Middleware(readyourwrites.Local(local))
 	}
-	return catalog.ReadYourWrites(c.RecentWriters(local))
+	return readyourwrites.Middleware(c.RecentWriters(local))
 }
 
 // openReplicaReads opens cfg.ReplicaDSNs around the primary db, checks

@@ -9,6 +9,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/catalog-svc/importer"
 	"github.com/moviesplatform/catalog-svc/store"
+	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
@@ -52,9 +53,14 @@ func BenchmarkGet(b *testing.B) {
 	}
 }
 
-func catalogOn(s catalog.Store, mws ...catalog.Middleware) catalog.Service {
-	return catalog.New(s, append([]catalog.Middleware{catalog.LoggingMiddleware(logging.Discard()),
-		catalog.InstrumentingMiddleware(prometheus.NewRegistry())}, mws...)...)
+func catalogOn(s catalog.Store, mws ...func(catalog.Service) catalog.Service) catalog.Service {
+	svc := catalog.New(s).Service()
+	for _, mw := range mws {
+		svc = mw(svc)
+	}
+	return catalog.MakeEndpoints(svc).Use(endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{
+		Log: logging.Discard(), Metrics: prometheus.NewRegistry(),
+	})...).Service()
 }
 
 func benchGet(b *testing.B, svc catalog.Service) {

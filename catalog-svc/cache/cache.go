@@ -89,7 +89,7 @@ func newCache(cfg Config, version string, log *slog.Logger, reg prometheus.Regis
 }
 
 // Middleware returns the catalog.Service middleware reading through c.
-func (c *Cache) Middleware() catalog.Middleware {
+func (c *Cache) Middleware() func(catalog.Service) catalog.Service {
 	return func(next catalog.Service) catalog.Service { return service{c: c, next: next} }
 }
 

@@ -3,13 +3,13 @@ package cache
 import (
 	"context"
 
-	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/readyourwrites"
 	"github.com/moviesplatform/platform/sqldb"
 )
 
 // RecentWriters shares local, the recent writers of this pod, with every
 // pod through Redis, so that an actor whose write one pod handled reads the
-// primary on all of them (catalog.ReadYourWrites). Without Redis it is
+// primary on all of them (readyourwrites.Middleware). Without Redis it is
 // local alone.
 //
 // Redis failing never fails a write nor a read. A write whose record Redis
@@ -17,9 +17,9 @@ import (
 // from a replica, stale for at most the replicas' staleness bound. A read
 // Redis cannot answer within the budget goes to the primary; the gateway
 // forwards only admins' reads with an actor, so only they ask Redis at all.
-func (c *Cache) RecentWriters(local *sqldb.RecentWriters) catalog.RecentWriters {
+func (c *Cache) RecentWriters(local *sqldb.RecentWriters) readyourwrites.Writers {
 	if c.remote == nil {
-		return catalog.LocalWriters(local)
+		return readyourwrites.Local(local)
 	}
 	return sharedWriters{local: local, r: c.remote}
 }

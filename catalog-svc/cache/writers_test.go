@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/readyourwrites"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb"
 )
@@ -31,7 +32,7 @@ type writersPod struct {
 
 func newWritersPod(p pod, window time.Duration) writersPod {
 	log := primaryLog{memStore: newMemStore(3), primary: make(chan bool, 1)}
-	return writersPod{pod: p, log: log, svc: catalog.ReadYourWrites(p.RecentWriters(sqldb.NewRecentWriters(window)))(log)}
+	return writersPod{pod: p, log: log, svc: catalog.MakeEndpoints(log).Use(readyourwrites.Middleware(p.RecentWriters(sqldb.NewRecentWriters(window)))).Service()}
 }
 
 // readsPrimary tells whether who's read on p goes to the primary.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/endpointmw"
 )
 
 // Change feed page sizes.
@@ -12,14 +13,10 @@ const (
 	MaxChangesLimit     = 1000
 )
 
-// New returns the catalog service on store, wrapped in mws (the first one is
-// the outermost).
-func New(store Store, mws ...Middleware) Service {
-	var svc Service = basicService{store: store}
-	for i := len(mws) - 1; i >= 0; i-- {
-		svc = mws[i](svc)
-	}
-	return svc
+// New returns the catalog service on store as endpoints with mws around
+// each (the first outermost); Endpoints.Service makes it a Service again.
+func New(store Store, mws ...endpointmw.Middleware) Endpoints {
+	return MakeEndpoints(basicService{store: store}).Use(mws...)
 }
 
 type basicService struct{ store Store }

@@ -10,14 +10,14 @@ import (
 	"github.com/moviesplatform/platform/httpx"
 )
 
-// NewHTTPClient returns a Service that calls the catalog at baseURL (e.g.
+// NewHTTPClient returns the endpoints of the catalog at baseURL (e.g.
 // "http://127.0.0.1:8081") with hc (nil means http.DefaultClient). It
 // forwards the context's actor and request id, and rebuilds the server's
 // errors, so it fails exactly like a local service.
-func NewHTTPClient(baseURL string, hc *http.Client) (Service, error) {
-	rm, err := httpx.NewRemote("catalog", baseURL, hc, forwardActor)
+func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
+	rm, err := httpx.NewRemote(ServiceName, baseURL, hc, forwardActor)
 	if err != nil {
-		return nil, err
+		return Endpoints{}, err
 	}
 	moviePath := func(r *http.Request, id int64) { r.URL.Path = rm.Path(contract.MoviePath(id)) }
 	decodeMovie := httpx.DecodeInto(rm, func(m contract.Movie) any { return movieResponse{Movie: m} })
@@ -26,7 +26,7 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Service, error) {
 		moviePath(r, w.ID)
 		return setMovieBody(r, w.Body)
 	}
-	return endpointClient{Endpoints{
+	return Endpoints{
 		List: rm.Endpoint(http.MethodGet, contract.RouteMovies, func(_ context.Context, r *http.Request, req any) error {
 			q := req.(listRequest).Query
 			q.PageSize = min(q.PageSize, contract.MaxPageSize) // clamped, as the local service does
@@ -47,11 +47,13 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Service, error) {
 			return nil
 		}, httpx.DecodeEmpty(deleteResponse{})),
 		Changes: rm.Endpoint(http.MethodGet, contract.RouteInternalChanges, func(_ context.Context, r *http.Request, req any) error {
+			// The server rejects limits the local service would clamp;
+			// clamp here so both behave alike.
 			c := req.(changesRequest)
-			r.URL.RawQuery = changesValues(c.After, c.Limit).Encode()
+			r.URL.RawQuery = changesValues(max(c.After, 0), min(c.Limit, MaxChangesLimit)).Encode()
 			return nil
 		}, httpx.DecodeInto(rm, func(p contract.ChangePage) any { return changesResponse{Page: p} })),
-	}}, nil
+	}, nil
 }
 
 // forwardActor tells the catalog who makes a change (the audit trail) or
@@ -91,59 +93,4 @@ func decodeListResponse(_ context.Context, resp *http.Response) (any, error) {
 		return nil, fmt.Errorf("catalog client: list: %w", err)
 	}
 	return listResponse{Page: p}, nil
-}
-
-// endpointClient is a Service made of endpoints (remote ones, here).
-type endpointClient struct{ e Endpoints }
-
-func (c endpointClient) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
-	resp, err := c.e.List(ctx, listRequest{Query: q})
-	if err != nil {
-		return contract.Page{}, err
-	}
-	r := resp.(listResponse)
-	return r.Page, r.Err
-}
-
-func (c endpointClient) Get(ctx context.Context, id int64) (contract.Movie, error) {
-	return c.movie(c.e.Get(ctx, idRequest{ID: id}))
-}
-
-func (c endpointClient) Create(ctx context.Context, in contract.MovieWrite) (contract.Movie, error) {
-	return c.movie(c.e.Create(ctx, writeRequest{Body: in}))
-}
-
-func (c endpointClient) Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
-	return c.movie(c.e.Replace(ctx, writeRequest{ID: id, Body: in}))
-}
-
-func (c endpointClient) Patch(ctx context.Context, id int64, p contract.MovieWrite) (contract.Movie, error) {
-	return c.movie(c.e.Patch(ctx, writeRequest{ID: id, Body: p}))
-}
-
-func (c endpointClient) movie(resp any, err error) (contract.Movie, error) {
-	if err != nil {
-		return contract.Movie{}, err
-	}
-	r := resp.(movieResponse)
-	return r.Movie, r.Err
-}
-
-func (c endpointClient) Delete(ctx context.Context, id int64) error {
-	resp, err := c.e.Delete(ctx, idRequest{ID: id})
-	if err != nil {
-		return err
-	}
-	return resp.(deleteResponse).Err
-}
-
-func (c endpointClient) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
-	// The server rejects limits the local service would clamp; clamp here so
-	// both behave alike.
-	resp, err := c.e.Changes(ctx, changesRequest{After: max(after, 0), Limit: min(limit, MaxChangesLimit)})
-	if err != nil {
-		return contract.ChangePage{}, err
-	}
-	r := resp.(changesResponse)
-	return r.Page, r.Err
 }

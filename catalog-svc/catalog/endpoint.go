@@ -2,24 +2,31 @@ package catalog
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/go-kit/kit/endpoint"
 
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/endpointmw"
 )
 
-// Endpoints holds one go-kit endpoint per Service method. The server side
-// wraps a Service in them; the client side builds them from HTTP calls and
-// is itself a Service.
+// Endpoints holds one go-kit endpoint per Service method: the server side
+// wraps a service in them (New), the client side builds them from HTTP calls
+// (NewHTTPClient), every middleware (endpointmw) wraps them alike, and
+// Service turns them back into a Service. The tags tell middlewares what each method
+// is (endpointmw's package comment).
 type Endpoints struct {
-	List    endpoint.Endpoint
-	Get     endpoint.Endpoint
-	Create  endpoint.Endpoint
-	Replace endpoint.Endpoint
-	Patch   endpoint.Endpoint
-	Delete  endpoint.Endpoint
-	Changes endpoint.Endpoint
+	List    endpoint.Endpoint `endpoint:"read,class=list"`
+	Get     endpoint.Endpoint `endpoint:"read"`
+	Create  endpoint.Endpoint `endpoint:"write"`
+	Replace endpoint.Endpoint `endpoint:"write"`
+	Patch   endpoint.Endpoint `endpoint:"write"`
+	Delete  endpoint.Endpoint `endpoint:"write"`
+	Changes endpoint.Endpoint `endpoint:"read"`
 }
+
+// ServiceName names the catalog in metrics, logs and traces.
+const ServiceName = "catalog"
 
 // MakeEndpoints returns the endpoints of s.
 func MakeEndpoints(s Service) Endpoints {
@@ -57,9 +64,56 @@ func MakeEndpoints(s Service) Endpoints {
 	}
 }
 
+// Use returns e with mws wrapped around every endpoint, the first outermost.
+func (e Endpoints) Use(mws ...endpointmw.Middleware) Endpoints {
+	endpointmw.Apply(ServiceName, &e, mws...)
+	return e
+}
+
+// Service returns the Service that calls e, so that callers cannot tell
+// local endpoints from remote ones.
+func (e Endpoints) Service() Service { return endpointService{e} }
+
+type endpointService struct{ e Endpoints }
+
+func (s endpointService) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+	r, err := endpointmw.Call[listResponse](ctx, s.e.List, listRequest{Query: q})
+	return r.Page, err
+}
+
+func (s endpointService) Get(ctx context.Context, id int64) (contract.Movie, error) {
+	r, err := endpointmw.Call[movieResponse](ctx, s.e.Get, idRequest{ID: id})
+	return r.Movie, err
+}
+
+func (s endpointService) Create(ctx context.Context, in contract.MovieWrite) (contract.Movie, error) {
+	r, err := endpointmw.Call[movieResponse](ctx, s.e.Create, writeRequest{Body: in})
+	return r.Movie, err
+}
+
+func (s endpointService) Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
+	r, err := endpointmw.Call[movieResponse](ctx, s.e.Replace, writeRequest{ID: id, Body: in})
+	return r.Movie, err
+}
+
+func (s endpointService) Patch(ctx context.Context, id int64, p contract.MovieWrite) (contract.Movie, error) {
+	r, err := endpointmw.Call[movieResponse](ctx, s.e.Patch, writeRequest{ID: id, Body: p})
+	return r.Movie, err
+}
+
+func (s endpointService) Delete(ctx context.Context, id int64) error {
+	_, err := endpointmw.Call[deleteResponse](ctx, s.e.Delete, idRequest{ID: id})
+	return err
+}
+
+func (s endpointService) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
+	r, err := endpointmw.Call[changesResponse](ctx, s.e.Changes, changesRequest{After: after, Limit: limit})
+	return r.Page, err
+}
+
 // The requests and responses of the endpoints. A response carries the
 // service's error in Err (go-kit's Failer), so business errors and transport
-// errors stay apart.
+// errors stay apart. LogAttrs says what a call's log line records.
 type (
 	listRequest  struct{ Query contract.ListQuery }
 	listResponse struct {
@@ -91,3 +145,27 @@ func (r listResponse) Failed() error    { return r.Err }
 func (r movieResponse) Failed() error   { return r.Err }
 func (r deleteResponse) Failed() error  { return r.Err }
 func (r changesResponse) Failed() error { return r.Err }
+
+func (r listRequest) LogAttrs() []slog.Attr {
+	return []slog.Attr{slog.String("query", r.Query.Values().Encode())}
+}
+func (r listResponse) LogAttrs() []slog.Attr {
+	return []slog.Attr{slog.Int("results", len(r.Page.Movies))}
+}
+func (r idRequest) LogAttrs() []slog.Attr { return []slog.Attr{slog.Int64("id", r.ID)} }
+func (r writeRequest) LogAttrs() []slog.Attr {
+	if r.ID == 0 {
+		return nil
+	}
+	return []slog.Attr{slog.Int64("id", r.ID)}
+}
+func (r movieResponse) LogAttrs() []slog.Attr {
+	if !r.created {
+		return nil
+	}
+	return []slog.Attr{slog.Int64("id", r.Movie.ID)}
+}
+func (r changesRequest) LogAttrs() []slog.Attr { return []slog.Attr{slog.Int64("after", r.After)} }
+func (r changesResponse) LogAttrs() []slog.Attr {
+	return []slog.Attr{slog.Int("returned", len(r.Page.Changes))}
+}

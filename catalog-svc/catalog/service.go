@@ -5,9 +5,11 @@ package catalog
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/logging"
 )
 
 // Service is the catalog's business API. The HTTP client in this package
@@ -42,6 +44,7 @@ type actorKey struct{}
 // WithActor records who is making a change; the change feed keeps it as the
 // audit trail.
 func WithActor(ctx context.Context, username string) context.Context {
+	ctx = logging.WithAttrs(ctx, slog.String("actor", username))
 	return context.WithValue(ctx, actorKey{}, username)
 }
 

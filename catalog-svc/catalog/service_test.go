@@ -16,6 +16,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
@@ -23,7 +24,7 @@ import (
 
 // newLocal returns the catalog service, with its middlewares, on a fresh
 // database of backend b.
-func newLocal(t *testing.T, b sqltest.Backend) catalog.Service {
+func newLocal(t *testing.T, b sqltest.Backend) catalog.Endpoints {
 	t.Helper()
 	db := sqltest.Open(t, b)
 	if err := store.Migrate(context.Background(), db, b.Driver); err != nil {
@@ -33,7 +34,9 @@ func newLocal(t *testing.T, b sqltest.Backend) catalog.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return catalog.New(s, catalog.LoggingMiddleware(logging.Discard()), catalog.InstrumentingMiddleware(prometheus.NewRegistry()))
+	return catalog.New(s, endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{
+		Log: logging.Discard(), Metrics: prometheus.NewRegistry(),
+	})...)
 }
 
 // headerLog remembers the headers the server saw, so tests can check what
@@ -69,14 +72,14 @@ func newRemote(t *testing.T, b sqltest.Backend, seen *headerLog) catalog.Service
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return c.Service()
 }
 
 // TestServiceLocalAndRemote runs one behaviour suite against the service
 // and against the HTTP client of it: callers cannot tell them apart.
 func TestServiceLocalAndRemote(t *testing.T) {
 	for _, b := range sqltest.Backends(t) {
-		t.Run(string(b.Driver)+"/local", func(t *testing.T) { behaviour(t, newLocal(t, b)) })
+		t.Run(string(b.Driver)+"/local", func(t *testing.T) { behaviour(t, newLocal(t, b).Service()) })
 		t.Run(string(b.Driver)+"/remote", func(t *testing.T) { behaviour(t, newRemote(t, b, &headerLog{})) })
 	}
 }

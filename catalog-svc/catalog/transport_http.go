@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/go-kit/kit/endpoint"
-	"github.com/go-kit/kit/transport"
 	httptransport "github.com/go-kit/kit/transport/http"
 
 	"github.com/moviesplatform/platform/apierr"
@@ -42,17 +41,8 @@ const (
 // Every path also answers without its trailing slash. The X-Movies-Actor
 // header names who makes a change (the gateway sets it after authorizing).
 // metrics may be nil.
-func NewHTTPHandler(s Service, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
-	e := MakeEndpoints(s)
-	opts := []httptransport.ServerOption{
-		httptransport.ServerBefore(actorFromHeader),
-		httptransport.ServerErrorEncoder(apierr.Encode),
-		httptransport.ServerErrorHandler(transport.ErrorHandlerFunc(func(ctx context.Context, err error) {
-			if apierr.KindOf(err) == apierr.Internal {
-				log.ErrorContext(ctx, "catalog transport", "error", err)
-			}
-		})),
-	}
+func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
+	opts := httpx.ServerOptions(log, ServiceName, actorFromHeader)
 	serve := func(e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, enc httptransport.EncodeResponseFunc) http.Handler {
 		return httptransport.NewServer(e, dec, enc, opts...)
 	}
@@ -137,17 +127,8 @@ func decodeChanges(_ context.Context, r *http.Request) (any, error) {
 	return req, nil
 }
 
-// failed encodes a response's business error, reporting whether it did.
-func failed(ctx context.Context, w http.ResponseWriter, resp any) bool {
-	if f, ok := resp.(endpoint.Failer); ok && f.Failed() != nil {
-		apierr.Encode(ctx, f.Failed(), w)
-		return true
-	}
-	return false
-}
-
 func encodeList(ctx context.Context, w http.ResponseWriter, resp any) error {
-	if failed(ctx, w, resp) {
+	if httpx.EncodeFailure(ctx, w, resp) {
 		return nil
 	}
 	p := resp.(listResponse).Page
@@ -169,7 +150,7 @@ func encodeList(ctx context.Context, w http.ResponseWriter, resp any) error {
 }
 
 func encodeMovie(ctx context.Context, w http.ResponseWriter, resp any) error {
-	if failed(ctx, w, resp) {
+	if httpx.EncodeFailure(ctx, w, resp) {
 		return nil
 	}
 	r := resp.(movieResponse)
@@ -182,7 +163,7 @@ func encodeMovie(ctx context.Context, w http.ResponseWriter, resp any) error {
 }
 
 func encodeDelete(ctx context.Context, w http.ResponseWriter, resp any) error {
-	if failed(ctx, w, resp) {
+	if httpx.EncodeFailure(ctx, w, resp) {
 		return nil
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -190,7 +171,7 @@ func encodeDelete(ctx context.Context, w http.ResponseWriter, resp any) error {
 }
 
 func encodeChanges(ctx context.Context, w http.ResponseWriter, resp any) error {
-	if failed(ctx, w, resp) {
+	if httpx.EncodeFailure(ctx, w, resp) {
 		return nil
 	}
 	return httpx.WriteJSON(w, http.StatusOK, resp.(changesResponse).Page)

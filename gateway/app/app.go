@@ -94,7 +94,7 @@ type Deps struct {
 	Auth    auth.Service
 	// Search answers ?search= (with the catalog as its fallback) and
 	// /api/search/.
-	Search gateway.Searcher
+	Search search.Service
 }
 
 // App is a built gateway.
@@ -114,15 +114,16 @@ type App struct {
 // New builds the gateway.
 func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, deps Deps) (*App, error) {
 	a := &App{Health: server.NewHealth(), httpClient: newHTTPClient()}
+	catalogEndpoints, authEndpoints := catalog.MakeEndpoints(deps.Catalog), auth.MakeEndpoints(deps.Auth)
 	var err error
 	if deps.Catalog == nil {
-		if deps.Catalog, err = catalog.NewHTTPClient(cfg.CatalogURL, a.httpClient); err != nil {
+		if catalogEndpoints, err = catalog.NewHTTPClient(cfg.CatalogURL, a.httpClient); err != nil {
 			return nil, err
 		}
 		a.Health.AddCheck("catalog", reachable(a.httpClient, cfg.CatalogURL))
 	}
 	if deps.Auth == nil {
-		if deps.Auth, err = auth.NewHTTPClient(cfg.AuthURL, a.httpClient); err != nil {
+		if authEndpoints, err = auth.NewHTTPClient(cfg.AuthURL, a.httpClient); err != nil {
 			return nil, err
 		}
 		a.Health.AddCheck("auth", reachable(a.httpClient, cfg.AuthURL))
@@ -135,20 +136,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		Write: upstream.NewGuard(upstream.Settings{Name: "catalog-write", Timeout: cfg.CatalogTimeout, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
 	}
 	authGuard := upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout, MaxInFlight: cfg.UpstreamMaxInFlight}, guards)
-	a.Catalog = upstream.Catalog(catalogGuards)(deps.Catalog)
-	a.Auth = upstream.Auth(authGuard)(deps.Auth)
+	a.Catalog = catalogEndpoints.Use(catalogGuards.Middleware()).Service()
+	a.Auth = authEndpoints.Use(authGuard.Middleware()).Service()
 	breakers := append(catalogGuards.All(), authGuard)
-	if deps.Search == nil && cfg.SearchURL != "" && cfg.SearchURL != "none" {
-		// No readiness check: without search-svc the gateway degrades
-		// (?search= from the catalog) rather than stop serving.
-		if deps.Search, err = search.NewHTTPClient(cfg.SearchURL, a.httpClient); err != nil {
-			return nil, err
+	var searcher gateway.Searcher
+	if deps.Search != nil || cfg.SearchURL != "" && cfg.SearchURL != "none" {
+		searchEndpoints := search.MakeEndpoints(deps.Search)
+		if deps.Search == nil {
+			// No readiness check: without search-svc the gateway degrades
+			// (?search= from the catalog) rather than stop serving.
+			if searchEndpoints, err = search.NewHTTPClient(cfg.SearchURL, a.httpClient); err != nil {
+				return nil, err
+			}
 		}
-	}
-	if deps.Search != nil {
 		// Search has the catalog as its fallback, so its breaker opens sooner.
 		searchGuard := upstream.NewGuard(upstream.Settings{Name: "search", Timeout: cfg.SearchTimeout, TripAfter: 3, MaxInFlight: cfg.UpstreamMaxInFlight}, guards)
-		deps.Search = upstream.Search(searchGuard)(deps.Search)
+		searcher = searchEndpoints.Use(searchGuard.Middleware()).Service()
 		breakers = append(breakers, searchGuard)
 	}
 	a.shared = respcache.NewShared(respcache.SharedSettings{
@@ -169,7 +172,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	a.Gateway = gateway.New(gateway.Options{
 		Catalog: a.Catalog,
 		Auth:    a.Auth,
-		Search:  deps.Search,
+		Search:  searcher,
 		Tokens:  authn.NewCache(a.Auth, authn.CacheSettings{TTL: cfg.AuthCacheTTL}, reg),
 		Log:     log,
 		Metrics: httpx.NewHTTPMetrics(reg),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/moviesplatform/gateway/app"
 	"github.com/moviesplatform/gateway/internal/fakes"
+	"github.com/moviesplatform/search-svc/search"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -163,8 +164,9 @@ func TestMetricsAreRegistered(t *testing.T) {
 	}
 }
 
-// hangingSearch answers nothing until its caller gives up.
-type hangingSearch struct{}
+// hangingSearch answers nothing until its caller gives up; it never
+// reindexes (the embedded nil Service).
+type hangingSearch struct{ search.Service }
 
 func (hangingSearch) List(ctx context.Context, _ contract.ListQuery) (contract.Page, error) {
 	<-ctx.Done()

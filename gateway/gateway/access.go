@@ -38,7 +38,7 @@ func (g *Gateway) reader(w http.ResponseWriter, r *http.Request) (context.Contex
 		// catalog's look-up of recent writers in Redis.
 		return catalog.WithActor(r.Context(), id.Username), nil
 	}
-	if apierr.KindOf(err).Status() < 500 {
+	if !apierr.IsServerFault(err) {
 		return nil, err
 	}
 	g.log.WarnContext(r.Context(), "token check failed; serving the read anonymously", "error", err)

@@ -175,7 +175,7 @@ func (g *Gateway) handle(h func(http.ResponseWriter, *http.Request) error) http.
 		}
 		if apierr.KindOf(err) == apierr.Internal {
 			g.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path,
-				"error", err, "request_id", httpx.RequestID(r.Context()))
+				"error", err)
 		}
 		apierr.Encode(r.Context(), err, w)
 	})

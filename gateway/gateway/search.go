@@ -78,7 +78,7 @@ func (g *Gateway) list(ctx context.Context, w http.ResponseWriter, q contract.Li
 	}
 	if g.search != nil && from != byCatalog {
 		page, err := g.search.List(ctx, q)
-		if err == nil || apierr.KindOf(err).Status() < 500 {
+		if !apierr.IsServerFault(err) {
 			return tagged(bySearch, page), err
 		}
 		g.log.WarnContext(ctx, "search failed; the catalog answers", "error", err)

@@ -85,7 +85,7 @@ func NewGuard(s Settings, metrics *Metrics) *Guard {
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= s.TripAfter },
 		// A 4xx means the upstream is alive and answered; only its own
 		// failures (5xx, unreachable, too slow) count against it.
-		IsSuccessful: func(err error) bool { return err == nil || apierr.KindOf(err).Status() < 500 },
+		IsSuccessful: func(err error) bool { return !apierr.IsServerFault(err) },
 		// The caller giving up says nothing about the upstream.
 		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
 		OnStateChange: func(name string, _, to gobreaker.State) {
@@ -151,7 +151,7 @@ func result(err error) string {
 		return "ok"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
-	case apierr.KindOf(err).Status() < 500:
+	case !apierr.IsServerFault(err):
 		return "client_error"
 	default:
 		return "failure"

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
@@ -52,7 +53,7 @@ func newGuard(t *testing.T, s upstream.Settings) (*upstream.Guard, *prometheus.R
 
 func TestBreakerOpensWhenTheUpstreamIsDown(t *testing.T) {
 	g, reg := newGuard(t, upstream.Settings{Name: "catalog", Timeout: time.Second, TripAfter: 3, OpenFor: time.Minute})
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
+	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
 	for i := range 3 {
 		_, err := svc.Get(context.Background(), 1)
 		if apierr.KindOf(err) != apierr.Unavailable {
@@ -97,7 +98,7 @@ func TestSlowUpstreamIsATimeoutNotAHang(t *testing.T) {
 	slow := fakes.HangingServer(t)
 
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", Timeout: 50 * time.Millisecond, TripAfter: 2, OpenFor: time.Minute})
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), slow.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), slow.URL})
 	for range 2 {
 		if _, err := svc.Get(context.Background(), 1); apierr.KindOf(err) != apierr.Timeout {
 			t.Fatalf("slow upstream gave %v, want Timeout", err)
@@ -114,7 +115,7 @@ func TestClientErrorsDoNotTripTheBreaker(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 2, OpenFor: time.Minute})
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), srv.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), srv.URL})
 	for i := range 10 {
 		if _, err := svc.Get(context.Background(), 1); !errors.Is(err, catalog.ErrNotFound) {
 			t.Fatalf("call %d: %v, want the upstream's 404", i, err)
@@ -137,7 +138,7 @@ func TestServerErrorsTripTheBreakerAndItRecovers(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 2, OpenFor: 20 * time.Millisecond})
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), srv.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), srv.URL})
 	for range 2 {
 		if _, err := svc.Get(context.Background(), 1); apierr.KindOf(err) != apierr.Internal {
 			t.Fatalf("got %v", err)
@@ -161,7 +162,7 @@ func TestCallerCancellationIsNotHeldAgainstTheUpstream(t *testing.T) {
 	g, _ := newGuard(t, upstream.Settings{Name: "catalog", TripAfter: 1, OpenFor: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
+	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)})
 	for range 3 {
 		if _, err := svc.Get(ctx, 1); !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v", err)
@@ -175,9 +176,9 @@ func TestCallerCancellationIsNotHeldAgainstTheUpstream(t *testing.T) {
 func TestEveryMethodIsGuarded(t *testing.T) {
 	g, _ := newGuard(t, upstream.Settings{Name: "x", TripAfter: 1, OpenFor: time.Minute})
 	// Open the breaker with one real failure, then every method must be refused.
-	_, _ = upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)}).Get(context.Background(), 1)
-	c := upstream.Catalog(oneGuard(g))(fakes.NewCatalog(fakes.Seed(1)...))
-	a := upstream.Auth(g)(fakes.NewAuth())
+	_, _ = guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), fakes.ClosedURL(t)}).Get(context.Background(), 1)
+	c := guardCatalog(oneGuard(g), fakes.NewCatalog(fakes.Seed(1)...))
+	a := auth.MakeEndpoints(fakes.NewAuth()).Use(g.Middleware()).Service()
 	ctx := context.Background()
 	name := "n"
 	calls := map[string]error{}
@@ -235,7 +236,7 @@ func TestSlowListsDoNotOpenTheDetailCircuit(t *testing.T) {
 		Read:  upstream.NewGuard(settings("read"), m),
 		Write: upstream.NewGuard(settings("write"), m),
 	}
-	svc := upstream.Catalog(guards)(slowLists{fakes.NewCatalog(fakes.Seed(3)...), fakes.HangingServer(t).URL})
+	svc := guardCatalog(guards, slowLists{fakes.NewCatalog(fakes.Seed(3)...), fakes.HangingServer(t).URL})
 	for range 3 {
 		if _, err := svc.List(context.Background(), contract.ListQuery{}); apierr.KindOf(err) == apierr.Internal {
 			t.Fatalf("slow list gave %v", err)
@@ -274,7 +275,7 @@ func TestCallsPastTheBoundAreShedNotQueued(t *testing.T) {
 	})
 
 	g, reg := newGuard(t, upstream.Settings{Name: "catalog", Timeout: 10 * time.Second, TripAfter: 1, MaxInFlight: 2})
-	svc := upstream.Catalog(oneGuard(g))(httpCatalog{fakes.NewCatalog(), srv.URL})
+	svc := guardCatalog(oneGuard(g), httpCatalog{fakes.NewCatalog(), srv.URL})
 	admitted := make(chan error, 2)
 	for range 2 {
 		go func() {
@@ -340,4 +341,9 @@ func callCount(t *testing.T, reg *prometheus.Registry, result string) float64 {
 		}
 	}
 	return 0
+}
+
+// guardCatalog puts svc behind guards, as the gateway does.
+func guardCatalog(guards upstream.CatalogGuards, svc catalog.Service) catalog.Service {
+	return catalog.MakeEndpoints(svc).Use(guards.Middleware()).Service()
 }

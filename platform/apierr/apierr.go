@@ -155,6 +155,12 @@ func KindOf(err error) Kind {
 	return Internal
 }
 
+// IsServerFault tells whether err is the server's fault (a 5xx): worth an
+// error log and a breaker's count, unlike the caller's mistakes (4xx).
+func IsServerFault(err error) bool {
+	return err != nil && KindOf(err).Status() >= http.StatusInternalServerError
+}
+
 // The messages Django REST Framework uses, so seed clients see familiar text.
 const (
 	MsgNotFound        = "Not found."

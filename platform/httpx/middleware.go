@@ -15,6 +15,7 @@ import (
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/logging"
 )
 
 // Middleware wraps a handler.
@@ -36,8 +37,10 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// ContextWithRequestID stores a request id, so clients can pass it on.
+// ContextWithRequestID stores a request id, so clients can pass it on and
+// every log record of the request carries it.
 func ContextWithRequestID(ctx context.Context, id string) context.Context {
+	ctx = logging.WithAttrs(ctx, slog.String("request_id", id))
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
@@ -130,7 +133,7 @@ func AccessLog(log *slog.Logger) Middleware {
 			}
 			log.Log(r.Context(), level, "request",
 				"method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "duration", time.Since(start), "request_id", RequestID(r.Context()))
+				"bytes", rec.bytes, "duration", time.Since(start))
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/otel/trace"
@@ -25,11 +26,24 @@ func New(w io.Writer, level, service string) *slog.Logger {
 // Discard is a logger that writes nothing, for tests.
 func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
+type attrsKey struct{}
+
+// WithAttrs returns a context whose log records carry attrs as well: the
+// request id, the actor, the client's address. Every record logged with it,
+// at any depth, then says which request it belongs to.
+func WithAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
+	prev, _ := ctx.Value(attrsKey{}).([]slog.Attr)
+	return context.WithValue(ctx, attrsKey{}, append(slices.Clip(prev), attrs...))
+}
+
 type contextHandler struct{ slog.Handler }
 
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+	}
+	if attrs, ok := ctx.Value(attrsKey{}).([]slog.Attr); ok {
+		r.AddAttrs(attrs...)
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
 
@@ -93,11 +94,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			_ = eng.Close()
 			return nil, fmt.Errorf("search-svc: catalog feed: %w", err)
 		}
-		feed = c
+		feed = c.Service()
 	}
 	a.Indexer = indexer.New(feed, eng, log.With("component", "indexer"), reg, indexer.Options{PollInterval: cfg.PollInterval})
-	a.Service = search.NewService(eng, a.Indexer, search.LoggingMiddleware(log), search.InstrumentingMiddleware(reg))
-	a.Handler = httpx.Chain(search.NewHTTPHandler(a.Service, log, httpx.NewHTTPMetrics(reg)),
+	e := search.New(eng, a.Indexer, endpointmw.Standard(search.ServiceName, endpointmw.Observers{Log: log, Metrics: reg})...)
+	a.Service = e.Service()
+	a.Handler = httpx.Chain(search.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
 		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
 	a.Health.AddCheck("engine", eng.Ping)
 	a.Health.AddCheck("index", a.Indexer.Ready)

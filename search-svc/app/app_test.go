@@ -72,10 +72,11 @@ func TestWiring(t *testing.T) {
 	go func() { _ = a.Run(ctx) }()
 	feedtest.WaitFor(t, func() bool { code, _ := get(t, srv.URL+contract.RouteReadyz); return code == http.StatusOK })
 
-	client, err := search.NewHTTPClient(srv.URL, srv.Client())
+	endpoints, err := search.NewHTTPClient(srv.URL, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
+	client := endpoints.Service()
 	res, err := client.Search(ctx, contract.SearchQuery{Text: "casablanka", Limit: 5})
 	if err != nil || len(res.Hits) == 0 || res.Hits[0].Name != "Casablanca" {
 		t.Fatalf("casablanka: %+v %v", res.Hits, err)

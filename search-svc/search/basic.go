@@ -14,22 +14,12 @@ type Reindexer interface {
 	StartReindex(ctx context.Context) error
 }
 
-// NewService returns the service over eng; rx may be nil when this process
-// does not index (then StartReindex fails with ErrNoReindex).
-func NewService(eng engine.Engine, rx Reindexer, mws ...Middleware) Service {
-	var s Service = basic{eng: eng, rx: rx}
-	for _, mw := range mws {
-		s = mw(s)
-	}
-	return s
-}
-
-type basic struct {
+type basicService struct {
 	eng engine.Engine
 	rx  Reindexer
 }
 
-func (b basic) Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error) {
+func (b basicService) Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error) {
 	if err := validate(&q); err != nil {
 		return contract.SearchResult{}, err
 	}
@@ -49,7 +39,7 @@ func (b basic) Search(ctx context.Context, q contract.SearchQuery) (contract.Sea
 	return res, nil
 }
 
-func (b basic) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
+func (b basicService) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
 	return listBySearch(ctx, b, q)
 }
 
@@ -68,7 +58,7 @@ func listBySearch(ctx context.Context, s Service, q contract.ListQuery) (contrac
 	return res.Page(), nil
 }
 
-func (b basic) StartReindex(ctx context.Context) error {
+func (b basicService) StartReindex(ctx context.Context) error {
 	if b.rx == nil {
 		return ErrNoReindex
 	}

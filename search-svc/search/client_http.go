@@ -9,21 +9,21 @@ import (
 	"github.com/moviesplatform/platform/httpx"
 )
 
-// NewHTTPClient returns a Service that calls a search-svc at baseURL. Errors
+// NewHTTPClient returns the endpoints of the search-svc at baseURL. Errors
 // come back as the same apierr errors the remote service returned; a nil hc
 // means http.DefaultClient. Deadlines come from the caller's context.
-func NewHTTPClient(baseURL string, hc *http.Client) (Service, error) {
-	rm, err := httpx.NewRemote("search", baseURL, hc)
+func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
+	rm, err := httpx.NewRemote(ServiceName, baseURL, hc)
 	if err != nil {
-		return nil, err
+		return Endpoints{}, err
 	}
-	return endpointClient{Endpoints{
+	return Endpoints{
 		Search: rm.Endpoint(http.MethodGet, contract.RouteInternalSearch, func(_ context.Context, r *http.Request, req any) error {
 			r.URL.RawQuery = req.(searchRequest).Query.Values().Encode()
 			return nil
 		}, decodeSearchResponse),
 		StartReindex: rm.Endpoint(http.MethodPost, contract.RouteInternalReindex, nil, httpx.DecodeEmpty(reindexResponse{})),
-	}}, nil
+	}, nil
 }
 
 // decodeSearchResponse treats an unreadable answer as the engine being
@@ -37,28 +37,4 @@ func decodeSearchResponse(_ context.Context, resp *http.Response) (any, error) {
 		return nil, ErrUnavailable.Wrap(fmt.Errorf("search client: %w", err))
 	}
 	return searchResponse{Result: r}, nil
-}
-
-// endpointClient is a Service made of (remote) endpoints.
-type endpointClient struct{ e Endpoints }
-
-func (c endpointClient) Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error) {
-	resp, err := c.e.Search(ctx, searchRequest{Query: q})
-	if err != nil {
-		return contract.SearchResult{}, err
-	}
-	r := resp.(searchResponse)
-	return r.Result, r.Err
-}
-
-func (c endpointClient) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
-	return listBySearch(ctx, c, q)
-}
-
-func (c endpointClient) StartReindex(ctx context.Context) error {
-	resp, err := c.e.StartReindex(ctx, reindexRequest{})
-	if err != nil {
-		return err
-	}
-	return resp.(reindexResponse).Err
 }

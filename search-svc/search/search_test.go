@@ -14,6 +14,7 @@ import (
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/search-svc/engine"
@@ -59,14 +60,14 @@ func loadedEngine(t *testing.T) engine.Engine {
 func services(t *testing.T, e engine.Engine, rx search.Reindexer) map[string]search.Service {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	local := search.NewService(e, rx, search.LoggingMiddleware(logging.Discard()), search.InstrumentingMiddleware(reg))
+	local := search.New(e, rx, endpointmw.Standard(search.ServiceName, endpointmw.Observers{Log: logging.Discard(), Metrics: reg})...)
 	srv := httptest.NewServer(search.NewHTTPHandler(local, logging.Discard(), httpx.NewHTTPMetrics(reg)))
 	t.Cleanup(srv.Close)
 	remote, err := search.NewHTTPClient(srv.URL, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]search.Service{"local": local, "http": remote}
+	return map[string]search.Service{"local": local.Service(), "http": remote.Service()}
 }
 
 func TestSearchLocalAndRemote(t *testing.T) {
@@ -147,7 +148,7 @@ func TestReindexConflict(t *testing.T) {
 
 func TestHTTPValidationIsDRFShaped(t *testing.T) {
 	e := loadedEngine(t)
-	h := search.NewHTTPHandler(search.NewService(e, nil), logging.Discard(), nil)
+	h := search.NewHTTPHandler(search.New(e, nil), logging.Discard(), nil)
 	for _, tc := range []struct {
 		query string
 		field string

@@ -6,10 +6,8 @@ import (
 	"net/http"
 
 	"github.com/go-kit/kit/endpoint"
-	"github.com/go-kit/kit/transport"
 	httptransport "github.com/go-kit/kit/transport/http"
 
-	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
 )
@@ -24,16 +22,8 @@ import (
 //	POST /internal/search/reindex   202: a full reindex started; 409 if one runs
 //
 // metrics may be nil.
-func NewHTTPHandler(s Service, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
-	e := MakeEndpoints(s)
-	opts := []httptransport.ServerOption{
-		httptransport.ServerErrorEncoder(apierr.Encode),
-		httptransport.ServerErrorHandler(transport.ErrorHandlerFunc(func(ctx context.Context, err error) {
-			if apierr.KindOf(err).Status() >= 500 {
-				log.ErrorContext(ctx, "search transport", "error", err)
-			}
-		})),
-	}
+func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
+	opts := httpx.ServerOptions(log, ServiceName)
 	serve := func(e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, enc httptransport.EncodeResponseFunc) http.Handler {
 		return httptransport.NewServer(e, dec, enc, opts...)
 	}
@@ -49,19 +39,16 @@ func decodeSearch(_ context.Context, r *http.Request) (any, error) {
 }
 
 func encodeSearch(ctx context.Context, w http.ResponseWriter, resp any) error {
-	r := resp.(searchResponse)
-	if r.Err != nil {
-		apierr.Encode(ctx, r.Err, w)
+	if httpx.EncodeFailure(ctx, w, resp) {
 		return nil
 	}
-	return httpx.WriteJSON(w, http.StatusOK, r.Result)
+	return httpx.WriteJSON(w, http.StatusOK, resp.(searchResponse).Result)
 }
 
 func decodeReindex(context.Context, *http.Request) (any, error) { return reindexRequest{}, nil }
 
 func encodeReindex(ctx context.Context, w http.ResponseWriter, resp any) error {
-	if err := resp.(reindexResponse).Err; err != nil {
-		apierr.Encode(ctx, err, w)
+	if httpx.EncodeFailure(ctx, w, resp) {
 		return nil
 	}
 	return httpx.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "reindex started"})

@@ -63,7 +63,7 @@ func (e *SearchEngine) Close() error                                    { return
 // loopback port, as a remote search-svc.
 func SearchServer(t testing.TB, eng engine.Engine) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(search.NewHTTPHandler(search.NewService(eng, nil), logging.Discard(), nil))
+	srv := httptest.NewServer(search.NewHTTPHandler(search.New(eng, nil), logging.Discard(), nil))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -75,5 +75,5 @@ func SearchClient(t testing.TB, eng engine.Engine) search.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s.Service()
 }

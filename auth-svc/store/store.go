@@ -1,8 +1,8 @@
-// Package sqlstore keeps auth-svc's users and token hashes in SQL: the
+// Package store keeps auth-svc's users and token hashes in SQL: the
 // embedded SQLite or MySQL (MariaDB, Vitess). The queries are portable; only
 // the schema (one migration set per dialect) and the duplicate-key error
 // differ.
-package sqlstore
+package store
 
 import (
 	"context"
@@ -37,19 +37,19 @@ func Migrate(ctx context.Context, db *sql.DB, driver sqldb.Driver) error {
 	return sqldb.Migrate(ctx, db, driver, dir, MigrationsTable)
 }
 
-// Store is an auth.Store over a SQL database.
-type Store struct {
+// SQL is an auth.Store over a SQL database.
+type SQL struct {
 	db     *sql.DB
 	driver sqldb.Driver
 }
 
-var _ auth.Store = (*Store)(nil)
+var _ auth.Store = (*SQL)(nil)
 
 // New returns a store over db, whose schema Migrate has set up.
-func New(db *sql.DB, driver sqldb.Driver) *Store { return &Store{db: db, driver: driver} }
+func New(db *sql.DB, driver sqldb.Driver) *SQL { return &SQL{db: db, driver: driver} }
 
 // CreateUser inserts u.
-func (s *Store) CreateUser(ctx context.Context, u auth.UserRecord) (auth.UserRecord, error) {
+func (s *SQL) CreateUser(ctx context.Context, u auth.UserRecord) (auth.UserRecord, error) {
 	u.CreatedAt = u.CreatedAt.UTC()
 	res, err := s.db.ExecContext(ctx,
 		`INSERT INTO users (username, username_key, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -69,18 +69,18 @@ func (s *Store) CreateUser(ctx context.Context, u auth.UserRecord) (auth.UserRec
 const userColumns = `u.id, u.username, u.password_hash, u.is_admin, u.created_at`
 
 // UserByUsername finds a user case-insensitively.
-func (s *Store) UserByUsername(ctx context.Context, username string) (auth.UserRecord, error) {
+func (s *SQL) UserByUsername(ctx context.Context, username string) (auth.UserRecord, error) {
 	return s.user(ctx, auth.ErrUserNotFound,
 		`SELECT `+userColumns+` FROM users u WHERE u.username_key = ?`, auth.UsernameKey(username))
 }
 
 // UserByToken finds the owner of a token hash.
-func (s *Store) UserByToken(ctx context.Context, tokenHash string) (auth.UserRecord, error) {
+func (s *SQL) UserByToken(ctx context.Context, tokenHash string) (auth.UserRecord, error) {
 	return s.user(ctx, auth.ErrInvalidToken,
 		`SELECT `+userColumns+` FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, tokenHash)
 }
 
-func (s *Store) user(ctx context.Context, notFound error, query string, arg any) (auth.UserRecord, error) {
+func (s *SQL) user(ctx context.Context, notFound error, query string, arg any) (auth.UserRecord, error) {
 	var u auth.UserRecord
 	err := s.db.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Username, &u.PasswordHash, &u.IsAdmin, &u.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -93,7 +93,7 @@ func (s *Store) user(ctx context.Context, notFound error, query string, arg any)
 }
 
 // UpdateUser sets a user's password hash and admin flag.
-func (s *Store) UpdateUser(ctx context.Context, id int64, passwordHash string, isAdmin bool) error {
+func (s *SQL) UpdateUser(ctx context.Context, id int64, passwordHash string, isAdmin bool) error {
 	err := s.execOne(ctx, auth.ErrUserNotFound,
 		`UPDATE users SET password_hash = ?, is_admin = ? WHERE id = ?`, passwordHash, isAdmin, id)
 	if errors.Is(err, auth.ErrUserNotFound) {
@@ -108,7 +108,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, passwordHash string, i
 }
 
 // CreateToken records a token hash.
-func (s *Store) CreateToken(ctx context.Context, tokenHash string, userID int64, at time.Time) error {
+func (s *SQL) CreateToken(ctx context.Context, tokenHash string, userID int64, at time.Time) error {
 	_, err := s.db.ExecContext(ctx,
 		`INSERT INTO tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)`, tokenHash, userID, at.UTC())
 	if err != nil {
@@ -118,12 +118,12 @@ func (s *Store) CreateToken(ctx context.Context, tokenHash string, userID int64,
 }
 
 // DeleteToken removes a token hash.
-func (s *Store) DeleteToken(ctx context.Context, tokenHash string) error {
+func (s *SQL) DeleteToken(ctx context.Context, tokenHash string) error {
 	return s.execOne(ctx, auth.ErrInvalidToken, `DELETE FROM tokens WHERE token_hash = ?`, tokenHash)
 }
 
 // DeleteUserTokens removes every token of a user.
-func (s *Store) DeleteUserTokens(ctx context.Context, userID int64) error {
+func (s *SQL) DeleteUserTokens(ctx context.Context, userID int64) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ?`, userID); err != nil {
 		return fmt.Errorf("delete tokens: %w", err)
 	}
@@ -132,7 +132,7 @@ func (s *Store) DeleteUserTokens(ctx context.Context, userID int64) error {
 
 // PruneTokens removes a user's tokens older than its keep newest ones. It
 // finds the cut-off first because MySQL cannot LIMIT an IN subquery.
-func (s *Store) PruneTokens(ctx context.Context, userID int64, keep int) error {
+func (s *SQL) PruneTokens(ctx context.Context, userID int64, keep int) error {
 	var cutoff time.Time
 	err := s.db.QueryRowContext(ctx,
 		`SELECT created_at FROM tokens WHERE user_id = ? ORDER BY created_at DESC LIMIT 1 OFFSET ?`, userID, keep-1).Scan(&cutoff)
@@ -149,10 +149,10 @@ func (s *Store) PruneTokens(ctx context.Context, userID int64, keep int) error {
 }
 
 // Ping checks the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *SQL) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // execOne runs a statement that must touch a row, else returns notFound.
-func (s *Store) execOne(ctx context.Context, notFound error, query string, args ...any) error {
+func (s *SQL) execOne(ctx context.Context, notFound error, query string, args ...any) error {
 	res, err := s.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("write: %w", err)

@@ -1,4 +1,4 @@
-package catalog_test
+package readyourwrites_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/readyourwrites"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb"
 )
@@ -32,7 +33,7 @@ func (r *routeLog) Patch(context.Context, int64, contract.MovieWrite) (contract.
 
 func TestReadYourWritesSendsTheWritersReadsToThePrimary(t *testing.T) {
 	log := &routeLog{}
-	svc := catalog.ReadYourWrites(catalog.LocalWriters(sqldb.NewRecentWriters(time.Hour)))(log)
+	svc := catalog.MakeEndpoints(log).Use(readyourwrites.Middleware(readyourwrites.Local(sqldb.NewRecentWriters(time.Hour)))).Service()
 	alice, bob := catalog.WithActor(context.Background(), "alice"), catalog.WithActor(context.Background(), "bob")
 	read := func(ctx context.Context) bool {
 		t.Helper()

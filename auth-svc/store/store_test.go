@@ -1,4 +1,4 @@
-package sqlstore_test
+package store_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/moviesplatform/auth-svc/auth"
-	"github.com/moviesplatform/auth-svc/sqlstore"
+	"github.com/moviesplatform/auth-svc/store"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
@@ -20,11 +20,11 @@ func TestConformance(t *testing.T) {
 			db := sqltest.Open(t, b)
 			ctx := context.Background()
 			for range 2 { // a second run finds nothing to do
-				if err := sqlstore.Migrate(ctx, db, b.Driver); err != nil {
+				if err := store.Migrate(ctx, db, b.Driver); err != nil {
 					t.Fatal(err)
 				}
 			}
-			s := sqlstore.New(db, b.Driver)
+			s := store.New(db, b.Driver)
 			for _, c := range conformance {
 				t.Run(c.name, func(t *testing.T) { c.test(t, s) })
 			}
