@@ -11,58 +11,119 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// binDir holds the service binaries built once by TestMain.
+// binDir holds the binaries built once by TestMain.
 var binDir string
 
-// services are the binaries the suite runs as separate processes.
-var services = []string{"catalog-svc", "auth-svc", "search-svc", "gateway"}
+// The services, by the name of their own binary.
+const (
+	svcCatalog = "catalog-svc"
+	svcAuth    = "auth-svc"
+	svcSearch  = "search-svc"
+	svcGateway = "gateway"
+)
+
+// services in start order: a service starts after those it calls.
+var services = []string{svcCatalog, svcAuth, svcSearch, svcGateway}
+
+// A layout is one way to run the platform: which processes, each hosting
+// which services. Every test runs once per layout, so the suite checks
+// both the Kubernetes shape (a process per service, HTTP between them) and
+// the one-command shape (moviesd -target=all, calls in-process).
+type layout struct {
+	name      string
+	processes []processSpec
+}
+
+// processSpec is one process of a layout.
+type processSpec struct {
+	name     string // the binary in binDir, and the process's name in the harness
+	pkg      string // the package go build makes it from
+	args     []string
+	services []string // the services it hosts
+}
+
+var allLayouts = []layout{
+	{name: "separate", processes: []processSpec{
+		{name: svcCatalog, pkg: "github.com/moviesplatform/catalog-svc/cmd/catalog-svc", services: []string{svcCatalog}},
+		{name: svcAuth, pkg: "github.com/moviesplatform/auth-svc/cmd/auth-svc", services: []string{svcAuth}},
+		{name: svcSearch, pkg: "github.com/moviesplatform/search-svc/cmd/search-svc", services: []string{svcSearch}},
+		{name: svcGateway, pkg: "github.com/moviesplatform/gateway/cmd/gateway", services: []string{svcGateway}},
+	}},
+	{name: "single", processes: []processSpec{
+		{name: "moviesd", pkg: "github.com/moviesplatform/moviesd", args: []string{"-target=all"}, services: services},
+	}},
+}
+
+// layouts are the layouts this run covers: every one, or the one named by
+// MOVIES_E2E_LAYOUT (separate or single) for a quicker local run.
+var layouts []layout
 
 func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	want := os.Getenv("MOVIES_E2E_LAYOUT")
+	for _, l := range allLayouts {
+		if want == "" || want == l.name {
+			layouts = append(layouts, l)
+		}
+	}
+	if len(layouts) == 0 {
+		fmt.Fprintf(os.Stderr, "MOVIES_E2E_LAYOUT=%q: want separate, single or nothing (both)\n", want)
+		return 2
+	}
 	dir, err := os.MkdirTemp("", "movies-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
+	defer os.RemoveAll(dir)
 	binDir = dir
+	// One go build for every binary, so shared packages compile once.
 	args := []string{"build", "-o", dir + "/"}
-	for _, s := range services {
-		pkg := s
-		if s == "gateway" {
-			pkg = "gateway"
+	for _, l := range layouts {
+		for _, p := range l.processes {
+			args = append(args, p.pkg)
 		}
-		args = append(args, "github.com/moviesplatform/"+pkg+"/cmd/"+s)
 	}
 	cmd := exec.Command("go", args...)
 	cmd.Dir = ".."
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building the services:", err)
-		os.Exit(1)
+		return 1
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	return m.Run()
 }
 
-// cluster is one running platform: each service its own process on its own
-// loopback port, talking HTTP to the others.
+// forEachLayout runs test as a subtest per layout.
+func forEachLayout(t *testing.T, test func(t *testing.T, l layout)) {
+	for _, l := range layouts {
+		t.Run(l.name, func(t *testing.T) { test(t, l) })
+	}
+}
+
+// cluster is one running platform on loopback ports, one per service
+// whatever the layout.
 type cluster struct {
 	t       testing.TB
+	layout  layout
 	Gateway string // base URL
 	Catalog string
 	Auth    string
 	Search  string
-	// admin holds each service's admin listener (health, readiness,
-	// metrics); see adminURL.
+	// admin holds each process's admin listener (health, readiness,
+	// metrics of the services it hosts), by process name; see opsURL.
 	admin   map[string]string
 	env     []string
 	procs   map[string]*process
+	started []string // process names in start order
 	dataDir string
 }
 
@@ -95,13 +156,14 @@ const (
 	adminPassword = "e2e-admin-password"
 )
 
-// startCluster starts every service with the given database settings
-// (driver, catalog DSN, auth DSN).
-func startCluster(t testing.TB, driver, catalogDSN, authDSN string) *cluster {
+// startCluster starts the platform in layout l with the given database
+// settings (driver, catalog DSN, auth DSN).
+func startCluster(t testing.TB, l layout, driver, catalogDSN, authDSN string) *cluster {
 	t.Helper()
-	ports := freePorts(t, 4+len(services))
+	ports := freePorts(t, 4+len(l.processes))
 	c := &cluster{
 		t:       t,
+		layout:  l,
 		Gateway: "http://" + ports[0],
 		Catalog: "http://" + ports[1],
 		Auth:    "http://" + ports[2],
@@ -110,8 +172,8 @@ func startCluster(t testing.TB, driver, catalogDSN, authDSN string) *cluster {
 		procs:   map[string]*process{},
 		dataDir: t.TempDir(),
 	}
-	for i, s := range services {
-		c.admin[s] = ports[4+i]
+	for i, p := range l.processes {
+		c.admin[p.name] = ports[4+i]
 	}
 	c.env = append(os.Environ(),
 		"MOVIES_LOG_LEVEL=info",
@@ -124,6 +186,9 @@ func startCluster(t testing.TB, driver, catalogDSN, authDSN string) *cluster {
 		"MOVIES_GATEWAY_SEARCH_URL="+c.Search,
 		"MOVIES_SEARCH_CATALOG_URL="+c.Catalog,
 		"MOVIES_GATEWAY_AUTH_CACHE_TTL=1s",
+		// The suite's requests all come from one address; the rate limits
+		// have their own tests.
+		"MOVIES_GATEWAY_RATE_LIMIT=false",
 		"MOVIES_CATALOG_DB_DRIVER="+driver,
 		"MOVIES_CATALOG_DB_DSN="+catalogDSN,
 		"MOVIES_AUTH_DB_DRIVER="+driver,
@@ -134,66 +199,103 @@ func startCluster(t testing.TB, driver, catalogDSN, authDSN string) *cluster {
 	)
 	t.Cleanup(c.stopAll)
 	for _, s := range services {
-		c.start(s)
+		if p := c.hostOf(s); c.procs[p.name] == nil {
+			c.startProcess(p)
+		}
 	}
 	return c
 }
 
-// adminURL is the base URL of a service's admin listener, where its
-// /healthz, /readyz and /metrics are served (never on its API port).
-func (c *cluster) adminURL(service string) string {
-	return "http://" + c.admin[service]
-}
-
 func (c *cluster) url(service string) string {
 	switch service {
-	case "gateway":
+	case svcGateway:
 		return c.Gateway
-	case "catalog-svc":
+	case svcCatalog:
 		return c.Catalog
-	case "auth-svc":
+	case svcAuth:
 		return c.Auth
 	default:
 		return c.Search
 	}
 }
 
-// start runs one service and waits until its /readyz answers 200.
-func (c *cluster) start(name string) {
+// opsURL is where a service serves /healthz, /readyz and /metrics: the
+// admin listener of the process hosting it, never its API port.
+func (c *cluster) opsURL(service string) string { return "http://" + c.admin[c.hostOf(service).name] }
+
+// hostOf is the process of the cluster's layout that hosts service.
+func (c *cluster) hostOf(service string) processSpec {
+	for _, p := range c.layout.processes {
+		if slices.Contains(p.services, service) {
+			return p
+		}
+	}
+	c.t.Fatalf("layout %s has no process for %s", c.layout.name, service)
+	return processSpec{}
+}
+
+// runsAlone says whether service has a process of its own, so stopping it
+// leaves the others running.
+func (c *cluster) runsAlone(service string) bool {
+	return len(c.hostOf(service).services) == 1
+}
+
+// start runs the process hosting service.
+func (c *cluster) start(service string) { c.startProcess(c.hostOf(service)) }
+
+// stop ends the process hosting service, which must run alone.
+func (c *cluster) stop(service string) {
+	if !c.runsAlone(service) {
+		c.t.Fatalf("cannot stop %s alone in the %s layout", service, c.layout.name)
+	}
+	c.stopProcess(c.hostOf(service).name)
+}
+
+// startProcess runs p and waits until every service it hosts answers
+// /readyz with 200.
+func (c *cluster) startProcess(p processSpec) {
 	c.t.Helper()
 	out := &lockedBuffer{}
-	cmd := exec.Command(filepath.Join(binDir, name))
-	cmd.Env = append(slices.Clip(c.env), "MOVIES_ADMIN_ADDR="+c.admin[name])
+	cmd := exec.Command(filepath.Join(binDir, p.name), p.args...)
+	cmd.Env = append(slices.Clip(c.env), "MOVIES_ADMIN_ADDR="+c.admin[p.name])
 	cmd.Dir = c.dataDir
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		c.t.Fatalf("start %s: %v", name, err)
+		c.t.Fatalf("start %s: %v", p.name, err)
 	}
-	p := &process{cmd: cmd, out: out, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
-	c.procs[name] = p
+	proc := &process{cmd: cmd, out: out, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(proc.done) }()
+	c.procs[p.name] = proc
+	c.started = append(c.started, p.name)
 	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-p.done:
-			c.t.Fatalf("%s exited during start:\n%s", name, out.String())
-		default:
-		}
-		resp, err := http.Get(c.adminURL(name) + "/readyz")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
+	for _, s := range p.services {
+		for !c.ready(s) {
+			select {
+			case <-proc.done:
+				c.t.Fatalf("%s exited during start:\n%s", p.name, out.String())
+			default:
 			}
+			if time.Now().After(deadline) {
+				c.t.Fatalf("%s: %s not ready after 60s:\n%s", p.name, s, out.String())
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	c.t.Fatalf("%s not ready after 60s:\n%s", name, out.String())
 }
 
-// stop ends one service gracefully (SIGTERM) and waits for it.
-func (c *cluster) stop(name string) {
+// ready says whether service answers /readyz with 200.
+func (c *cluster) ready(service string) bool {
+	resp, err := http.Get(c.opsURL(service) + "/readyz")
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// stopProcess ends one process gracefully (SIGTERM) and waits for it.
+func (c *cluster) stopProcess(name string) {
 	p, ok := c.procs[name]
 	if !ok {
 		return
@@ -208,14 +310,16 @@ func (c *cluster) stop(name string) {
 	}
 }
 
+// stopAll stops the processes in reverse start order, showing their output
+// when the test failed.
 func (c *cluster) stopAll() {
 	if c.t.Failed() {
 		for name, p := range c.procs {
 			c.t.Logf("--- %s output ---\n%s", name, tail(p.out.String(), 4000))
 		}
 	}
-	for _, name := range []string{"gateway", "search-svc", "auth-svc", "catalog-svc"} {
-		c.stop(name)
+	for _, name := range slices.Backward(c.started) {
+		c.stopProcess(name)
 	}
 }
 
@@ -259,5 +363,3 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 		}
 	}
 }
-
-var _ = strings.TrimSpace

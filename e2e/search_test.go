@@ -11,11 +11,16 @@ import (
 	"github.com/moviesplatform/platform/sqldb"
 )
 
-// TestSearch checks search through the gateway with search-svc as its own
-// process fed by the catalog's change feed, and what happens when it dies.
+// TestSearch checks search through the gateway with search-svc fed by the
+// catalog's change feed, and, where it runs as its own process, what
+// happens when it dies.
 func TestSearch(t *testing.T) {
+	forEachLayout(t, testSearch)
+}
+
+func testSearch(t *testing.T, l layout) {
 	dir := t.TempDir()
-	c := startCluster(t, string(sqldb.SQLite), "file:"+dir+"/catalog.db", "file:"+dir+"/auth.db")
+	c := startCluster(t, l, string(sqldb.SQLite), "file:"+dir+"/catalog.db", "file:"+dir+"/auth.db")
 	admin := login(t, c.Gateway, adminUser, adminPassword)
 	waitFor(t, 30*time.Second, "search-svc to index the reference data", func() bool {
 		return slices.Contains(search(t, c, "casablanca", false), "Casablanca")
@@ -76,7 +81,10 @@ func TestSearch(t *testing.T) {
 	})
 
 	t.Run("search-svc down: degraded answers, then it catches up", func(t *testing.T) {
-		c.stop("search-svc")
+		if !c.runsAlone(svcSearch) {
+			t.Skipf("search-svc shares its process in the %s layout", l.name)
+		}
+		c.stop(svcSearch)
 		r := do(t, http.MethodGet, c.Gateway+"/api/movies/?search=star", "", nil)
 		expectStatus(t, r, http.StatusOK)
 		if r.Header.Get("X-Movies-Degraded") == "" {
@@ -94,7 +102,7 @@ func TestSearch(t *testing.T) {
 		expectStatus(t, do(t, http.MethodPatch, fmt.Sprintf("%s/api/movie/%d/", c.Gateway, renamed), admin,
 			map[string]any{"name": "Quokka Final Cut"}), http.StatusOK)
 
-		c.start("search-svc")
+		c.start(svcSearch)
 		want := []string{"Quokka Final Cut", "Quokka Rising"}
 		waitFor(t, 30*time.Second, "search-svc to catch up", func() bool {
 			got := search(t, c, "quokka", false)

@@ -52,19 +52,21 @@ func loadReference(t testing.TB) []reference {
 	return refs
 }
 
-// TestSeedContract runs the whole suite on each database backend, each with
-// its own cluster of service processes.
+// TestSeedContract runs the whole suite in each layout on each database
+// backend, each with a cluster of its own.
 func TestSeedContract(t *testing.T) {
-	for _, b := range sqltest.Backends(t) {
-		t.Run(string(b.Driver), func(t *testing.T) {
-			catalogDSN, authDSN := b.DSN(t), b.DSN(t)
-			if b.Driver == sqldb.SQLite {
-				catalogDSN, authDSN = "file:data/catalog.db", "file:data/auth.db"
-			}
-			c := startCluster(t, string(b.Driver), catalogDSN, authDSN)
-			runSeedSuite(t, c)
-		})
-	}
+	forEachLayout(t, func(t *testing.T, l layout) {
+		for _, b := range sqltest.Backends(t) {
+			t.Run(string(b.Driver), func(t *testing.T) {
+				catalogDSN, authDSN := b.DSN(t), b.DSN(t)
+				if b.Driver == sqldb.SQLite {
+					catalogDSN, authDSN = "file:data/catalog.db", "file:data/auth.db"
+				}
+				c := startCluster(t, l, string(b.Driver), catalogDSN, authDSN)
+				runSeedSuite(t, c)
+			})
+		}
+	})
 }
 
 func runSeedSuite(t *testing.T, c *cluster) {

@@ -33,9 +33,9 @@ func newTraced(t *testing.T) *traced {
 	return &traced{rec: rec, tracing: telemetry.New(tp, nil)}
 }
 
-// settings are those of a small platform on SQLite files in a temporary
+// traceSettings are those of a small platform on SQLite files in a temporary
 // directory, without search-svc and without importing the reference data.
-func testSettings(t *testing.T) settings {
+func traceSettings(t *testing.T) settings {
 	dir := t.TempDir()
 	var cfg settings
 	err := config.LoadFrom(&cfg, map[string]string{
@@ -184,7 +184,7 @@ func checkOneTrace(t *testing.T, spans []sdktrace.ReadOnlySpan, want ...string) 
 
 func TestOneRequestIsOneTraceInOneProcess(t *testing.T) {
 	tr := newTraced(t)
-	tr.start(t, testSettings(t), targetCatalog, targetAuth, targetGateway)
+	tr.start(t, traceSettings(t), targetCatalog, targetAuth, targetGateway)
 	spans := tr.createMovie(t, nil)
 	// In one process the hops are the services' endpoint spans.
 	checkOneTrace(t, spans, "POST /api/movies/", "auth/Introspect", "catalog/Create", "INSERT")
@@ -192,7 +192,7 @@ func TestOneRequestIsOneTraceInOneProcess(t *testing.T) {
 
 func TestOneRequestIsOneTraceAcrossProcesses(t *testing.T) {
 	tr := newTraced(t)
-	cfg := testSettings(t)
+	cfg := traceSettings(t)
 	backends := tr.start(t, cfg, targetCatalog, targetAuth)
 	cfg.Gateway.CatalogURL = backends[targetCatalog].URL
 	cfg.Gateway.AuthURL = backends[targetAuth].URL
@@ -217,7 +217,7 @@ func TestTheGatewayDoesNotContinueATraceFromTheInternet(t *testing.T) {
 	const incoming = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 	for _, trust := range []bool{false, true} {
 		tr := newTraced(t)
-		cfg := testSettings(t)
+		cfg := traceSettings(t)
 		cfg.Gateway.TrustIncomingTraces = trust
 		tr.start(t, cfg, targetCatalog, targetAuth, targetGateway)
 		tr.rec.Reset()
@@ -246,7 +246,7 @@ func TestTheGatewayDoesNotContinueATraceFromTheInternet(t *testing.T) {
 
 func TestSearchesAndIndexingAreTraced(t *testing.T) {
 	tr := newTraced(t)
-	tr.start(t, testSettings(t), targetCatalog, targetAuth, targetSearch, targetGateway)
+	tr.start(t, traceSettings(t), targetCatalog, targetAuth, targetSearch, targetGateway)
 	write := tr.createMovie(t, nil)[0].SpanContext().TraceID()
 	// The indexer makes the movie findable in a batch of its own trace,
 	// linked to the write's.

@@ -5,7 +5,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 
@@ -29,9 +31,42 @@ func LoadFrom(cfg any, vars map[string]string) error {
 		opts.Environment = vars
 	}
 	if err := env.ParseWithOptions(cfg, opts); err != nil {
-		return fmt.Errorf("config: %w", err)
+		return fmt.Errorf("config: %w", nameVariables(err, cfg, vars))
 	}
 	return nil
+}
+
+// nameVariables rewrites env's parse errors, which name only the Go field,
+// to name the variable and the value an operator has to fix.
+func nameVariables(err error, cfg any, vars map[string]string) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	lookup := os.LookupEnv
+	if vars != nil {
+		lookup = func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	}
+	out := make([]error, len(agg.Errors))
+	for i, e := range agg.Errors {
+		out[i] = e
+		var pe env.ParseError
+		if !errors.As(e, &pe) {
+			continue
+		}
+		// Sections may share a field name (Addr); the variable whose value
+		// the error quotes is the one that failed.
+		found := false
+		walk(reflect.Indirect(reflect.ValueOf(cfg)), "", func(f reflect.StructField, key string, _ reflect.Value) {
+			v, ok := lookup(Prefix + key)
+			if !ok || f.Name != pe.Name || found {
+				return
+			}
+			out[i] = fmt.Errorf("%s%s=%q: %w", Prefix, key, v, pe.Err)
+			found = strings.Contains(pe.Err.Error(), v)
+		})
+	}
+	return errors.Join(out...)
 }
 
 // Describe lists cfg's fields as name=value pairs for a log line; fields
@@ -43,22 +78,7 @@ func Describe(cfg any) []any {
 }
 
 func describe(v reflect.Value, prefix string, out *[]any) {
-	t := v.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name := f.Tag.Get("env")
-		fv := v.Field(i)
-		if fv.Kind() == reflect.Struct && f.Type.String() != "time.Duration" && name == "" {
-			describe(fv, prefix+f.Tag.Get("envPrefix"), out)
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		key := strings.ToLower(prefix + name)
+	walk(v, prefix, func(f reflect.StructField, key string, fv reflect.Value) {
 		var val any = fv.Interface()
 		if f.Tag.Get("secret") == "true" {
 			val = "<unset>"
@@ -68,6 +88,28 @@ func describe(v reflect.Value, prefix string, out *[]any) {
 		} else if s, ok := fv.Interface().(fmt.Stringer); ok {
 			val = s.String()
 		}
-		*out = append(*out, key, val)
+		*out = append(*out, strings.ToLower(key), val)
+	})
+}
+
+// walk calls fn for each exported setting of the struct v with its variable
+// name under prefix (without Prefix), descending into nested sections.
+func walk(v reflect.Value, prefix string, fn func(f reflect.StructField, key string, fv reflect.Value)) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name := f.Tag.Get("env")
+		fv := v.Field(i)
+		if fv.Kind() == reflect.Struct && f.Type.String() != "time.Duration" && name == "" {
+			walk(fv, prefix+f.Tag.Get("envPrefix"), fn)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fn(f, prefix+name, fv)
 	}
 }

@@ -171,12 +171,21 @@ func (m *HTTPMetrics) Route(route string, next http.Handler) http.Handler {
 		m.inflight.Inc()
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		// Deferred so a panicking handler (answered 500 by Recover further
+		// out) still leaves the in-flight gauge and is counted.
+		panicked := true
+		defer func() {
+			m.inflight.Dec()
+			switch {
+			case panicked:
+				rec.status = http.StatusInternalServerError
+			case rec.status == 0:
+				rec.status = http.StatusOK
+			}
+			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
+			m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+		}()
 		next.ServeHTTP(rec, r)
-		m.inflight.Dec()
-		if rec.status == 0 {
-			rec.status = http.StatusOK
-		}
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-		m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+		panicked = false
 	})
 }
