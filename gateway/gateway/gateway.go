@@ -140,7 +140,7 @@ func New(o Options) *Gateway {
 //	GET    /api/auth/me/       who the token belongs to                 token holder
 //	POST   /api/auth/users/    create a user                            admin
 //	GET    /api/openapi.json   the OpenAPI 3.1 document                 anyone
-//	GET    /api/docs/          the document rendered with Redoc         anyone
+//	GET    /api/docs/          the document rendered with Swagger UI    anyone
 func (g *Gateway) routes() {
 	rt := g.router
 	rt.Handle(http.MethodGet, contract.RouteMovies, g.cached(g.listKey, g.handle(g.listMovies)))
