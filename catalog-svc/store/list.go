@@ -200,7 +200,7 @@ const pageColumns = "m.id, m.name, m.director, m.popularity, m.imdb_score, m.nam
 // in two of the genres has the same sort key in both, so UNION lists it
 // once. Probing each movie's genres instead (or letting the planner turn
 // that probe into a semi-join, as MariaDB does) sorts every link of the
-// genres when they are common: seconds a page at 5M movies.
+// genres when they are common, so a page costs as much as the genres.
 func pageQuery(src source, where []string, args []any, ordering []contract.Order, dir direction, limit int) (string, []any) {
 	if src.genres == nil {
 		return "SELECT " + pageColumns + " FROM " + src.from + whereSQL(where) +
@@ -300,8 +300,8 @@ func filters(q contract.ListQuery, src source) ([]string, []any) {
 	if len(q.Genres) > 0 && src.genres == nil {
 		// A probe of each movie's links, written as a scalar subquery: as
 		// EXISTS or IN, MariaDB turns it into a semi-join that starts from
-		// every link of the genres and sorts them (seconds a page at 5M
-		// movies for a common genre), where walking the order's index and
+		// every link of the genres and sorts them (a common genre's every
+		// link, for each page), where walking the order's index and
 		// probing stops after a page of matches.
 		where = append(where, `(SELECT 1 FROM movie_genres mg WHERE mg.movie_id = m.id
 			AND mg.genre_id IN (SELECT g.id FROM genres g WHERE g.name_key IN (`+placeholders(len(q.Genres))+`)) LIMIT 1) IS NOT NULL`)

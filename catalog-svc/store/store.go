@@ -155,7 +155,8 @@ func (s *SQL) With(opts ...Option) *SQL {
 func (s *SQL) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Count returns the number of movies, from the counter row every create
-// and delete keeps (a COUNT(*) reads a whole index: seconds at 5M movies).
+// and delete keeps (a COUNT(*) reads a whole index, which grows with the
+// catalog).
 func (s *SQL) Count(ctx context.Context) (int64, error) {
 	return movieCount(ctx, s.db)
 }

@@ -1,6 +1,9 @@
 // Package docs serves the API's OpenAPI document and a page that renders it
-// with Redoc. Everything comes from the binary: the page works offline and
-// behind strict egress rules. update-assets.sh refreshes the Redoc bundle.
+// with Swagger UI, with a console to try each operation. Everything comes
+// from the binary: the page works offline and behind strict egress rules,
+// and its Content-Security-Policy lets the browser fetch nothing from another
+// host. update-assets.sh refreshes the Swagger UI files (swagger-ui-dist
+// from npm, Apache-2.0; version in assets/SWAGGER_UI_VERSION).
 package docs
 
 import (
@@ -9,6 +12,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/moviesplatform/platform/apierr"
@@ -16,23 +20,42 @@ import (
 	"github.com/moviesplatform/platform/httpx"
 )
 
-//go:embed assets/redoc.standalone.js
-var redocJS []byte
+var (
+	//go:embed page.html
+	page []byte
+	//go:embed page.js
+	pageJS []byte
+	//go:embed assets/swagger-ui-bundle.js
+	swaggerUIJS []byte
+	//go:embed assets/swagger-ui.css
+	swaggerUICSS []byte
+)
 
-//go:embed page.html
-var page []byte
+const (
+	typeJS  = "text/javascript; charset=utf-8"
+	typeCSS = "text/css; charset=utf-8"
+)
 
-// RedocPath is where the page loads the Redoc bundle from.
-const RedocPath = contract.RouteDocsAssets + "redoc.standalone.js"
+// contentSecurityPolicy keeps the page on its own host: scripts, styles,
+// fonts and requests (the console's too) go to the gateway that served it.
+// Swagger UI sets style attributes, hence 'unsafe-inline' for styles only;
+// images may be data: URLs (its icons).
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'none'; frame-ancestors 'none'"
 
-// Register serves the document, the page and the page's script on rt.
+// Register serves the document, the page and the page's files on rt.
 func Register(rt *httpx.Router) {
 	spec := contract.OpenAPI()
 	rt.Handle(http.MethodGet, contract.RouteOpenAPI, static("application/json", spec))
-	rt.Handle(http.MethodGet, contract.RouteDocs, static("text/html; charset=utf-8", page))
-	// Mounted, not routed: the bundle is plumbing of the page, not part of the
-	// documented API.
-	rt.Mount(contract.RouteDocsAssets, assets(static("text/javascript; charset=utf-8", redocJS)))
+	rt.Handle(http.MethodGet, contract.RouteDocs, withCSP(static("text/html; charset=utf-8", page)))
+	// Mounted, not routed: the files are plumbing of the page, not part of
+	// the documented API.
+	rt.Mount(contract.RouteDocsAssets, assets(map[string]http.Handler{
+		"swagger-ui-bundle.js": static(typeJS, swaggerUIJS),
+		"swagger-ui.css":       static(typeCSS, swaggerUICSS),
+		"page.js":              static(typeJS, pageJS),
+	}))
 }
 
 // static serves fixed bytes with a content-derived ETag, so browsers
@@ -50,9 +73,17 @@ func static(contentType string, body []byte) http.Handler {
 	})
 }
 
-func assets(bundle http.Handler) http.Handler {
+func withCSP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != RedocPath {
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func assets(files map[string]http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		file, ok := files[strings.TrimPrefix(r.URL.Path, contract.RouteDocsAssets)]
+		if !ok {
 			apierr.Encode(r.Context(), apierr.ErrNotFound, w)
 			return
 		}
@@ -60,6 +91,6 @@ func assets(bundle http.Handler) http.Handler {
 			apierr.Encode(r.Context(), apierr.MethodNotAllowedError(r.Method, []string{http.MethodGet, http.MethodHead}), w)
 			return
 		}
-		bundle.ServeHTTP(w, r)
+		file.ServeHTTP(w, r)
 	})
 }

@@ -70,10 +70,10 @@ type Options struct {
 	RateLimit httpx.Middleware
 	// SQLSearches bounds the catalog's SQL searches (?search= when
 	// search-svc is down, slow or overloaded) this gateway runs at once; 0
-	// means DefaultSQLSearches. They scan the catalog's names (a core for
-	// 1.6 s at 5M movies), so unbounded they take the database down with
-	// everything else, and even 4 per gateway saturated a 2-core MariaDB
-	// and sent detail p99 to a second in the seed-x5 mix at 600 req/s.
+	// means DefaultSQLSearches. Each scans the catalog's names, holding a
+	// database core for the whole scan, so a few at once take the database
+	// from every other read: unbounded, a search outage becomes a catalog
+	// outage (docs/performance.md has the load runs that showed it).
 	SQLSearches int
 }
 
@@ -155,7 +155,7 @@ func New(o Options) *Gateway {
 //	GET    /api/auth/me/       who the token belongs to                 token holder
 //	POST   /api/auth/users/    create a user                            admin
 //	GET    /api/openapi.json   the OpenAPI 3.1 document                 anyone
-//	GET    /api/docs/          the document rendered with Redoc         anyone
+//	GET    /api/docs/          the document rendered with Swagger UI    anyone
 func (g *Gateway) routes() {
 	rt := g.router
 	rt.Handle(http.MethodGet, contract.RouteMovies, g.cached(g.listKey, g.handle(g.listMovies)))
@@ -181,7 +181,8 @@ func (g *Gateway) Routes() map[string][]string { return g.router.Routes() }
 // handle adapts a handler that returns its error, so every failure goes out
 // through the one encoder. Unexpected failures (500) are logged with their
 // cause; an upstream down or slow (503, 504) is already one access-log line
-// and a metric, and logging it twice cost ~10% of the CPU under overload.
+// and a metric, and a second line per failure would add work exactly when
+// the gateway is overloaded.
 func (g *Gateway) handle(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := h(w, r)

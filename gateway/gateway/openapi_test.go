@@ -135,6 +135,7 @@ func TestEveryDocumentedErrorBodyMatches(t *testing.T) {
 		{method: http.MethodPost, path: "/api/movies/", body: `{`, token: authtest.AdminToken},
 		{method: http.MethodPost, path: "/api/movies/", body: `{}`, contentType: "text/plain", token: authtest.AdminToken},
 		{method: http.MethodPost, path: "/api/auth/token/", body: `{"username": "alice", "password": "wrong"}`},
+		{method: http.MethodGet, path: "/api/search/?q=star"}, // no search-svc in this fixture: 503
 	} {
 		w := f.do(t, r)
 		if w.Code < 400 {
@@ -149,34 +150,20 @@ func TestEveryDocumentedErrorBodyMatches(t *testing.T) {
 	}
 }
 
-func TestDocsPageAndItsScriptComeFromTheBinary(t *testing.T) {
+// TestDocsPageIsServedByTheGateway checks the page and its files are wired
+// into the gateway; gateway/docs checks what they hold.
+func TestDocsPageIsServedByTheGateway(t *testing.T) {
 	f := newFixture(t, 0)
-	for _, path := range []string{"/api/docs/", "/api/docs"} {
+	for _, path := range []string{"/api/docs/", "/api/docs", "/api/docs/assets/swagger-ui-bundle.js", "/api/docs/assets/swagger-ui.css", "/api/docs/assets/page.js"} {
 		w := f.do(t, req{method: http.MethodGet, path: path})
 		wantStatus(t, w, http.StatusOK)
-		if !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
-			t.Fatalf("content type %q", w.Header().Get("Content-Type"))
-		}
-		page := w.Body.String()
-		if !strings.Contains(page, `spec-url="/api/openapi.json"`) || !strings.Contains(page, `src="/api/docs/assets/redoc.standalone.js"`) {
-			t.Fatalf("page does not load the local spec and script:\n%s", page)
-		}
-		if strings.Contains(page, "http://") || strings.Contains(page, "https://") {
-			t.Fatalf("page refers to another host:\n%s", page)
+		if w.Body.Len() == 0 {
+			t.Fatalf("%s: empty", path)
 		}
 	}
-	w := f.do(t, req{method: http.MethodGet, path: "/api/docs/assets/redoc.standalone.js"})
-	wantStatus(t, w, http.StatusOK)
-	if !strings.HasPrefix(w.Header().Get("Content-Type"), "text/javascript") || w.Body.Len() < 100_000 {
-		t.Fatalf("script: %q, %d bytes", w.Header().Get("Content-Type"), w.Body.Len())
-	}
-	etag := w.Header().Get("ETag")
-	w = f.do(t, req{method: http.MethodGet, path: "/api/docs/assets/redoc.standalone.js", header: http.Header{"If-None-Match": {etag}}})
-	wantStatus(t, w, http.StatusNotModified)
 	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/docs/assets/other.js"}), http.StatusNotFound)
-	wantStatus(t, f.do(t, req{method: http.MethodPost, path: "/api/docs/assets/redoc.standalone.js"}), http.StatusMethodNotAllowed)
 
-	w = f.do(t, req{method: http.MethodGet, path: "/api/openapi.json"})
+	w := f.do(t, req{method: http.MethodGet, path: "/api/openapi.json"})
 	wantStatus(t, w, http.StatusOK)
 	if w.Body.String() != string(contract.OpenAPI()) {
 		t.Fatal("served document differs from the contract's")

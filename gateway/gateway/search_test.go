@@ -156,6 +156,18 @@ func TestSearchRouteHasFacetsAndEstimatedTotal(t *testing.T) {
 	wantDetail(t, f.do(t, req{method: http.MethodGet, path: "/api/search/?search=star"}), http.StatusServiceUnavailable, apierr.MsgUnavailable)
 }
 
+func TestSearchRouteTakesQAsSearch(t *testing.T) {
+	f, _ := searchFixture(t, 30)
+	w := f.do(t, req{method: http.MethodGet, path: "/api/search/?q=star&page_size=3"})
+	wantStatus(t, w, http.StatusOK)
+	if res := decode[contract.SearchResult](t, w); len(res.Hits) != 3 || res.EstimatedTotal != 10 {
+		t.Fatalf("q was not searched for: %+v", res)
+	}
+	next := links(t, w.Header().Get("Link"))["next"]
+	wantStatus(t, f.do(t, req{method: http.MethodGet, path: next}), http.StatusOK)
+	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/search/?q=star&search=wars"}), http.StatusBadRequest)
+}
+
 func TestSearchRouteWithoutSearchServiceIs503(t *testing.T) {
 	f := newFixture(t, 3)
 	wantStatus(t, f.do(t, req{method: http.MethodGet, path: "/api/search/?search=star"}), http.StatusServiceUnavailable)

@@ -4,7 +4,7 @@
 // this gateway drops the movie's own answers at once. List pages and search
 // answers live out their TTL: every write changes some of them, so dropping
 // them on each write would leave them uncached at the write rate of a busy
-// hour (22/s at the seed-x5 peak), and the clients that need their own
+// hour (docs/scaling.md), and the clients that need their own
 // writes at once (admins) read past the cache. A CDN honouring the answers'
 // max-age holds them as long anyway.
 package respcache

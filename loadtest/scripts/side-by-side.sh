@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Takes the figures of docs/performance.md "Side by side" in one go: builds
+# Takes the load figures of docs/performance.md in one go: builds
 # the binaries, starts the stacks on loopback, runs every load, writes each
 # run's summary.json and pictures under the output directory, stops it all.
 #

@@ -21,6 +21,11 @@ const (
 // facet (only genre today); present but empty means none.
 const ParamFacets = "facets"
 
+// ParamQ is accepted by search as a synonym of ParamSearch: it is how
+// Meilisearch's and TMDB's clients spell the query, and ignoring it would
+// answer the whole catalog to a user who asked for one film.
+const ParamQ = "q"
+
 // FacetGenre is the one facet search counts.
 const FacetGenre = "genre"
 
@@ -69,8 +74,13 @@ func (r SearchResult) Page() Page {
 }
 
 // ParseSearchQuery reads the list's parameters (ParseListQuery) plus
-// ParamFacets as a search.
+// ParamFacets as a search; the text may be given as ParamQ instead of
+// ParamSearch.
 func ParseSearchQuery(v url.Values) (SearchQuery, error) {
+	v, err := qAsSearch(v)
+	if err != nil {
+		return SearchQuery{}, err
+	}
 	lq, err := ParseListQuery(v)
 	if err != nil {
 		return SearchQuery{}, err
@@ -92,6 +102,28 @@ func ParseSearchQuery(v url.Values) (SearchQuery, error) {
 		}
 	}
 	return sq, nil
+}
+
+// qAsSearch returns v with ParamQ moved to ParamSearch, so the list's
+// parsing (and its limits) applies to either spelling. Both given with
+// different texts is ambiguous, so it is refused rather than one silently
+// winning.
+func qAsSearch(v url.Values) (url.Values, error) {
+	if _, ok := v[ParamQ]; !ok {
+		return v, nil
+	}
+	text := strings.TrimSpace(v.Get(ParamQ))
+	if _, ok := v[ParamSearch]; ok && strings.TrimSpace(v.Get(ParamSearch)) != text {
+		return nil, apierr.Validation(map[string][]string{ParamQ: {"q and search are the same parameter; give one of them, or both with the same text."}})
+	}
+	out := make(url.Values, len(v))
+	for k, vals := range v {
+		if k != ParamQ {
+			out[k] = vals
+		}
+	}
+	out.Set(ParamSearch, text)
+	return out, nil
 }
 
 // SearchQueryFromList turns a parsed list query into a search. The list's

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/moviesplatform/platform/apierr"
@@ -69,5 +70,39 @@ func TestSearchCursors(t *testing.T) {
 	page := SearchResult{Hits: []Movie{{ID: 1}}, EstimatedTotal: 7, Next: "n"}.Page()
 	if *page.Total != 7 || page.Next != "n" || len(page.Movies) != 1 {
 		t.Errorf("page %+v", page)
+	}
+}
+
+func TestSearchQueryTakesQAsSearch(t *testing.T) {
+	want, err := ParseSearchQuery(url.Values{"search": {"godfater"}, "genre": {"Drama"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []url.Values{
+		{"q": {"godfater"}, "genre": {"Drama"}},
+		{"q": {" godfater "}, "search": {"godfater"}, "genre": {"Drama"}},
+	} {
+		got, err := ParseSearchQuery(v)
+		if err != nil {
+			t.Fatalf("%v: %v", v, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%v:\n got %+v\nwant %+v", v, got, want)
+		}
+	}
+	for _, v := range []url.Values{
+		{"q": {"godfather"}, "search": {"casablanca"}},
+		{"q": {""}, "search": {"casablanca"}},
+		{"q": {strings.Repeat("x", 256)}},
+	} {
+		_, err := ParseSearchQuery(v)
+		var ae *apierr.Error
+		if !errors.As(err, &ae) || ae.Kind != apierr.Invalid {
+			t.Errorf("%v: want a validation error, got %v", v, err)
+		}
+	}
+	_, err = ParseSearchQuery(url.Values{"q": {"a"}, "search": {"b"}})
+	if msg := err.Error(); !strings.Contains(msg, "q and search") {
+		t.Errorf("message does not say what is wrong: %q", msg)
 	}
 }

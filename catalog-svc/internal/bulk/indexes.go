@@ -116,7 +116,8 @@ func dropIndexes(ctx context.Context, conn *sql.Conn, table string, drop func(na
 // addIndexes builds the indexes dropMovieIndexes dropped: one ALTER TABLE
 // per table, the tables at once on conns. InnoDB builds a table's indexes
 // in one thread (a scan, then a sort per index), so two tables on two
-// connections use two cores: the build is about half of a 5M load.
+// connections use two cores; the build is a large part of a load
+// (docs/performance.md, *Bulk load*).
 func addIndexes(ctx context.Context, conns []*sql.Conn, indexes []secondaryIndex) error {
 	var tables [][]string
 	for i, ix := range indexes {

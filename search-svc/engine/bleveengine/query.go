@@ -24,8 +24,8 @@ const (
 	fieldSource  = "movie_json"
 	// Sort keys: numbers as fixed-width keywords. Sorting on a keyword reads
 	// one doc value per hit, where a numeric field holds a term per
-	// precision step; on a million movies that made relevance-then-
-	// popularity queries about ten times slower.
+	// precision step, which made relevance-then-popularity queries
+	// several times slower on large catalogs.
 	fieldPopularityKey = "popularity_key"
 	fieldIMDBScoreKey  = "imdb_score_key"
 	fieldIDKey         = "id_key"
