@@ -26,6 +26,9 @@ if [ -x deploy/test.sh ]; then
   deploy/test.sh || failed+=(deploy)
 fi
 
+echo "=== alerting rules (promtool check rules, promtool test rules)"
+scripts/test-promtool.sh || failed+=(promtool)
+
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"
   exit 1
