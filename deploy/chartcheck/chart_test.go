@@ -164,7 +164,7 @@ func TestCustomMetricHPA(t *testing.T) {
 			continue
 		}
 		for _, m := range hpa.Spec.Metrics {
-			if m.Type == autoscalingv2.PodsMetricSourceType && m.Pods.Metric.Name == "http_requests_per_second" {
+			if m.Type == autoscalingv2.PodsMetricSourceType && m.Pods.Metric.Name == "http_server_requests_per_second" {
 				return
 			}
 		}
