@@ -26,7 +26,7 @@ if [ -x deploy/test.sh ]; then
   deploy/test.sh || failed+=(deploy)
 fi
 
-echo "=== alerting rules (promtool check rules, promtool test rules)"
+echo "=== alerting rules and dashboards (promtool check and test rules, a real Prometheus)"
 scripts/test-promtool.sh || failed+=(promtool)
 
 if [ ${#failed[@]} -gt 0 ]; then
