@@ -25,7 +25,7 @@ func overview(spec alerts.Spec) *dashboard.DashboardBuilder {
 		WithPanel(ts("Bad-request share (5m) vs objective", "percentunit", "Share of bad requests of each SLO over 5 minutes.",
 			q(fmt.Sprintf(`%s{%s}`, alerts.RatioRecord("5m"), ns), "{{slo}}")).Span(12)).
 		WithPanel(ts("Firing alerts", "short", "Movies alerts firing now, by name.",
-			q(`sum by (alertname, severity) (ALERTS{alertstate="firing", alertname=~"Movies.*"})`, "{{alertname}} ({{severity}})")).Span(12))
+			q(`sum by (alertname, severity) (ALERTS{alertstate="firing", alertname=~"Movies.*", namespace="$namespace"})`, "{{alertname}} ({{severity}})")).Span(12))
 	return red(b, JobGateway)
 }
 
