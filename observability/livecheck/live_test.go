@@ -38,17 +38,23 @@ var pending = map[string]string{
 	"search_engine_request_duration_seconds_bucket": "to add: search engine latency histogram",
 	"search_engine_errors_total":                    "to add: search engine errors",
 	"movies_build_info":                             "to add: build_info",
-	// Exported, but only once something fails: their label values are not initialised.
-	"catalog_cache_redis_errors_total":            "not initialised: appears at the first Redis error",
-	"gateway_response_cache_redis_failures_total": "not initialised: appears at the first Redis failure",
-	"search_indexer_errors_total":                 "not initialised: appears at the first indexer error",
-	"search_indexer_reindexes_total":              "not initialised: appears at the first reindex",
 	// Exported only with read replicas, which this run (SQLite) has none of.
 	"sqldb_replica_up":          "needs MOVIES_CATALOG_DB_REPLICA_DSNS",
 	"sqldb_replica_lag_seconds": "needs MOVIES_CATALOG_DB_REPLICA_DSNS",
 	"sqldb_reads_total":         "needs MOVIES_CATALOG_DB_REPLICA_DSNS",
-	// Prometheus' own series of firing alerts: none fire in a healthy run.
-	"ALERTS": "exists only while an alert fires",
+}
+
+// optional are series that may or may not exist in a run, by reason.
+var optional = map[string]string{
+	// Their label values are not initialised, so they appear at the first
+	// failure, which a busy machine can cause (a Redis call over its budget).
+	"catalog_cache_redis_errors_total":            "not initialised: appears at the first Redis error",
+	"gateway_response_cache_redis_failures_total": "not initialised: appears at the first Redis failure",
+	"search_indexer_errors_total":                 "not initialised: appears at the first indexer error",
+	"search_indexer_reindexes_total":              "not initialised: appears at the first reindex",
+	// Exists while an alert is pending or firing: a slow request on a busy
+	// machine can start a latency SLO alert, which has no `for`.
+	"ALERTS": "exists while an alert is pending or firing",
 }
 
 // TestRulesAndDashboardsAgainstPrometheus starts the services as separate
@@ -122,6 +128,7 @@ func TestRulesAndDashboardsAgainstPrometheus(t *testing.T) {
 	for _, target := range []string{"gateway", "catalog", "auth", "search"} {
 		config += fmt.Sprintf("  - job_name: movies-%s\n    static_configs:\n      - targets: [%q]\n        labels: {namespace: test}\n", target, metricsAddr[target])
 	}
+	config += fmt.Sprintf("  - job_name: prometheus\n    static_configs:\n      - targets: [%q]\n", promAddr)
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
@@ -161,6 +168,10 @@ func TestRulesAndDashboardsAgainstPrometheus(t *testing.T) {
 		exists := len(r) > 0
 		reason, isPending := pending[n]
 		switch {
+		case optional[n] != "":
+			if !exists {
+				t.Logf("absent in this run: %s (%s)", n, optional[n])
+			}
 		case !exists && !isPending:
 			missing = append(missing, n)
 			t.Errorf("series %s does not exist; named by %s", n, strings.Join(uniq(names[n]), ", "))
@@ -171,6 +182,10 @@ func TestRulesAndDashboardsAgainstPrometheus(t *testing.T) {
 		}
 	}
 	t.Logf("%d expressions parsed and evaluated, %d series named, %d missing", len(exprs), len(names), len(missing))
+	// What the rules cost Prometheus, for docs/observability.md (a figure, never asserted).
+	if r, err := query(api, `sum(prometheus_rule_group_last_duration_seconds{job="prometheus"})`); err == nil && len(r) > 0 {
+		t.Logf("rule groups' last evaluation, summed (seconds): %s", r[0])
+	}
 }
 
 // traffic sends a little of every journey through the gateway.
