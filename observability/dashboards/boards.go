@@ -22,8 +22,9 @@ func overview(spec alerts.Spec) *dashboard.DashboardBuilder {
 			q(fmt.Sprintf(`%s{%s} / on (slo) group_left () (1 - %s)`, alerts.RatioRecord("1h"), ns, alerts.RecordObjective), "{{slo}}")).Span(12)).
 		WithPanel(ts("Burn rate (6h)", "short", "As above over six hours: the second fast-burn window pages above 6.",
 			q(fmt.Sprintf(`%s{%s} / on (slo) group_left () (1 - %s)`, alerts.RatioRecord("6h"), ns, alerts.RecordObjective), "{{slo}}")).Span(12)).
-		WithPanel(ts("Bad-request share (5m) vs objective", "percentunit", "Share of bad requests of each SLO over 5 minutes.",
-			q(fmt.Sprintf(`%s{%s}`, alerts.RatioRecord("5m"), ns), "{{slo}}")).Span(12)).
+		WithPanel(ts("Bad-request share (5m) vs budget", "percentunit", "Share of bad requests of each SLO over 5 minutes, and each SLO's error budget (1 - objective): above its budget line an SLO is burning faster than it can afford.",
+			q(fmt.Sprintf(`%s{%s}`, alerts.RatioRecord("5m"), ns), "{{slo}}"),
+			q(fmt.Sprintf(`1 - %s`, alerts.RecordObjective), "budget {{slo}}")).Span(12)).
 		WithPanel(ts("Firing alerts", "short", "Movies alerts firing now, by name.",
 			q(`sum by (alertname, severity) (ALERTS{alertstate="firing", alertname=~"Movies.*", namespace="$namespace"})`, "{{alertname}} ({{severity}})")).Span(12))
 	return red(b, JobGateway)
