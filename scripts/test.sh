@@ -33,6 +33,9 @@ if [ -x deploy/test.sh ]; then
   deploy/test.sh || failed+=(deploy)
 fi
 
+echo "=== alerting rules and dashboards (promtool check and test rules, a real Prometheus)"
+scripts/test-promtool.sh || failed+=(promtool)
+
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"
   exit 1

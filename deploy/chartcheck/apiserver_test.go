@@ -41,7 +41,7 @@ func clusterCRDs(t *testing.T) []*apiextensionsv1.CustomResourceDefinition {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{vitess, httpRoute, filepath.Join("testdata", "servicemonitor-crd.yaml")} {
+	for _, f := range []string{vitess, httpRoute, filepath.Join("testdata", "servicemonitor-crd.yaml"), filepath.Join("testdata", "prometheusrule-crd.yaml")} {
 		crds, err := chartcheck.ReadCRDs(f)
 		if err != nil {
 			t.Fatal(err)

@@ -40,15 +40,7 @@ func renderObjects(t *testing.T, files []string) []chartcheck.Object {
 	if err != nil {
 		t.Fatal(err)
 	}
-	manifests, err := chartcheck.Render(chartDir, values)
-	if err != nil {
-		t.Fatalf("render: %v", err)
-	}
-	objs, err := chartcheck.DecodeStrict(chartcheck.NewScheme(), manifests)
-	if err != nil {
-		t.Fatalf("strict decode: %v", err)
-	}
-	return objs
+	return renderFor(t, chartcheck.ClusterAPIVersions, values)
 }
 
 func TestLintStrict(t *testing.T) {
@@ -164,7 +156,7 @@ func TestCustomMetricHPA(t *testing.T) {
 			continue
 		}
 		for _, m := range hpa.Spec.Metrics {
-			if m.Type == autoscalingv2.PodsMetricSourceType && m.Pods.Metric.Name == "http_requests_per_second" {
+			if m.Type == autoscalingv2.PodsMetricSourceType && m.Pods.Metric.Name == "http_server_requests_per_second" {
 				return
 			}
 		}

@@ -25,6 +25,7 @@ const (
 var ClusterAPIVersions = []string{
 	"monitoring.coreos.com/v1",
 	"monitoring.coreos.com/v1/ServiceMonitor",
+	"monitoring.coreos.com/v1/PrometheusRule",
 	"gateway.networking.k8s.io/v1",
 	"gateway.networking.k8s.io/v1/HTTPRoute",
 	"planetscale.com/v2",
@@ -80,6 +81,12 @@ func Render(chartDir string, values map[string]any) ([]Manifest, error) {
 
 // RenderRelease is Render for a given release name and namespace.
 func RenderRelease(chartDir, release, namespace string, values map[string]any) ([]Manifest, error) {
+	return RenderFor(chartDir, release, namespace, ClusterAPIVersions, values)
+}
+
+// RenderFor renders for a cluster that serves only the optional apis given; with none it is
+// `helm template` (or Argo CD), which cannot see the cluster's APIs.
+func RenderFor(chartDir, release, namespace string, apis []string, values map[string]any) ([]Manifest, error) {
 	chrt, err := loader.Load(chartDir)
 	if err != nil {
 		return nil, err
@@ -94,7 +101,7 @@ func RenderRelease(chartDir, release, namespace string, values map[string]any) (
 	install.ReleaseName = release
 	install.Namespace = namespace
 	install.KubeVersion = kv
-	install.APIVersions = chartutil.VersionSet(ClusterAPIVersions)
+	install.APIVersions = chartutil.VersionSet(apis)
 	install.DisableHooks = false
 	rel, err := install.Run(chrt, values)
 	if err != nil {

@@ -227,7 +227,7 @@ spec:
 {{- end }}
 
 {{- define "movies.serviceMonitor" -}}
-{{- if and .ctx.Values.serviceMonitor.enabled (.ctx.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor") }}
+{{- if include "movies.monitoringRendered" (dict "ctx" .ctx "enabled" .ctx.Values.serviceMonitor.enabled "api" "monitoring.coreos.com/v1/ServiceMonitor") }}
 apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
 metadata:
@@ -243,10 +243,17 @@ spec:
     matchLabels:
       {{- include "movies.selectorLabels" . | nindent 6 }}
   endpoints:
-    - port: http
+    # The admin listener: /metrics is never on the public port.
+    - port: admin
       path: /metrics
       interval: {{ .ctx.Values.serviceMonitor.interval }}
       scrapeTimeout: {{ .ctx.Values.serviceMonitor.scrapeTimeout }}
+      relabelings:
+        # The job the alerts and dashboards select on (movies-gateway, ...), whatever the
+        # release is called; namespace tells releases apart.
+        - action: replace
+          targetLabel: job
+          replacement: movies-{{ .component }}
 {{- end }}
 {{- end }}
 
