@@ -95,8 +95,7 @@ func TestServiceMonitorsScrapeTheAdminPort(t *testing.T) {
 			hasAdmin = hasAdmin || p.Name == ep.Port
 		}
 		if !hasAdmin {
-			// The admin listener and its Service port arrive with the admin-port change (issue 8).
-			t.Logf("%s: Service has no port %q yet", svc.Name, ep.Port)
+			t.Errorf("%s: Service has no port %q to scrape", svc.Name, ep.Port)
 		}
 	}
 	if seen != len(components) {
