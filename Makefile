@@ -10,8 +10,9 @@ run:
 	@scripts/run.sh
 
 ## test: every test: unit, store conformance on SQLite and real MariaDB,
-## end-to-end through the gateway with services as separate processes, and
-## the Kubernetes delivery checks. Starts MariaDB/Redis if nothing answers.
+## end-to-end through the gateway (services as separate processes and all in
+## one moviesd), the Kubernetes delivery checks, and the alerting rules and
+## dashboards against a real Prometheus. Starts MariaDB/Redis if nothing answers.
 test:
 	@scripts/test.sh
 
