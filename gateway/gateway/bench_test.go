@@ -13,6 +13,7 @@ import (
 	"github.com/moviesplatform/platform/httpx"
 
 	"github.com/moviesplatform/gateway/gateway"
+	"github.com/moviesplatform/gateway/ratelimit"
 	"github.com/moviesplatform/gateway/respcache"
 )
 
@@ -34,6 +35,17 @@ func BenchmarkDetailGET(b *testing.B) {
 	cached := newFixture(b, 10, metrics, func(o *gateway.Options) {
 		o.Cache = respcache.New(respcache.Settings{TTL: time.Hour, MaxBytes: 1 << 20}, nil)
 	})
+	// The same cached gateway behind the per-client rate limit (in process;
+	// the limits high enough never to refuse), to price the limiter.
+	limited := newFixture(b, 10, metrics, func(o *gateway.Options) {
+		o.Cache = respcache.New(respcache.Settings{TTL: time.Hour, MaxBytes: 1 << 20}, nil)
+		unlimited := ratelimit.Rule{Rate: 1 << 30, Period: time.Second, Burst: 1 << 30}
+		o.RateLimit = ratelimit.New(ratelimit.Settings{}, prometheus.NewRegistry()).Middleware(ratelimit.Policy{
+			Anonymous: unlimited, User: unlimited, Login: unlimited, UserAdmin: unlimited,
+			ClientAddr: func(*http.Request) string { return "192.0.2.1" },
+			Token:      func(*http.Request) string { return "" },
+		})
+	})
 	body := f.do(b, req{method: http.MethodGet, path: "/api/movie/5/"}).Body.Bytes()
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -42,7 +54,7 @@ func BenchmarkDetailGET(b *testing.B) {
 	handlers := []struct {
 		name string
 		h    http.Handler
-	}{{"gateway", f.gw}, {"gateway-cached", cached.gw}, {"bare", bare}}
+	}{{"gateway", f.gw}, {"gateway-cached", cached.gw}, {"gateway-cached-ratelimited", limited.gw}, {"bare", bare}}
 
 	for _, h := range handlers {
 		b.Run("handler/"+h.name, func(b *testing.B) {

@@ -156,10 +156,10 @@ func (l *Limiter) refuse(w http.ResponseWriter, r *http.Request, rule Rule, d De
 // setHeaders adds the IETF RateLimit-Policy and RateLimit fields
 // (draft-ietf-httpapi-ratelimit-headers): the policy's quota and window, and
 // what the key has left and when it is whole again.
-func setHeaders(h http.Header, rule Rule, d Decision) {
-	h.Set("RateLimit-Policy", rule.policyHeader())
-	h.Set("RateLimit", strconv.Quote(rule.Name)+";r="+strconv.Itoa(d.Remaining)+";t="+
-		strconv.Itoa(int(math.Ceil(d.ResetAfter.Seconds()))))
+func setHeaders(h http.Header, policy, name string, d Decision) {
+	h["Ratelimit-Policy"] = []string{policy}
+	h["Ratelimit"] = []string{`"` + name + `";r=` + strconv.Itoa(d.Remaining) + ";t=" +
+		strconv.Itoa(int(math.Ceil(d.ResetAfter.Seconds())))}
 }
 
 // TokenKey is the key of a token holder's bucket: a digest, so that no

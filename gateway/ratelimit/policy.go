@@ -45,11 +45,16 @@ func (p Policy) classify(r *http.Request) (Rule, string) {
 // their rule with 429; every answer carries the RateLimit headers.
 func (l *Limiter) Middleware(policy Policy) func(http.Handler) http.Handler {
 	l.InitPolicies(policy.Rules()...)
+	// Each rule's RateLimit-Policy field is the same on every answer.
+	policies := map[string]string{}
+	for _, r := range policy.Rules() {
+		policies[r.Name] = r.policyHeader()
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rule, key := policy.classify(r)
 			d := l.Allow(r.Context(), rule, key)
-			setHeaders(w.Header(), rule, d)
+			setHeaders(w.Header(), policies[rule.Name], rule.Name, d)
 			if !d.Allowed {
 				l.refuse(w, r, rule, d)
 				return
