@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/httpx"
+	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/server"
 	"github.com/moviesplatform/platform/telemetry"
 	"github.com/moviesplatform/search-svc/search"
@@ -134,7 +134,7 @@ type App struct {
 
 	httpClient *http.Client
 	shared     *respcache.Shared
-	rateRedis  *redis.Client
+	rateRedis  *redisx.Client
 }
 
 // New builds the gateway; its calls to the upstreams carry the trace of tr
@@ -227,11 +227,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 // rateLimit is the per-client limit of every request, shared through
 // Redis when the gateway has one.
 func (a *App) rateLimit(cfg Config, clients clientip.Resolver, reg prometheus.Registerer) httpx.Middleware {
-	s := ratelimit.Settings{Namespace: cfg.RedisNamespace + ":rate", Budget: cfg.RedisTimeout, BreakerOpen: cfg.RedisBreakerOpen}
+	s := ratelimit.Settings{Namespace: cfg.RedisNamespace + ":rate"}
 	if cfg.RedisAddr != "" {
-		a.rateRedis = redis.NewClient(&redis.Options{
-			Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB, MaxRetries: -1,
-		})
+		a.rateRedis = redisx.New(redisx.Settings{
+			Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
+			Budget: cfg.RedisTimeout, BreakerOpen: cfg.RedisBreakerOpen, Name: "ratelimit-redis",
+		}, redisx.Hooks{})
 		s.Redis = a.rateRedis
 	}
 	name := func(r ratelimit.Rule, n string) ratelimit.Rule { r.Name = n; return r }

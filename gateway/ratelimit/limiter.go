@@ -15,23 +15,20 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
-	"github.com/sony/gobreaker/v2"
 	"golang.org/x/time/rate"
 
 	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/redisx"
 )
 
 // Settings configure a Limiter.
 type Settings struct {
 	// Redis shares the limits between gateway replicas; nil keeps them in
-	// this process (one replica, or limits per replica).
-	Redis *redis.Client
+	// this process (one replica, or limits per replica). Past its budget,
+	// or while its breaker is open, the local limiter decides.
+	Redis *redisx.Client
 	// Namespace starts every Redis key.
 	Namespace string
-	// Budget bounds each Redis call; past it the local limiter decides.
-	Budget time.Duration
-	// BreakerOpen is how long Redis is left alone after 5 failures in a row.
-	BreakerOpen time.Duration
 	// MaxLocalKeys bounds the keys the local limiter tracks (least recently
 	// used go first), so invented keys cannot grow memory.
 	MaxLocalKeys int
@@ -39,11 +36,10 @@ type Settings struct {
 
 // Limiter decides whether a key may make one more request under a rule.
 type Limiter struct {
-	shared  *redis_rate.Limiter
-	ns      string
-	budget  time.Duration
-	breaker *gobreaker.CircuitBreaker[redis_rate.Result]
-	local   *localLimiters
+	redis  *redisx.Client
+	shared *redis_rate.Limiter
+	ns     string
+	local  *localLimiters
 
 	limited  *prometheus.CounterVec
 	fallback prometheus.Counter
@@ -51,20 +47,14 @@ type Limiter struct {
 
 // New returns a limiter; its metrics go to reg.
 func New(s Settings, reg prometheus.Registerer) *Limiter {
-	if s.Budget <= 0 {
-		s.Budget = 20 * time.Millisecond
-	}
-	if s.BreakerOpen <= 0 {
-		s.BreakerOpen = 2 * time.Second
-	}
 	if s.MaxLocalKeys <= 0 {
 		s.MaxLocalKeys = 100_000
 	}
 	cache, _ := lru.New[string, *rate.Limiter](s.MaxLocalKeys) // only fails for a size <= 0
 	l := &Limiter{
-		ns:     s.Namespace,
-		budget: s.Budget,
-		local:  &localLimiters{keys: cache},
+		redis: s.Redis,
+		ns:    s.Namespace,
+		local: &localLimiters{keys: cache},
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_rate_limited_total",
 			Help: "Requests refused with 429 by a rate limit, by policy.",
@@ -76,12 +66,7 @@ func New(s Settings, reg prometheus.Registerer) *Limiter {
 	}
 	reg.MustRegister(l.limited, l.fallback)
 	if s.Redis != nil {
-		l.shared = redis_rate.NewLimiter(s.Redis)
-		l.breaker = gobreaker.NewCircuitBreaker[redis_rate.Result](gobreaker.Settings{
-			Name:        "ratelimit-redis",
-			Timeout:     s.BreakerOpen,
-			ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 5 },
-		})
+		l.shared = redis_rate.NewLimiter(s.Redis.Redis())
 	}
 	return l
 }
@@ -96,16 +81,13 @@ func (l *Limiter) InitPolicies(rules ...Rule) {
 // Allow spends one request of key under rule.
 func (l *Limiter) Allow(ctx context.Context, rule Rule, key string) Decision {
 	if l.shared != nil {
-		res, err := l.breaker.Execute(func() (redis_rate.Result, error) {
-			ctx, cancel := context.WithTimeout(ctx, l.budget)
-			defer cancel()
-			res, err := l.shared.Allow(ctx, l.ns+":"+rule.Name+":"+key, redis_rate.Limit{
+		var res *redis_rate.Result
+		err := l.redis.Do(ctx, "allow", func(ctx context.Context, _ *redis.Client) error {
+			var err error
+			res, err = l.shared.Allow(ctx, l.ns+":"+rule.Name+":"+key, redis_rate.Limit{
 				Rate: rule.Rate, Period: rule.Period, Burst: rule.Burst,
 			})
-			if err != nil {
-				return redis_rate.Result{}, err
-			}
-			return *res, nil
+			return err
 		})
 		if err == nil {
 			return Decision{Allowed: res.Allowed > 0, Remaining: res.Remaining, RetryAfter: res.RetryAfter, ResetAfter: res.ResetAfter}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/moviesplatform/gateway/ratelimit"
+	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/redisx/redistest"
 )
 
@@ -111,9 +111,9 @@ gateway_rate_limited_total{policy="user-admin"} 0
 }
 
 func sharedLimiter(t *testing.T, addr, ns string, reg prometheus.Registerer) *ratelimit.Limiter {
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	c := redisx.New(redisx.Settings{Addr: addr, Budget: 200 * time.Millisecond, BreakerOpen: time.Second, Name: "test"}, redisx.Hooks{})
 	t.Cleanup(func() { c.Close() })
-	return ratelimit.New(ratelimit.Settings{Redis: c, Namespace: ns, Budget: 200 * time.Millisecond}, reg)
+	return ratelimit.New(ratelimit.Settings{Redis: c, Namespace: ns}, reg)
 }
 
 // TestReplicasShareTheirLimitsThroughRedis: two gateways on one real Redis

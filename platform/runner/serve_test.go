@@ -125,17 +125,6 @@ func (l *listenLog) urls(t *testing.T, n int) map[string]string {
 	return out
 }
 
-func getURL(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 func noTracing(t *testing.T) *telemetry.Tracing {
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
@@ -199,10 +188,10 @@ func TestServe(t *testing.T) {
 	}()
 	urls := log.urls(t, len(comps)+1) // and the admin listener
 	for _, name := range []string{"catalog", "search", "gateway"} {
-		if code, body := getURL(t, urls[name]+"/api"); code != http.StatusOK || body != name {
+		if code, body := get(t, urls[name]+"/api"); code != http.StatusOK || body != name {
 			t.Errorf("%s served %d %q", name, code, body)
 		}
-		if code, _ := getURL(t, urls[name]+"/readyz"); code != http.StatusOK {
+		if code, _ := get(t, urls[name]+"/readyz"); code != http.StatusOK {
 			t.Errorf("%s /readyz = %d", name, code)
 		}
 	}
@@ -258,7 +247,7 @@ func TestServeFirstFailureStopsAll(t *testing.T) {
 		done <- Serve(context.Background(), slog.New(log), config.Common{}, tracing, comps...)
 	}()
 	urls := log.urls(t, len(comps)+1) // and the admin listener
-	if code, _ := getURL(t, urls["catalog"]+"/api"); code != http.StatusOK {
+	if code, _ := get(t, urls["catalog"]+"/api"); code != http.StatusOK {
 		t.Fatalf("catalog = %d", code)
 	}
 	close(fail)
@@ -315,7 +304,7 @@ func TestProcessServe(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- p.Serve(ctx, Component{Name: "one", Addr: "127.0.0.1:0", Handler: text("one")}) }()
 	urls := log.urls(t, 2) // one, and the admin listener
-	if code, body := getURL(t, urls["one"]+"/x"); code != http.StatusOK || body != "one" {
+	if code, body := get(t, urls["one"]+"/x"); code != http.StatusOK || body != "one" {
 		t.Errorf("served %d %q", code, body)
 	}
 	cancel()
