@@ -102,6 +102,9 @@ func walk(v reflect.Value, prefix string, fn func(f reflect.StructField, key str
 			continue
 		}
 		name := f.Tag.Get("env")
+		if name == "-" {
+			continue // not a setting: wired in by code (a tracer, say)
+		}
 		fv := v.Field(i)
 		if fv.Kind() == reflect.Struct && f.Type.String() != "time.Duration" && name == "" {
 			walk(fv, prefix+f.Tag.Get("envPrefix"), fn)
