@@ -79,7 +79,7 @@ func newCache(cfg Config, version string, log *slog.Logger, reg prometheus.Regis
 	ctx, stop := context.WithCancel(context.Background())
 	c.stop = stop
 	if cfg.RedisAddr != "" {
-		c.remote = newRemote(cfg, c.keys, c.m)
+		c.remote = newRemote(cfg, c.keys, c.m, reg)
 		c.bg.Add(2)
 		go func() { defer c.bg.Done(); c.listen(ctx) }()
 		go func() { defer c.bg.Done(); c.retry(ctx) }()

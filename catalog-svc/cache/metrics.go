@@ -42,6 +42,13 @@ func newMetrics(reg prometheus.Registerer, pending func() float64) *metrics {
 			Name: "catalog_cache_pending_invalidations",
 			Help: "Movie invalidations Redis has not accepted yet (lists count as one).",
 		}, pending))
+	// The Redis operations' error series exist from the start, at zero, so
+	// the dashboards and an increase() over them see the first error.
+	for _, op := range []string{"get", "fill", "invalidate", "recent"} {
+		for _, reason := range redisx.Reasons() {
+			m.errors.WithLabelValues(op, reason)
+		}
+	}
 	return m
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
@@ -29,7 +30,7 @@ type remote struct {
 	m      *metrics // for values Redis holds that cannot be read or written
 }
 
-func newRemote(cfg Config, k keys, m *metrics) *remote {
+func newRemote(cfg Config, k keys, m *metrics, reg prometheus.Registerer) *remote {
 	client := redisx.New(redisx.Settings{
 		Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
 		Budget: cfg.Timeout, BreakerOpen: cfg.BreakerOpen, Name: "redis",
@@ -37,6 +38,7 @@ func newRemote(cfg Config, k keys, m *metrics) *remote {
 		Failure:      m.redisError,
 		BreakerState: func(to gobreaker.State) { m.breaker.Set(float64(to)) },
 	})
+	reg.MustRegister(client.PoolCollector("catalog-cache"))
 	if telemetry.On(cfg.Tracer) {
 		_ = redisotel.InstrumentTracing(client.Redis(), redisotel.WithTracerProvider(cfg.Tracer))
 	}

@@ -233,6 +233,7 @@ func (a *App) rateLimit(cfg Config, clients clientip.Resolver, reg prometheus.Re
 			Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
 			Budget: cfg.RedisTimeout, BreakerOpen: cfg.RedisBreakerOpen, Name: "ratelimit-redis",
 		}, redisx.Hooks{})
+		reg.MustRegister(a.rateRedis.PoolCollector("ratelimit"))
 		s.Redis = a.rateRedis
 	}
 	name := func(r ratelimit.Rule, n string) ratelimit.Rule { r.Name = n; return r }

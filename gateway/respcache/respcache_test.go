@@ -98,3 +98,16 @@ func TestOffWithoutTTL(t *testing.T) {
 		t.Fatal("nil cache hit")
 	}
 }
+
+// The failure series and the Redis pool exist from the start, before any
+// call: the dashboards and rate() see the first failure.
+func TestSharedSeriesExistFromStart(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	sh := respcache.NewShared(respcache.SharedSettings{Addr: "127.0.0.1:1", Namespace: "init", TTL: time.Second, Budget: time.Second, BreakerOpen: time.Second}, reg)
+	defer sh.Close()
+	for name, want := range map[string]int{"gateway_response_cache_redis_failures_total": 4, "redis_pool_connections": 1, "redis_pool_timeouts_total": 1} {
+		if n, err := testutil.GatherAndCount(reg, name); err != nil || n != want {
+			t.Errorf("%s: %d series, err %v; want %d", name, n, err, want)
+		}
+	}
+}

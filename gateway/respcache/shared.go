@@ -88,7 +88,11 @@ func NewShared(s SharedSettings, reg prometheus.Registerer) *Shared {
 		_ = redisotel.InstrumentTracing(sh.client.Redis(), redisotel.WithTracerProvider(s.Tracer))
 	}
 	if reg != nil {
-		reg.MustRegister(sh.failures, state)
+		reg.MustRegister(sh.failures, state, sh.client.PoolCollector("gateway-cache"))
+	}
+	// At zero from the start, so the first failure is seen by rate().
+	for _, op := range []string{"get", "put", "invalidate", "decode"} {
+		sh.failures.WithLabelValues(op)
 	}
 	return sh
 }

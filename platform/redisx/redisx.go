@@ -135,3 +135,6 @@ func Reason(err error) string {
 		return "error"
 	}
 }
+
+// Reasons are the values Reason returns, for counters to start at zero.
+func Reasons() []string { return []string{"breaker_open", "timeout", "error"} }

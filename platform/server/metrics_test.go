@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/moviesplatform/platform/server"
@@ -73,5 +75,37 @@ func TestProcessGathererKeepsServicesApart(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Every service of a process says what it was built from, from the start.
+func TestProcessGathererBuildInfo(t *testing.T) {
+	g := server.ProcessGatherer(map[string]prometheus.Gatherer{"gateway": server.NewRegistry(), "catalog": server.NewRegistry()})
+	if n, err := testutil.GatherAndCount(g, "movies_build_info"); err != nil || n != 2 {
+		t.Fatalf("movies_build_info: %d series, err %v; want 2", n, err)
+	}
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var services []string
+	for _, mf := range mfs {
+		if mf.GetName() != "movies_build_info" {
+			continue
+		}
+		for _, m := range mf.Metric {
+			labels := map[string]string{}
+			for _, l := range m.Label {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["version"] == "" || labels["revision"] == "" || !strings.HasPrefix(labels["goversion"], "go") || m.GetGauge().GetValue() != 1 {
+				t.Errorf("movies_build_info %v = %v", labels, m.GetGauge().GetValue())
+			}
+			services = append(services, labels["service"])
+		}
+	}
+	slices.Sort(services)
+	if !slices.Equal(services, []string{"catalog", "gateway"}) {
+		t.Errorf("services %v", services)
 	}
 }

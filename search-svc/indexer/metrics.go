@@ -33,5 +33,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 	}
 	reg.MustRegister(m.cursor, m.head, m.lagSequences, m.lagSeconds, m.lastSync, m.applied, m.errors, m.reindexes, m.batchDuration)
+	// At zero from the start, so the first error or reindex is seen by
+	// rate() and increase(), and the panels are not empty until then.
+	for _, stage := range []string{"cursor", "feed", "apply"} {
+		m.errors.WithLabelValues(stage)
+	}
+	for _, result := range []string{"ok", "error"} {
+		m.reindexes.WithLabelValues(result)
+	}
 	return m
 }
