@@ -62,7 +62,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	db, driver, err := open(ctx, cfg, tr)
+	db, driver, err := open(ctx, cfg, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqldb.NewMetrics(reg), "primary"))
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (a *App) Close() error { return a.db.Close() }
 // Migrate brings the configured database's schema up to date (the migrate
 // subcommand; a Kubernetes Job runs it before a rollout).
 func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
-	db, driver, err := open(ctx, cfg, telemetry.Off())
+	db, driver, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -115,12 +115,12 @@ func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return nil
 }
 
-func open(ctx context.Context, cfg Config, tr *telemetry.Tracing) (*sql.DB, sqldb.Driver, error) {
+func open(ctx context.Context, cfg Config, opts ...sqldb.Option) (*sql.DB, sqldb.Driver, error) {
 	driver, err := sqldb.ParseDriver(cfg.DBDriver)
 	if err != nil {
 		return nil, "", fmt.Errorf("MOVIES_AUTH_DB_DRIVER: %w", err)
 	}
-	db, err := sqldb.Open(ctx, driver, cfg.DBDSN, sqldb.WithTracing(tr.TracerProvider()))
+	db, err := sqldb.Open(ctx, driver, cfg.DBDSN, opts...)
 	if err != nil {
 		return nil, "", fmt.Errorf("auth database: %w", err)
 	}

@@ -83,7 +83,8 @@ type App struct {
 // service and its handler. Metrics go to reg; the service's calls and its
 // SQL statements are traced on tr (nil: tracing off).
 func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing) (*App, error) {
-	db, s, err := open(ctx, cfg, cfg.Migrate, log, tr)
+	sqlm := sqldb.NewMetrics(reg)
+	db, s, err := open(ctx, cfg, cfg.Migrate, log, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqlm, "primary"))
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +97,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	a := &App{Health: server.NewHealth(), db: db}
 	a.Health.AddCheck("database", s.Ping)
 	mws := endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{Log: log, Metrics: reg, Tracer: tr.TracerProvider()})
-	if a.replicas, err = openReplicaReads(ctx, cfg, db, log, reg, tr); err != nil {
+	if a.replicas, err = openReplicaReads(ctx, cfg, db, log, reg, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqlm, "")); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func (a *App) Close() error {
 
 // Migrate brings the catalog schema up to date.
 func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
-	db, _, err := open(ctx, cfg, true, log, telemetry.Off())
+	db, _, err := open(ctx, cfg, true, log)
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 // dataset) into the catalog, skipping movies already there. It migrates
 // first when cfg.Migrate.
 func Import(ctx context.Context, cfg Config, log *slog.Logger, path string) error {
-	db, s, err := open(ctx, cfg, cfg.Migrate, log, telemetry.Off())
+	db, s, err := open(ctx, cfg, cfg.Migrate, log)
 	if err != nil {
 		return err
 	}
@@ -182,14 +183,14 @@ func runImport(ctx context.Context, s *store.SQL, log *slog.Logger, path string)
 	return nil
 }
 
-// open connects to the configured database, migrating it when asked; its
-// statements are traced on tr.
-func open(ctx context.Context, cfg Config, migrate bool, log *slog.Logger, tr *telemetry.Tracing) (*sql.DB, *store.SQL, error) {
+// open connects to the configured database, migrating it when asked; opts
+// trace and time its statements.
+func open(ctx context.Context, cfg Config, migrate bool, log *slog.Logger, opts ...sqldb.Option) (*sql.DB, *store.SQL, error) {
 	driver, err := sqldb.ParseDriver(cfg.DBDriver)
 	if err != nil {
 		return nil, nil, fmt.Errorf("MOVIES_CATALOG_DB_DRIVER: %w", err)
 	}
-	db, err := sqldb.Open(ctx, driver, cfg.DBDSN, sqldb.WithTracing(tr.TracerProvider()))
+	db, err := sqldb.Open(ctx, driver, cfg.DBDSN, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("catalog database: %w", err)
 	}

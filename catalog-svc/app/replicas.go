@@ -15,7 +15,6 @@ import (
 	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/sqldb"
-	"github.com/moviesplatform/platform/telemetry"
 )
 
 // replicaReads is the read routing of a catalog with replicas: the cluster
@@ -46,7 +45,7 @@ func (r *replicaReads) middleware(cfg Config, c *cache.Cache, log *slog.Logger) 
 // openReplicaReads opens cfg.ReplicaDSNs around the primary db, checks
 // them once and starts their health checks. It returns nil without
 // replicas. Replicas that are down now only stay out of rotation.
-func openReplicaReads(ctx context.Context, cfg Config, db *sql.DB, log *slog.Logger, reg prometheus.Registerer, tr *telemetry.Tracing) (*replicaReads, error) {
+func openReplicaReads(ctx context.Context, cfg Config, db *sql.DB, log *slog.Logger, reg prometheus.Registerer, opts ...sqldb.Option) (*replicaReads, error) {
 	if len(cfg.ReplicaDSNs) == 0 {
 		return nil, nil
 	}
@@ -54,7 +53,7 @@ func openReplicaReads(ctx context.Context, cfg Config, db *sql.DB, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	replicas, err := sqldb.OpenReplicas(driver, cfg.ReplicaDSNs, sqldb.WithTracing(tr.TracerProvider()))
+	replicas, err := sqldb.OpenReplicas(driver, cfg.ReplicaDSNs, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("MOVIES_CATALOG_DB_REPLICA_DSNS: %w", err)
 	}

@@ -399,7 +399,8 @@ func ReplicationLag(ctx context.Context, db *sql.DB) (time.Duration, error) {
 
 // OpenReplicas opens a pool to each replica DSN without waiting for it: a
 // replica that is down at start only stays out of rotation. Each is named
-// by its address and database. opts are Open's (WithTracing).
+// by its address and database, which is also its pool's db_name with
+// WithMetrics. opts are Open's (WithTracing, WithMetrics).
 func OpenReplicas(driver Driver, dsns []string, opts ...Option) ([]Replica, error) {
 	o := newOptions(opts)
 	if driver != MySQL {
@@ -421,7 +422,15 @@ func OpenReplicas(driver Driver, dsns []string, opts ...Option) ([]Replica, erro
 			closeReplicas(out)
 			return nil, err
 		}
-		out = append(out, Replica{Name: cfg.Addr + "/" + cfg.DBName, DB: db})
+		name := cfg.Addr + "/" + cfg.DBName
+		if o.metrics != nil {
+			if err := o.metrics.register(db, name); err != nil {
+				db.Close()
+				closeReplicas(out)
+				return nil, err
+			}
+		}
+		out = append(out, Replica{Name: name, DB: db})
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -18,7 +19,7 @@ import (
 	"github.com/XSAM/otelsql"
 	"github.com/go-sql-driver/mysql"
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 )
 
 // Driver names a supported database.
@@ -61,6 +62,12 @@ func Open(ctx context.Context, driver Driver, dsn string, opts ...Option) (*sql.
 	if err != nil {
 		return nil, err
 	}
+	if o.metrics != nil {
+		if err := o.metrics.register(db, o.dbName); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
@@ -90,14 +97,11 @@ func openSQLite(dsn string, o options) (*sql.DB, error) {
 	// Writers take the lock at BEGIN, so two writers queue on busy_timeout
 	// instead of failing with SQLITE_BUSY on lock upgrade.
 	q.Set("_txlock", "immediate")
-	open := sql.Open
-	if o.traced() {
-		open = func(name, dsn string) (*sql.DB, error) { return otelsql.Open(name, dsn, o.otelsql(SQLite)...) }
-	}
-	db, err := open("sqlite", "file:"+path+"?"+q.Encode())
+	connector, err := sqlite.NewConnector("file:" + path + "?" + q.Encode())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite DSN: %w", err)
 	}
+	db := o.openDB(connector, SQLite)
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -127,17 +131,23 @@ func openMySQL(dsn string, o options) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	var db *sql.DB
-	if o.traced() {
-		db = otelsql.OpenDB(connector, o.otelsql(MySQL)...)
-	} else {
-		db = sql.OpenDB(connector)
-	}
+	db := o.openDB(connector, MySQL)
 	db.SetMaxOpenConns(64)
 	db.SetMaxIdleConns(64)
 	db.SetConnMaxLifetime(5 * time.Minute)
 	db.SetConnMaxIdleTime(time.Minute)
 	return db, nil
+}
+
+// openDB is the pool over c, its statements timed and traced as o says.
+func (o options) openDB(c driver.Connector, d Driver) *sql.DB {
+	if o.metrics != nil {
+		c = timedConnector{Connector: c, m: o.metrics}
+	}
+	if o.traced() {
+		return otelsql.OpenDB(c, o.otelsql(d)...)
+	}
+	return sql.OpenDB(c)
 }
 
 // Migrate applies the migrations in fsys (goose SQL files, 00001_name.sql)

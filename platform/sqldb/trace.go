@@ -16,7 +16,9 @@ import (
 type Option func(*options)
 
 type options struct {
-	tracer trace.TracerProvider
+	tracer  trace.TracerProvider
+	metrics *Metrics
+	dbName  string
 }
 
 func newOptions(opts []Option) options {
