@@ -114,6 +114,7 @@ func Call[T any](ctx context.Context, g *Guard, fn func(context.Context) (T, err
 		return out, errBusy
 	}
 	defer g.inFlight.Release(1)
+	start := time.Now()
 	_, err := g.cb.Execute(func() (struct{}, error) {
 		cctx, cancel := context.WithTimeout(ctx, g.timeout)
 		defer cancel()
@@ -125,7 +126,7 @@ func Call[T any](ctx context.Context, g *Guard, fn func(context.Context) (T, err
 		g.metrics.count(g.name, "rejected")
 		return out, apierr.ErrUnavailable.WithHeader("Retry-After", g.retryAfter).Wrap(err)
 	}
-	g.metrics.count(g.name, result(err))
+	g.metrics.called(g.name, result(err), time.Since(start))
 	return out, err
 }
 
@@ -160,8 +161,9 @@ func result(err error) string {
 
 // Metrics count guarded calls and expose breaker states.
 type Metrics struct {
-	calls *prometheus.CounterVec
-	state *prometheus.GaugeVec
+	calls    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	state    *prometheus.GaugeVec
 }
 
 // NewMetrics registers the guard metrics on reg.
@@ -171,18 +173,31 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "gateway_upstream_calls_total",
 			Help: "Calls from the gateway to an upstream service, by result (ok, client_error, failure, rejected: breaker open, shed: too many in flight, canceled).",
 		}, []string{"upstream", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gateway_upstream_call_duration_seconds",
+			Help:    "Time of the gateway's calls that reached an upstream service, by result (ok, client_error, failure, canceled); refused and shed calls are not timed.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"upstream", "result"}),
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "gateway_upstream_breaker_state",
 			Help: "Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.",
 		}, []string{"upstream"}),
 	}
-	reg.MustRegister(m.calls, m.state)
+	reg.MustRegister(m.calls, m.duration, m.state)
 	return m
 }
 
 func (m *Metrics) count(upstream, result string) {
 	if m != nil {
 		m.calls.WithLabelValues(upstream, result).Inc()
+	}
+}
+
+// called counts and times a call that reached the upstream.
+func (m *Metrics) called(upstream, result string, d time.Duration) {
+	if m != nil {
+		m.calls.WithLabelValues(upstream, result).Inc()
+		m.duration.WithLabelValues(upstream, result).Observe(d.Seconds())
 	}
 }
 

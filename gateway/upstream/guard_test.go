@@ -78,6 +78,38 @@ func TestBreakerOpensWhenTheUpstreamIsDown(t *testing.T) {
 	if v := gauge(t, reg, "gateway_upstream_breaker_state"); v != 2 {
 		t.Fatalf("breaker state metric %v", v)
 	}
+	// The three calls that reached the network are timed; the refused one is not.
+	if n := durationCount(t, reg, "catalog", "failure"); n != 3 {
+		t.Fatalf("timed failures %d, want 3", n)
+	}
+	if n := durationCount(t, reg, "catalog", "rejected"); n != 0 {
+		t.Fatalf("timed rejections %d, want 0", n)
+	}
+}
+
+// durationCount is how many calls gateway_upstream_call_duration_seconds
+// timed for upstream and result.
+func durationCount(t *testing.T, reg *prometheus.Registry, upstream, result string) uint64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "gateway_upstream_call_duration_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["upstream"] == upstream && labels["result"] == result {
+				return m.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	return 0
 }
 
 // gauge is the value of the first series of a gauge on reg.
