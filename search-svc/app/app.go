@@ -89,11 +89,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			return nil, err
 		}
 	}
+	name := cfg.Engine
+	if name == "" {
+		name = EngineBleve
+	}
+	// Timed inside the span, so the span covers what the metric measures.
+	eng = engine.Instrumented(eng, name, engine.NewMetrics(reg))
 	if tr.Enabled() {
-		name := cfg.Engine
-		if name == "" {
-			name = EngineBleve
-		}
 		eng = engine.Traced(eng, name, tr.TracerProvider())
 	}
 	a.Engine = eng
