@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/exemplar"
 )
 
 // Settings configure the guard of one upstream.
@@ -126,7 +127,7 @@ func Call[T any](ctx context.Context, g *Guard, fn func(context.Context) (T, err
 		g.metrics.count(g.name, "rejected")
 		return out, apierr.ErrUnavailable.WithHeader("Retry-After", g.retryAfter).Wrap(err)
 	}
-	g.metrics.called(g.name, result(err), time.Since(start))
+	g.metrics.called(ctx, g.name, result(err), time.Since(start))
 	return out, err
 }
 
@@ -194,10 +195,10 @@ func (m *Metrics) count(upstream, result string) {
 }
 
 // called counts and times a call that reached the upstream.
-func (m *Metrics) called(upstream, result string, d time.Duration) {
+func (m *Metrics) called(ctx context.Context, upstream, result string, d time.Duration) {
 	if m != nil {
 		m.calls.WithLabelValues(upstream, result).Inc()
-		m.duration.WithLabelValues(upstream, result).Observe(d.Seconds())
+		exemplar.Observe(ctx, m.duration.WithLabelValues(upstream, result), d.Seconds())
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/moviesplatform/platform/apierr"
+	"github.com/moviesplatform/platform/exemplar"
 )
 
 // Observers are what the standard middlewares record to. A nil field turns
@@ -118,7 +119,7 @@ func Instrumenting(reg prometheus.Registerer, service string) Middleware {
 		return func(ctx context.Context, req any) (any, error) {
 			start := time.Now()
 			resp, err := next(ctx, req)
-			took.Observe(time.Since(start).Seconds())
+			exemplar.Observe(ctx, took, time.Since(start).Seconds())
 			if failure := Failure(resp, err); failure != nil {
 				calls.WithLabelValues(m.Name, strconv.Itoa(apierr.KindOf(failure).Status())).Inc()
 			} else {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/exemplar"
 	"github.com/moviesplatform/platform/logging"
 )
 
@@ -183,7 +184,7 @@ func (m *HTTPMetrics) Route(route string, next http.Handler) http.Handler {
 				rec.status = http.StatusOK
 			}
 			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-			m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
+			exemplar.Observe(r.Context(), m.duration.WithLabelValues(route, r.Method), time.Since(start).Seconds())
 		}()
 		next.ServeHTTP(rec, r)
 		panicked = false
