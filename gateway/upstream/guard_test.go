@@ -17,6 +17,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/promtest"
 
 	"github.com/moviesplatform/auth-svc/auth/authtest"
 	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
@@ -79,37 +80,15 @@ func TestBreakerOpensWhenTheUpstreamIsDown(t *testing.T) {
 		t.Fatalf("breaker state metric %v", v)
 	}
 	// The three calls that reached the network are timed; the refused one is not.
-	if n := durationCount(t, reg, "catalog", "failure"); n != 3 {
+	timed := func(result string) uint64 {
+		return promtest.Of(t, reg, "gateway_upstream_call_duration_seconds", map[string]string{"upstream": "catalog", "result": result}).Count
+	}
+	if n := timed("failure"); n != 3 {
 		t.Fatalf("timed failures %d, want 3", n)
 	}
-	if n := durationCount(t, reg, "catalog", "rejected"); n != 0 {
+	if n := timed("rejected"); n != 0 {
 		t.Fatalf("timed rejections %d, want 0", n)
 	}
-}
-
-// durationCount is how many calls gateway_upstream_call_duration_seconds
-// timed for upstream and result.
-func durationCount(t *testing.T, reg *prometheus.Registry, upstream, result string) uint64 {
-	t.Helper()
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fams {
-		if f.GetName() != "gateway_upstream_call_duration_seconds" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["upstream"] == upstream && labels["result"] == result {
-				return m.GetHistogram().GetSampleCount()
-			}
-		}
-	}
-	return 0
 }
 
 // gauge is the value of the first series of a gauge on reg.

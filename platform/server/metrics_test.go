@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/moviesplatform/platform/promtest"
 	"github.com/moviesplatform/platform/server"
 )
 
@@ -84,25 +85,12 @@ func TestProcessGathererBuildInfo(t *testing.T) {
 	if n, err := testutil.GatherAndCount(g, "movies_build_info"); err != nil || n != 2 {
 		t.Fatalf("movies_build_info: %d series, err %v; want 2", n, err)
 	}
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var services []string
-	for _, mf := range mfs {
-		if mf.GetName() != "movies_build_info" {
-			continue
+	for _, s := range promtest.Series(t, g, "movies_build_info") {
+		if s.Labels["version"] == "" || s.Labels["revision"] == "" || !strings.HasPrefix(s.Labels["goversion"], "go") || s.Value != 1 {
+			t.Errorf("movies_build_info %v = %v", s.Labels, s.Value)
 		}
-		for _, m := range mf.Metric {
-			labels := map[string]string{}
-			for _, l := range m.Label {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["version"] == "" || labels["revision"] == "" || !strings.HasPrefix(labels["goversion"], "go") || m.GetGauge().GetValue() != 1 {
-				t.Errorf("movies_build_info %v = %v", labels, m.GetGauge().GetValue())
-			}
-			services = append(services, labels["service"])
-		}
+		services = append(services, s.Labels["service"])
 	}
 	slices.Sort(services)
 	if !slices.Equal(services, []string{"catalog", "gateway"}) {

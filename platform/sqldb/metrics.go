@@ -139,12 +139,7 @@ func (c *timedConn) ExecContext(ctx context.Context, query string, args []driver
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	start := time.Now()
-	r, err := e.ExecContext(ctx, query, args)
-	if err != driver.ErrSkip {
-		c.m.observe(query, start)
-	}
-	return r, err
+	return timed(c.m, query, func() (driver.Result, error) { return e.ExecContext(ctx, query, args) })
 }
 
 func (c *timedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
@@ -152,12 +147,18 @@ func (c *timedConn) QueryContext(ctx context.Context, query string, args []drive
 	if !ok {
 		return nil, driver.ErrSkip
 	}
+	return timed(c.m, query, func() (driver.Rows, error) { return q.QueryContext(ctx, query, args) })
+}
+
+// timed runs a statement and times it, unless the driver skipped it
+// (database/sql then runs it prepared, and that is timed instead).
+func timed[T any](m *Metrics, query string, run func() (T, error)) (T, error) {
 	start := time.Now()
-	r, err := q.QueryContext(ctx, query, args)
+	v, err := run()
 	if err != driver.ErrSkip {
-		c.m.observe(query, start)
+		m.observe(query, start)
 	}
-	return r, err
+	return v, err
 }
 
 func (c *timedConn) Ping(ctx context.Context) error {
@@ -210,27 +211,25 @@ type timedStmt struct {
 }
 
 func (s *timedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	defer s.m.observe(s.query, time.Now())
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
-		return e.ExecContext(ctx, args)
+		return timed(s.m, s.query, func() (driver.Result, error) { return e.ExecContext(ctx, args) })
 	}
 	values, err := namedToValues(args)
 	if err != nil {
 		return nil, err
 	}
-	return s.Stmt.Exec(values) //nolint:staticcheck // the driver offers nothing else
+	return timed(s.m, s.query, func() (driver.Result, error) { return s.Stmt.Exec(values) }) //nolint:staticcheck // the driver offers nothing else
 }
 
 func (s *timedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	defer s.m.observe(s.query, time.Now())
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
-		return q.QueryContext(ctx, args)
+		return timed(s.m, s.query, func() (driver.Rows, error) { return q.QueryContext(ctx, args) })
 	}
 	values, err := namedToValues(args)
 	if err != nil {
 		return nil, err
 	}
-	return s.Stmt.Query(values) //nolint:staticcheck // the driver offers nothing else
+	return timed(s.m, s.query, func() (driver.Rows, error) { return s.Stmt.Query(values) }) //nolint:staticcheck // the driver offers nothing else
 }
 
 func (s *timedStmt) CheckNamedValue(nv *driver.NamedValue) error {

@@ -7,9 +7,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/moviesplatform/platform/promtest"
 	"github.com/moviesplatform/platform/sqldb"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
@@ -118,27 +118,9 @@ func TestMetricsRefuseADuplicatePoolName(t *testing.T) {
 // statementCounts is the number of observations per op.
 func statementCounts(t *testing.T, g prometheus.Gatherer) map[string]uint64 {
 	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]uint64{}
-	for _, mf := range mfs {
-		if mf.GetName() != "sqldb_query_duration_seconds" {
-			continue
-		}
-		for _, m := range mf.Metric {
-			out[label(m, "op")] = m.GetHistogram().GetSampleCount()
-		}
+	for _, s := range promtest.Series(t, g, "sqldb_query_duration_seconds") {
+		out[s.Labels["op"]] = s.Count
 	}
 	return out
-}
-
-func label(m *dto.Metric, name string) string {
-	for _, l := range m.Label {
-		if l.GetName() == name {
-			return l.GetValue()
-		}
-	}
-	return ""
 }

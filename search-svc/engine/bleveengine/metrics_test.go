@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/promtest"
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/engine/bleveengine"
 	"github.com/moviesplatform/search-svc/engine/enginetest"
@@ -26,7 +27,7 @@ func TestConformanceInstrumented(t *testing.T) {
 		return engine.Instrumented(e, "bleve", m)
 	})
 	for _, op := range []string{"search", "apply", "cursor", "count", "staging", "apply_staging", "swap"} {
-		if n := sampleCount(t, reg, op); n == 0 {
+		if n := timed(t, reg, op); n == 0 {
 			t.Errorf("op %s: no call timed", op)
 		}
 	}
@@ -50,51 +51,21 @@ func TestInstrumentedCountsFailures(t *testing.T) {
 	if _, err := inst.Search(context.Background(), contract.SearchQuery{Text: "star", Limit: 5}); err == nil {
 		t.Fatal("a closed index answered")
 	}
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "search_engine_errors_total" {
-			continue
+	for _, s := range promtest.Series(t, reg, "search_engine_errors_total") {
+		want := 0.0
+		if s.Labels["op"] == "search" {
+			want = 1
 		}
-		for _, s := range mf.Metric {
-			labels := map[string]string{}
-			for _, l := range s.Label {
-				labels[l.GetName()] = l.GetValue()
-			}
-			want := 0.0
-			if labels["op"] == "search" {
-				want = 1
-			}
-			if got := s.GetCounter().GetValue(); got != want || labels["engine"] != "bleve" {
-				t.Errorf("errors %v = %v, want %v", labels, got, want)
-			}
+		if s.Value != want || s.Labels["engine"] != "bleve" {
+			t.Errorf("errors %v = %v, want %v", s.Labels, s.Value, want)
 		}
 	}
-	if n := sampleCount(t, reg, "search"); n != 2 {
+	if n := timed(t, reg, "search"); n != 2 {
 		t.Errorf("searches timed %d, want 2", n)
 	}
 }
 
-// sampleCount is how many calls of op the engine histogram timed.
-func sampleCount(t *testing.T, reg prometheus.Gatherer, op string) uint64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "search_engine_request_duration_seconds" {
-			continue
-		}
-		for _, s := range mf.Metric {
-			for _, l := range s.Label {
-				if l.GetName() == "op" && l.GetValue() == op {
-					return s.GetHistogram().GetSampleCount()
-				}
-			}
-		}
-	}
-	return 0
+// timed is how many calls of op the engine histogram timed.
+func timed(t *testing.T, reg prometheus.Gatherer, op string) uint64 {
+	return promtest.Of(t, reg, "search_engine_request_duration_seconds", map[string]string{"op": op}).Count
 }
