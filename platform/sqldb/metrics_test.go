@@ -124,3 +124,29 @@ func statementCounts(t *testing.T, g prometheus.Gatherer) map[string]uint64 {
 	}
 	return out
 }
+
+// Each replica's pool is exported under the replica's name, beside the
+// primary's, on the one registry of the service.
+func TestMetricsNameEachReplicaPool(t *testing.T) {
+	dsn := sqltest.MySQL(t)
+	reg := prometheus.NewPedanticRegistry()
+	m := sqldb.NewMetrics(reg)
+	primary, err := sqldb.Open(context.Background(), sqldb.MySQL, dsn, sqldb.WithMetrics(m, "primary"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer primary.Close()
+	replicas, err := sqldb.OpenReplicas(sqldb.MySQL, []string{dsn}, sqldb.WithMetrics(m, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer replicas[0].DB.Close()
+	if err := replicas[0].DB.PingContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"primary", replicas[0].Name} {
+		if s := promtest.Of(t, reg, "go_sql_open_connections", map[string]string{"db_name": name}); s.Labels == nil || s.Value < 1 {
+			t.Errorf("pool %q: %+v", name, s)
+		}
+	}
+}
