@@ -91,6 +91,7 @@ func TestTracesInJaeger(t *testing.T) {
 		if write != nil && read != nil {
 			problems = append(problems, write.problems()...)
 			problems = append(problems, read.problems()...)
+			problems = append(problems, read.cacheLayers()...)
 			problems = append(problems, indexerLinksTo(query, write.TraceID)...)
 			// One trace per request: the catalog's server spans of the
 			// write and of the read are in the gateway's traces, in no other.
@@ -187,6 +188,18 @@ func theTrace(query, service, op string) (*jaegerTrace, error) {
 	return &traces[0], nil
 }
 
+// cacheLayers checks that the catalog's read says which cache layers it
+// asked and what they answered (the read follows the write, so the
+// in-process layer misses and Redis is asked).
+func (tr *jaegerTrace) cacheLayers() []string {
+	for _, s := range tr.Spans {
+		if s.OperationName == "catalog/Get" && s.tag("catalog.cache.l1") != "" && s.tag("catalog.cache.l2") != "" {
+			return nil
+		}
+	}
+	return []string{fmt.Sprintf("trace %s: no catalog/Get span with catalog.cache.l1 and catalog.cache.l2", tr.TraceID)}
+}
+
 // sameTrace checks that service's op is in one trace only, want.
 func sameTrace(query, service, op, want string) []string {
 	tr, err := theTrace(query, service, op)
@@ -274,7 +287,7 @@ func (tr *jaegerTrace) tree() string {
 	walk = func(parent string, depth int) {
 		for _, s := range children[parent] {
 			var attrs []string
-			for _, k := range []string{"http.route", "http.response.status_code", "db.system", "db.system.name", "db.operation.name", "db.query.text", "cache.hit"} {
+			for _, k := range []string{"http.route", "http.response.status_code", "db.system", "db.system.name", "db.operation.name", "db.query.text", "catalog.cache.l1", "catalog.cache.l2"} {
 				if v := s.tag(k); v != "" {
 					attrs = append(attrs, k+"="+strings.Join(strings.Fields(v), " "))
 				}
