@@ -220,6 +220,9 @@ func (tr *jaegerTrace) problems() []string {
 	for _, s := range tr.Spans {
 		ids[s.SpanID] = true
 	}
+	if len(ids) != len(tr.Spans) {
+		out = append(out, fmt.Sprintf("trace %s: %d spans but %d span ids: a span stored twice", tr.TraceID, len(tr.Spans), len(ids)))
+	}
 	roots := 0
 	services := map[string]bool{}
 	systems := map[string]bool{}
