@@ -11,8 +11,9 @@ run:
 
 ## test: every test: unit, store conformance on SQLite and real MariaDB,
 ## end-to-end through the gateway (services as separate processes and all in
-## one moviesd), the Kubernetes delivery checks, and the alerting rules and
-## dashboards against a real Prometheus. Starts MariaDB/Redis if nothing answers.
+## one moviesd), the Kubernetes delivery checks, the alerting rules and
+## dashboards against a real Prometheus, and the traces against a real Jaeger
+## (built once and cached). Starts MariaDB/Redis if nothing answers.
 test:
 	@scripts/test.sh
 

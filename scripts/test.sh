@@ -36,6 +36,9 @@ fi
 echo "=== alerting rules and dashboards (promtool check and test rules, a real Prometheus)"
 scripts/test-promtool.sh || failed+=(promtool)
 
+echo "=== traces (the services export to a real Jaeger v2, read back through its query API)"
+scripts/test-jaeger.sh || failed+=(jaeger)
+
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"
   exit 1

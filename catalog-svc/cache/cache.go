@@ -21,6 +21,8 @@ import (
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
@@ -243,10 +245,10 @@ func (s readThrough) Get(ctx context.Context, id int64) (contract.Movie, error) 
 	}
 	if c.movies != nil {
 		if e, ok := c.movies.Get(id); ok {
-			c.m.lookup("movie", "l1", "hit")
+			c.lookup(ctx, "movie", "l1", "hit")
 			return e.movie()
 		}
-		c.m.lookup("movie", "l1", "miss")
+		c.lookup(ctx, "movie", "l1", "miss")
 	}
 	epoch := c.fence.Current()
 	e, err := c.flight(ctx, "m"+strconv.FormatInt(id, 10)+"@"+strconv.FormatUint(epoch, 10),
@@ -263,7 +265,7 @@ func (s readThrough) fillMovie(ctx context.Context, id int64, epoch uint64) (ent
 	l2, token := c.useRedisMovie(id), ""
 	if l2 {
 		e, l, tok := c.remote.getMovie(ctx, id)
-		c.m.lookup("movie", "l2", lookupResult(l))
+		c.lookup(ctx, "movie", "l2", lookupResult(l))
 		switch l {
 		case found:
 			keep(c, c.movies, id, e, epoch)
@@ -306,10 +308,10 @@ func (s readThrough) List(ctx context.Context, q contract.ListQuery) (contract.P
 	query := q.Canonical()
 	if c.lists != nil {
 		if e, ok := c.lists.Get(query); ok {
-			c.m.lookup("list", "l1", "hit")
+			c.lookup(ctx, "list", "l1", "hit")
 			return e.page(), nil
 		}
-		c.m.lookup("list", "l1", "miss")
+		c.lookup(ctx, "list", "l1", "miss")
 	}
 	epoch := c.fence.Current()
 	e, err := c.flight(ctx, "l"+query+"@"+strconv.FormatUint(epoch, 10),
@@ -326,7 +328,7 @@ func (s readThrough) fillList(ctx context.Context, q contract.ListQuery, query s
 	gen := ""
 	if c.useRedisLists() {
 		g, quiet, e, l := c.remote.getList(ctx, query)
-		c.m.lookup("list", "l2", lookupResult(l))
+		c.lookup(ctx, "list", "l2", lookupResult(l))
 		if l == found {
 			keep(c, c.lists, query, e, epoch)
 			return e, nil
@@ -350,6 +352,16 @@ func (s readThrough) fillList(ctx context.Context, q contract.ListQuery, query s
 		c.store(ctx, c.keys.list(gen, query), "", e, c.cfg.ListTTL, epoch, began)
 	}
 	return e, nil
+}
+
+// lookup counts a lookup's result and, inside a recorded trace, puts it on
+// the current span (the service's endpoint span) as catalog.cache.l1 or
+// catalog.cache.l2, so a slow read's trace says which layer answered.
+func (c *Cache) lookup(ctx context.Context, kind, level, result string) {
+	c.m.lookup(kind, level, result)
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetAttributes(attribute.String("catalog.cache."+level, result))
+	}
 }
 
 func lookupResult(l lookup) string {

@@ -20,9 +20,11 @@ import (
 // BenchmarkDetailGETTracing is the cost of tracing on a cached anonymous
 // GET /api/movie/{id}/ through the whole gateway handler, as runner.Serve
 // wraps it: "off" is tracing off (no wrapper at all), "on" samples every
-// request (the worst case) through the SDK's batch processor into an
-// exporter that drops the spans, so the figure is the process's own cost
-// and not a collector's. "uncached" is the same with the answer cache off.
+// request (the worst case) and "sampled10" one in ten, the chart's default
+// (parentbased_traceidratio 0.1: the other nine still make non-recording
+// spans and propagate), through the SDK's batch processor into an exporter
+// that drops the spans, so the figure is the process's own cost and not a
+// collector's. "uncached" is the same with the answer cache off.
 //
 //	go test ./gateway -run '^$' -bench DetailGETTracing -benchtime 20000x -count 5
 func BenchmarkDetailGETTracing(b *testing.B) {
@@ -30,9 +32,13 @@ func BenchmarkDetailGETTracing(b *testing.B) {
 	cache := func(o *gateway.Options) {
 		o.Cache = respcache.New(respcache.Settings{TTL: time.Hour, MaxBytes: 1 << 20}, nil)
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
-		sdktrace.WithBatcher(tracetest.NewNoopExporter()))
-	b.Cleanup(func() { _ = tp.Shutdown(b.Context()) })
+	provider := func(s sdktrace.Sampler) *telemetry.Tracing {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(s), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+		b.Cleanup(func() { _ = tp.Shutdown(b.Context()) })
+		return telemetry.New(tp, nil)
+	}
+	on := provider(sdktrace.AlwaysSample())
+	sampled10 := provider(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.1)))
 	for _, fx := range []struct {
 		name  string
 		tweak []func(*gateway.Options)
@@ -40,7 +46,7 @@ func BenchmarkDetailGETTracing(b *testing.B) {
 		for _, tr := range []struct {
 			name    string
 			tracing *telemetry.Tracing
-		}{{"off", telemetry.Off()}, {"on", telemetry.New(tp, nil)}} {
+		}{{"off", telemetry.Off()}, {"on", on}, {"sampled10", sampled10}} {
 			b.Run(fx.name+"/"+tr.name, func(b *testing.B) {
 				h := tr.tracing.Handler(newFixture(b, 10, fx.tweak...).gw, telemetry.Public)
 				r := httptest.NewRequest(http.MethodGet, "/api/movie/5/", nil)

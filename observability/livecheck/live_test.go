@@ -1,12 +1,8 @@
 package livecheck
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moviesplatform/observability/internal/live"
 )
 
 const root = "../.."
@@ -67,70 +65,32 @@ func TestRulesAndDashboardsAgainstPrometheus(t *testing.T) {
 		return
 	}
 
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "moviesd")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = filepath.Join(root, "moviesd")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build moviesd: %v\n%s", err, out)
-	}
-
-	redis := os.Getenv("MOVIES_TEST_REDIS_ADDR")
-	if redis == "" {
-		redis = "127.0.0.1:6379"
-	}
-	ports := freePorts(t, 9)
-	svc := map[string]string{"gateway": ports[0], "catalog": ports[1], "auth": ports[2], "search": ports[3]}
-	admin := map[string]string{"gateway": ports[4], "catalog": ports[5], "auth": ports[6], "search": ports[7]}
-	promAddr := ports[8]
-	env := append(os.Environ(),
-		"MOVIES_GATEWAY_ADDR="+svc["gateway"], "MOVIES_CATALOG_ADDR="+svc["catalog"],
-		"MOVIES_AUTH_ADDR="+svc["auth"], "MOVIES_SEARCH_ADDR="+svc["search"],
-		"MOVIES_GATEWAY_CATALOG_URL=http://"+svc["catalog"], "MOVIES_GATEWAY_AUTH_URL=http://"+svc["auth"],
-		"MOVIES_GATEWAY_SEARCH_URL=http://"+svc["search"], "MOVIES_SEARCH_CATALOG_URL=http://"+svc["catalog"],
-		"MOVIES_CATALOG_DB_DSN=file:"+filepath.Join(dir, "catalog.db"), "MOVIES_AUTH_DB_DSN=file:"+filepath.Join(dir, "auth.db"),
-		"MOVIES_SEARCH_BLEVE_PATH="+filepath.Join(dir, "search"),
-		"MOVIES_ADMIN_USERNAME=live-admin", "MOVIES_ADMIN_PASSWORD=live-admin-password",
-		"MOVIES_GATEWAY_REDIS_ADDR="+redis, "MOVIES_CATALOG_REDIS_ADDR="+redis,
-		"MOVIES_GATEWAY_REDIS_NAMESPACE=livecheck:"+filepath.Base(dir)+":gw",
-		"MOVIES_CATALOG_CACHE_NAMESPACE=livecheck:"+filepath.Base(dir)+":cat",
-	)
-	// The metrics listener: the admin port once it exists, else the public one.
-	metricsAddr := map[string]string{}
-	for _, target := range []string{"catalog", "auth", "search", "gateway"} {
-		targetEnv := append(env, "MOVIES_ADMIN_ADDR="+admin[target], "MOVIES_"+strings.ToUpper(target)+"_ADMIN_ADDR="+admin[target])
-		start(t, bin, dir, targetEnv, target)
-		metricsAddr[target] = waitMetrics(t, target, admin[target], svc[target])
-	}
+	platform := live.Start(t, root, nil, nil)
+	dir := platform.Dir
+	promAddr := live.FreePorts(t, 1)[0]
 
 	config := "global: {scrape_interval: 1s, evaluation_interval: 1s}\n" +
 		"rule_files: [" + filepath.Join(mustAbs(t, root), "charts/movies/files/prometheus/movies-rules.yaml") + "]\n" +
 		"scrape_configs:\n"
-	for _, target := range []string{"gateway", "catalog", "auth", "search"} {
-		config += fmt.Sprintf("  - job_name: movies-%s\n    static_configs:\n      - targets: [%q]\n        labels: {namespace: test}\n", target, metricsAddr[target])
+	for _, target := range live.Targets {
+		config += fmt.Sprintf("  - job_name: movies-%s\n    static_configs:\n      - targets: [%q]\n        labels: {namespace: test}\n", target, platform.Admin[target])
 	}
 	config += fmt.Sprintf("  - job_name: prometheus\n    static_configs:\n      - targets: [%q]\n", promAddr)
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	prom := exec.Command(promBin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		"--web.listen-address="+promAddr, "--log.level=warn")
-	promOut := logFile(t, dir, "prometheus")
-	prom.Stdout, prom.Stderr = promOut, promOut
-	if err := prom.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = prom.Process.Kill(); _ = prom.Wait() })
+	live.Run(t, dir, "prometheus", exec.Command(promBin, "--config.file="+cfgPath,
+		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+promAddr, "--log.level=warn"))
 	api := "http://" + promAddr
 
-	traffic(t, "http://"+svc["gateway"])
+	traffic(t, platform)
 	// Every target scraped after the traffic, and the rules evaluated on it.
-	waitFor(t, 60*time.Second, func() bool {
+	live.WaitFor(t, 60*time.Second, func() bool {
 		r, err := query(api, `count(up{namespace="test"} == 1) == 4 and count(http_server_requests_total{job="movies-gateway",route="/api/auth/token/",method="POST"})`)
 		return err == nil && len(r) > 0
-	}, "prometheus to scrape the four services:\n"+readTail(promOut.Name()))
-	waitFor(t, 30*time.Second, func() bool {
+	}, "prometheus to scrape the four services:\n"+live.ReadTail(filepath.Join(dir, "prometheus.log")))
+	live.WaitFor(t, 30*time.Second, func() bool {
 		r, err := query(api, `slo:sli_error:ratio_rate5m{slo="write-availability"}`)
 		return err == nil && len(r) > 0
 	}, "the SLO recording rules to evaluate")
@@ -170,47 +130,19 @@ func TestRulesAndDashboardsAgainstPrometheus(t *testing.T) {
 }
 
 // traffic sends a little of every journey through the gateway.
-func traffic(t *testing.T, gw string) {
+func traffic(t *testing.T, p *live.Platform) {
 	t.Helper()
-	do := func(method, path, token, body string) *http.Response {
-		req, _ := http.NewRequest(method, gw+path, strings.NewReader(body))
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Token "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		return resp
-	}
-	resp := do("POST", "/api/auth/token/", "", `{"username": "live-admin", "password": "live-admin-password"}`)
-	var tok struct{ Token string }
-	_ = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	if tok.Token == "" {
-		t.Fatalf("login: %s", resp.Status)
-	}
-	do("POST", "/api/auth/token/", "", `{"username": "live-admin", "password": "wrong"}`).Body.Close()
+	token := p.Login(t)
+	p.Request(t, "POST", "/api/auth/token/", "", `{"username": "live-admin", "password": "wrong"}`)
 	for i := range 5 {
-		for _, p := range []string{"/api/movies/", "/api/movies/?page_size=5", "/api/movie/1/", "/api/movie/99999/",
+		for _, path := range []string{"/api/movies/", "/api/movies/?page_size=5", "/api/movie/1/", "/api/movie/99999/",
 			"/api/movies/?search=star", fmt.Sprintf("/api/movies/?search=godfather%d", i), "/api/search/?search=the"} {
-			resp := do("GET", p, "", "")
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			p.Request(t, "GET", path, "", "")
 		}
 	}
-	resp = do("POST", "/api/movies/", tok.Token, `{"name": "Live Check", "director": "Prometheus", "popularity": 50, "imdb_score": 5, "genre": [{"name": "Drama"}]}`)
-	var m struct{ ID int64 }
-	_ = json.NewDecoder(resp.Body).Decode(&m)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create: %s", resp.Status)
-	}
-	do("PATCH", fmt.Sprintf("/api/movie/%d/", m.ID), tok.Token, `{"imdb_score": 6}`).Body.Close()
-	do("GET", "/api/auth/me/", tok.Token, "").Body.Close()
+	id := p.CreateMovie(t, token, "Live Check")
+	p.Request(t, "PATCH", fmt.Sprintf("/api/movie/%d/", id), token, `{"imdb_score": 6}`)
+	p.Request(t, "GET", "/api/auth/me/", token, "")
 }
 
 func query(api, expr string) ([]json.RawMessage, error) {
@@ -242,83 +174,6 @@ func query(api, expr string) ([]json.RawMessage, error) {
 	return list, nil
 }
 
-func start(t *testing.T, bin, dir string, env []string, target string) {
-	t.Helper()
-	out := logFile(t, dir, target)
-	cmd := exec.Command(bin, "-target="+target)
-	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = env, dir, out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("--- %s ---\n%s", target, readTail(out.Name()))
-		}
-	})
-}
-
-// waitMetrics returns the address whose /metrics answers for target.
-func waitMetrics(t *testing.T, target string, addrs ...string) string {
-	t.Helper()
-	var found string
-	waitFor(t, 60*time.Second, func() bool {
-		for _, a := range addrs {
-			resp, err := http.Get("http://" + a + "/metrics")
-			if err != nil {
-				continue
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && bytes.Contains(body, []byte("go_goroutines")) {
-				found = a
-				return true
-			}
-		}
-		return false
-	}, target+" to serve /metrics")
-	return found
-}
-
-func waitFor(t *testing.T, limit time.Duration, ok func() bool, what string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), limit)
-	defer cancel()
-	for !ok() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("gave up waiting for %s", what)
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-}
-
-func freePorts(t *testing.T, n int) []string {
-	t.Helper()
-	var out []string
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		out = append(out, l.Addr().String())
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return out
-}
-
 func mustAbs(t *testing.T, p string) string {
 	a, err := filepath.Abs(p)
 	if err != nil {
@@ -342,23 +197,4 @@ func uniq(s []string) []string {
 		set[v] = true
 	}
 	return sortedKeys(set)
-}
-
-// logFile is where a child process writes; a file, so the test reads it after the fact.
-func logFile(t *testing.T, dir, name string) *os.File {
-	t.Helper()
-	f, err := os.Create(filepath.Join(dir, name+".log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
-}
-
-func readTail(path string) string {
-	data, _ := os.ReadFile(path)
-	if len(data) > 3000 {
-		data = data[len(data)-3000:]
-	}
-	return string(data)
 }

@@ -97,6 +97,7 @@ spec:
           env:
             {{- include "movies.env" $sel | nindent 12 }}
             {{- include "movies.runtimeEnv" $ctx | nindent 12 }}
+            {{- include "movies.tracingEnv" $ctx | nindent 12 }}
             {{- with $v.env }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -312,6 +313,9 @@ spec:
         - {port: {{ (index $ctx.Values .).service.port }}, protocol: TCP}
     {{- end }}
     {{- with .egress }}
+    {{- . | trim | nindent 4 }}
+    {{- end }}
+    {{- with include "movies.tracingEgress" $ctx }}
     {{- . | trim | nindent 4 }}
     {{- end }}
 {{- end }}

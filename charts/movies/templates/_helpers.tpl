@@ -228,6 +228,52 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
       divisor: "1"
 {{- end }}
 
+{{/*
+Tracing: the pod's identity in every span's resource (the downward API), and the OTLP exporter
+when tracing.endpoint is set. Nothing else reads these: unset, tracing is off.
+*/}}
+{{- define "movies.tracingEnv" -}}
+- name: K8S_POD_NAME
+  valueFrom:
+    fieldRef: {fieldPath: metadata.name}
+- name: K8S_NAMESPACE_NAME
+  valueFrom:
+    fieldRef: {fieldPath: metadata.namespace}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: "k8s.pod.name=$(K8S_POD_NAME),k8s.namespace.name=$(K8S_NAMESPACE_NAME)"
+{{- with .Values.tracing }}
+{{- if .endpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .endpoint | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ .protocol | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ .sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .samplerArg | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Egress to the trace collector on its endpoint's port (the scheme's when the URL has none). */}}
+{{- define "movies.tracingEgress" -}}
+{{- with .Values.tracing }}
+{{- if .endpoint }}
+{{- $u := urlParse .endpoint }}
+{{- $port := ternary 443 80 (eq $u.scheme "https") }}
+{{- if contains ":" $u.host }}
+{{- $port = splitList ":" $u.host | last | int }}
+{{- end }}
+- {{- with .egressTo }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  ports:
+    - {port: {{ $port }}, protocol: TCP}
+{{- end }}
+{{- end }}
+{{- end }}
+
 {{/* NetworkPolicy peer: pods of one component of this release. */}}
 {{- define "movies.peer" -}}
 - podSelector:
