@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,9 +97,11 @@ func isTombstone(raw []byte) bool { return len(raw) > 0 && raw[0] == tombstonePr
 
 // entry is one cached answer: a movie, a "no such movie", or a list page.
 type entry struct {
-	Movie   *contract.Movie `json:"m,omitempty"`
-	Missing bool            `json:"nf,omitempty"`
-	Page    *contract.Page  `json:"p,omitempty"`
+	Movie *contract.Movie `json:"m,omitempty"`
+	// Version is Movie's, which its JSON (the seed's shape) leaves out.
+	Version int64          `json:"v,omitempty"`
+	Missing bool           `json:"nf,omitempty"`
+	Page    *contract.Page `json:"p,omitempty"`
 }
 
 func (e entry) movie() (contract.Movie, error) {
@@ -131,10 +134,27 @@ func cloneMovie(m contract.Movie) contract.Movie {
 	return m
 }
 
-func encode(e entry) ([]byte, error) { return json.Marshal(e) }
+func encode(e entry) ([]byte, error) {
+	if e.Movie != nil {
+		e.Version = e.Movie.Version
+	}
+	return json.Marshal(e)
+}
+
+// errNoVersion is a movie stored before entries carried versions: without
+// one it cannot give its ETag, so it is a miss.
+var errNoVersion = errors.New("cached movie without a version")
 
 func decode(b []byte) (entry, error) {
 	var e entry
-	err := json.Unmarshal(b, &e)
-	return e, err
+	if err := json.Unmarshal(b, &e); err != nil {
+		return e, err
+	}
+	if e.Movie != nil {
+		if e.Version < 1 {
+			return entry{}, errNoVersion
+		}
+		e.Movie.Version = e.Version
+	}
+	return e, nil
 }

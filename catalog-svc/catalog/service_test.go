@@ -34,7 +34,7 @@ func newLocal(t *testing.T, b sqltest.Backend) catalog.Endpoints {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return catalog.New(s, endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{
+	return catalog.New(s, catalog.Options{}, endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{
 		Log: logging.Discard(), Metrics: prometheus.NewRegistry(),
 	})...)
 }
@@ -118,7 +118,7 @@ func behaviour(t *testing.T, svc catalog.Service) {
 		t.Fatal(err)
 	}
 	want := contract.Movie{ID: kk.ID, Name: "King Kong", Director: "Merian C. Cooper", Popularity: 80, IMDBScore: 8,
-		Genre: []contract.Genre{{Name: "Adventure"}, {Name: "fantasy"}}}
+		Genre: []contract.Genre{{Name: "Adventure"}, {Name: "fantasy"}}, Version: 1}
 	if !reflect.DeepEqual(kk, want) {
 		t.Fatalf("created %+v, want %+v", kk, want)
 	}
@@ -158,7 +158,7 @@ func behaviour(t *testing.T, svc catalog.Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	replaced.IMDBScore = 9
+	replaced.IMDBScore, replaced.Version = 9, replaced.Version+1
 	if !reflect.DeepEqual(patched, replaced) {
 		t.Fatalf("patched %+v, want %+v", patched, replaced)
 	}
