@@ -3,41 +3,21 @@ package catalog_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/moviesplatform/catalog-svc/catalog"
-	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/contract"
-	"github.com/moviesplatform/platform/httpx"
-	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
-// newWithOptions is newLocal with opts, served over HTTP when remote.
+// newWithOptions is the service with opts, served over HTTP when remote.
 func newWithOptions(t *testing.T, b sqltest.Backend, opts catalog.Options, remote bool) catalog.Service {
 	t.Helper()
-	db := sqltest.Open(t, b)
-	if err := store.Migrate(context.Background(), db, b.Driver); err != nil {
-		t.Fatal(err)
+	e := newLocalWith(t, b, opts)
+	if remote {
+		return serve(t, e, &headerLog{})
 	}
-	s, err := store.New(db, b.Driver)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := catalog.New(s, opts)
-	if !remote {
-		return e.Service()
-	}
-	srv := httptest.NewServer(catalog.NewHTTPHandler(e, logging.Discard(), httpx.NewHTTPMetrics(prometheus.NewRegistry())))
-	t.Cleanup(srv.Close)
-	c, err := catalog.NewHTTPClient(srv.URL, srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.Service()
+	return e.Service()
 }
 
 // TestConditionsLocalAndRemote: versions, If-Match and Idempotency-Key

@@ -82,35 +82,22 @@ func TestConditionalWritesLoseNoUpdate(t *testing.T) {
 		ctx := context.Background()
 		m := mustCreate(t, s, movie("Counter", "", 0, 0))
 		const writers = 8
-		var wg sync.WaitGroup
-		errs := make(chan error, writers)
-		for range writers {
-			wg.Go(func() {
-				for {
-					cur, err := s.Get(ctx, m.ID)
-					if err != nil {
-						errs <- err
-						return
-					}
-					_, err = s.Update(ctx, m.ID, contract.IfMatch{Tags: []string{cur.ETag()}}, func(latest contract.Movie) (contract.Movie, error) {
-						// Computed from what this writer read, as a client would.
-						latest.Popularity = cur.Popularity + 1
-						return latest, nil
-					}, "w")
-					if !errors.Is(err, catalog.ErrPreconditionFailed) {
-						errs <- err
-						return
-					}
+		race(t, writers, func() error {
+			for {
+				cur, err := s.Get(ctx, m.ID)
+				if err != nil {
+					return err
 				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
+				_, err = s.Update(ctx, m.ID, contract.IfMatch{Tags: []string{cur.ETag()}}, func(latest contract.Movie) (contract.Movie, error) {
+					// Computed from what this writer read, as a client would.
+					latest.Popularity = cur.Popularity + 1
+					return latest, nil
+				}, "w")
+				if !errors.Is(err, catalog.ErrPreconditionFailed) {
+					return err
+				}
 			}
-		}
+		})
 		got, err := s.Get(ctx, m.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -175,23 +162,12 @@ func TestConcurrentIdempotentCreates(t *testing.T) {
 		ctx := context.Background()
 		const clients = 8
 		ids := make(chan int64, clients)
-		errs := make(chan error, clients)
-		var wg sync.WaitGroup
-		for range clients {
-			wg.Go(func() {
-				m, err := s.CreateOnce(ctx, movie("Once", "", 1, 1, "Drama"), "alice", idem("same-key", "once"))
-				errs <- err
-				ids <- m.ID
-			})
-		}
-		wg.Wait()
-		close(errs)
+		race(t, clients, func() error {
+			m, err := s.CreateOnce(ctx, movie("Once", "", 1, 1, "Drama"), "alice", idem("same-key", "once"))
+			ids <- m.ID
+			return err
+		})
 		close(ids)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
 		seen := map[int64]bool{}
 		for id := range ids {
 			seen[id] = true
@@ -203,4 +179,21 @@ func TestConcurrentIdempotentCreates(t *testing.T) {
 			t.Fatalf("%d feed rows, want 1", n)
 		}
 	})
+}
+
+// race runs fn n times at once and fails on any error.
+func race(t *testing.T, n int, fn func() error) {
+	t.Helper()
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { errs <- fn() })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
