@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +15,7 @@ import (
 // ShapeVersion names the layout of cached values (entry, contract.Movie,
 // contract.Page). Bump it with any change to them: pods of the new deploy
 // then read and write keys of their own, never an old shape.
-const ShapeVersion = "v1"
+const ShapeVersion = "v2" // v2: entries carry the movie's version
 
 // keys names everything the cache keeps in Redis. Movie and list-page keys
 // carry the shape version; the list generation and the invalidation channel
@@ -141,19 +140,12 @@ func encode(e entry) ([]byte, error) {
 	return json.Marshal(e)
 }
 
-// errNoVersion is a movie stored before entries carried versions: without
-// one it cannot give its ETag, so it is a miss.
-var errNoVersion = errors.New("cached movie without a version")
-
 func decode(b []byte) (entry, error) {
 	var e entry
 	if err := json.Unmarshal(b, &e); err != nil {
 		return e, err
 	}
 	if e.Movie != nil {
-		if e.Version < 1 {
-			return entry{}, errNoVersion
-		}
 		e.Movie.Version = e.Version
 	}
 	return e, nil
