@@ -42,7 +42,7 @@ func (r *recorder) Import(_ context.Context, batch []contract.Movie, _ string) (
 			continue
 		}
 		r.seen[key] = true
-		m.ID, m.Version = int64(len(r.movies)+1), 1
+		m.ID = int64(len(r.movies) + 1)
 		if m.Genre == nil {
 			m.Genre = []contract.Genre{}
 		}
