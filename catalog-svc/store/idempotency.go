@@ -43,7 +43,7 @@ func (s *SQL) CreateOnce(ctx context.Context, m contract.Movie, actor string, id
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.now()
 		// Trimmed first, so an expired row of this very key goes too.
-		if _, err := tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE created_at < ?", now.Add(-s.idempotencyTTL)); err != nil {
+		if err := s.trimIdempotencyKeys(ctx, tx, now); err != nil {
 			return err
 		}
 		var (
@@ -87,4 +87,12 @@ func (s *SQL) CreateOnce(ctx context.Context, m contract.Movie, actor string, id
 		return contract.Movie{}, err
 	}
 	return out, nil
+}
+
+// trimIdempotencyKeys deletes the keys past the retention in tx. Through
+// idempotency_keys_created it touches only those, and every create runs it,
+// so there are never more than a create's worth.
+func (s *SQL) trimIdempotencyKeys(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	_, err := tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE created_at < ?", now.Add(-s.idempotencyTTL))
+	return err
 }

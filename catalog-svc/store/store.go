@@ -287,9 +287,13 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-// Create stores a new movie and its change-feed row.
+// Create stores a new movie and its change-feed row. It trims expired
+// Idempotency-Keys too, so they go even when keyed creates stop.
 func (s *SQL) Create(ctx context.Context, m contract.Movie, actor string) (contract.Movie, error) {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.trimIdempotencyKeys(ctx, tx, s.now()); err != nil {
+			return err
+		}
 		var err error
 		m, err = s.insert(ctx, tx, m, genreIDs{}, actor)
 		return err

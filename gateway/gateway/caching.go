@@ -188,7 +188,7 @@ func (g *Gateway) write(w http.ResponseWriter, r *http.Request, h http.Header, b
 	if !public && cacheControl == g.publicCacheControl {
 		cacheControl = privateCacheControl
 	}
-	if notModified(r.Header.Get("If-None-Match"), h.Get("ETag")) {
+	if notModified(r.Header.Get(contract.HeaderIfNoneMatch), h.Get(contract.HeaderETag)) {
 		out.Set("ETag", h.Get("ETag"))
 		out.Set("Cache-Control", cacheControl)
 		w.WriteHeader(http.StatusNotModified)

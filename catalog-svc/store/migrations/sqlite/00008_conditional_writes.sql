@@ -9,7 +9,7 @@ ALTER TABLE movies ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
 -- transaction: a retry with the same key and body finds it and gets the
 -- stored answer instead of a second movie; another body is a 422. The key is
 -- the client's, so it is unique per actor. Rows older than the retention
--- (24h by default) count as absent and are trimmed by later keyed creates
+-- (24h by default) count as absent and are trimmed by later creates
 -- through idempotency_keys_created.
 CREATE TABLE idempotency_keys (
     actor      TEXT    NOT NULL,
