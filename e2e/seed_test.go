@@ -307,6 +307,8 @@ func runSeedSuite(t *testing.T, c *cluster) {
 		}
 	})
 
+	t.Run("conditional writes and idempotent creates", func(t *testing.T) { conditionalSuite(t, c, admin) })
+
 	t.Run("auth endpoints", func(t *testing.T) {
 		r := do(t, http.MethodGet, c.Gateway+"/api/auth/me/", admin, nil)
 		expectStatus(t, r, http.StatusOK)

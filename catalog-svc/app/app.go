@@ -58,6 +58,14 @@ type Config struct {
 	// ImportFile is an imdb.json-format file; empty means the reference
 	// dataset built into the binary.
 	ImportFile string `env:"CATALOG_IMPORT_FILE"`
+	// RequireIfMatch refuses PUT, PATCH and DELETE without If-Match (428):
+	// every write must name the version it changes.
+	RequireIfMatch bool `env:"CATALOG_REQUIRE_IF_MATCH" envDefault:"false"`
+	// IdempotencyTTL is how long a create's Idempotency-Key is remembered
+	// (a retry within it gets the first answer); older keys are trimmed.
+	// 0 or less means the default: keys that expire at once would make
+	// every retry a new movie.
+	IdempotencyTTL time.Duration `env:"CATALOG_IDEMPOTENCY_TTL" envDefault:"24h"`
 	// Cache is the read-through cache (MOVIES_CATALOG_REDIS_*, MOVIES_CATALOG_CACHE_*).
 	Cache cache.Config
 }
@@ -110,7 +118,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		// Above the cache, which must see that a read wants the primary.
 		mws = append(mws, a.replicas.middleware(cfg, a.cache, log))
 	}
-	e := catalog.New(cachedStore(a.cache, s, a.Health), mws...)
+	e := catalog.New(cachedStore(a.cache, s, a.Health), catalog.Options{RequireIfMatch: cfg.RequireIfMatch}, mws...)
 	a.Service = e.Service()
 	a.Handler = httpx.Chain(catalog.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
 		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
@@ -206,7 +214,8 @@ func open(ctx context.Context, cfg Config, migrate bool, log *slog.Logger, opts 
 		db.Close()
 		return nil, nil, fmt.Errorf("catalog database: %w", err)
 	}
-	s, err := store.New(db, driver, store.LimitReads(sqldb.NewStatementLimit(flavor, cfg.ReadStatementTimeout)))
+	s, err := store.New(db, driver, store.LimitReads(sqldb.NewStatementLimit(flavor, cfg.ReadStatementTimeout)),
+		store.IdempotencyTTL(cfg.IdempotencyTTL))
 	if err != nil {
 		db.Close()
 		return nil, nil, err

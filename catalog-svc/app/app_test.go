@@ -36,7 +36,7 @@ func TestConfigDefaultsAndNames(t *testing.T) {
 	wantCache.RedisAddr, wantCache.RedisPassword, wantCache.L1TTL = "redis:6379", "pw", 2*time.Second
 	want := app.Config{Addr: ":8081", DBDriver: "sqlite", DBDSN: "file:data/catalog.db",
 		ReplicaDSNs: []string{"r1", "r2"}, ReplicaMaxLag: 5 * time.Second, ReplicaCheckInterval: time.Second, ReadStatementTimeout: 3 * time.Second,
-		Migrate: true, ImportIfEmpty: false, Cache: wantCache}
+		Migrate: true, ImportIfEmpty: false, IdempotencyTTL: 24 * time.Hour, Cache: wantCache}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config %+v, want %+v", cfg, want)
 	}

@@ -54,7 +54,7 @@ func BenchmarkGet(b *testing.B) {
 }
 
 func catalogOn(s catalog.Store) catalog.Service {
-	return catalog.New(s, endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{
+	return catalog.New(s, catalog.Options{}, endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{
 		Log: logging.Discard(), Metrics: prometheus.NewRegistry(),
 	})...).Service()
 }

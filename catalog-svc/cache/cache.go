@@ -381,7 +381,7 @@ func lookupResult(l lookup) string {
 func (s readThrough) afterWrite(ctx context.Context, err error, ids ...int64) {
 	if err != nil {
 		switch apierr.KindOf(err) {
-		case apierr.Invalid, apierr.Conflict:
+		case apierr.Invalid, apierr.Conflict, apierr.PreconditionFailed, apierr.PreconditionRequired, apierr.Unprocessable:
 			return
 		}
 	}
@@ -391,6 +391,17 @@ func (s readThrough) afterWrite(ctx context.Context, err error, ids ...int64) {
 
 func (s readThrough) Create(ctx context.Context, m contract.Movie, actor string) (contract.Movie, error) {
 	created, err := s.next.Create(ctx, m, actor)
+	return s.afterCreate(ctx, created, err)
+}
+
+// CreateOnce is Create; a replay returns a movie that is already there,
+// whose cached answers dropping again costs little.
+func (s readThrough) CreateOnce(ctx context.Context, m contract.Movie, actor string, idem catalog.Idempotency) (contract.Movie, error) {
+	created, err := s.next.CreateOnce(ctx, m, actor, idem)
+	return s.afterCreate(ctx, created, err)
+}
+
+func (s readThrough) afterCreate(ctx context.Context, created contract.Movie, err error) (contract.Movie, error) {
 	if err == nil {
 		// The new id may hold a "no such movie" answer.
 		s.afterWrite(ctx, nil, created.ID)
@@ -400,14 +411,14 @@ func (s readThrough) Create(ctx context.Context, m contract.Movie, actor string)
 	return created, err
 }
 
-func (s readThrough) Update(ctx context.Context, id int64, change func(cur contract.Movie) (contract.Movie, error), actor string) (contract.Movie, error) {
-	m, err := s.next.Update(ctx, id, change, actor)
+func (s readThrough) Update(ctx context.Context, id int64, ifMatch contract.IfMatch, change func(cur contract.Movie) (contract.Movie, error), actor string) (contract.Movie, error) {
+	m, err := s.next.Update(ctx, id, ifMatch, change, actor)
 	s.afterWrite(ctx, err, id)
 	return m, err
 }
 
-func (s readThrough) Delete(ctx context.Context, id int64, actor string) error {
-	err := s.next.Delete(ctx, id, actor)
+func (s readThrough) Delete(ctx context.Context, id int64, ifMatch contract.IfMatch, actor string) error {
+	err := s.next.Delete(ctx, id, ifMatch, actor)
 	s.afterWrite(ctx, err, id)
 	return err
 }

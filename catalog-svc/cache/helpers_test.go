@@ -62,7 +62,7 @@ func newUnreachablePod(t testing.TB, cfg Config, version string, store catalog.S
 	t.Helper()
 	c := newCache(cfg, version, logging.Discard(), prometheus.NewRegistry())
 	t.Cleanup(func() { c.Close() })
-	return pod{Cache: c, svc: catalog.New(c.Store(store)).Service()}
+	return pod{Cache: c, svc: catalog.New(c.Store(store), catalog.Options{}).Service()}
 }
 
 func counter(c prometheus.Collector) float64 { return testutil.ToFloat64(c) }
@@ -132,7 +132,7 @@ func newMemStore(n int) *memStore {
 	s := &memStore{movies: map[int64]contract.Movie{}, stale: map[int64]contract.Movie{}, nextID: int64(n) + 1}
 	for id := int64(1); id <= int64(n); id++ {
 		s.movies[id] = contract.Movie{ID: id, Name: "Movie " + string(rune('A'+id%26)), Director: "D",
-			Popularity: 50, IMDBScore: 5, Genre: []contract.Genre{{Name: "Drama"}}}
+			Popularity: 50, IMDBScore: 5, Genre: []contract.Genre{{Name: "Drama"}}, Version: 1}
 	}
 	return s
 }
@@ -175,33 +175,46 @@ func (s *memStore) Get(ctx context.Context, id int64) (contract.Movie, error) {
 func (s *memStore) Create(_ context.Context, m contract.Movie, _ string) (contract.Movie, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m.ID = s.nextID
+	m.ID, m.Version = s.nextID, 1
 	s.nextID++
 	s.movies[m.ID] = m
 	return m, nil
 }
 
-func (s *memStore) Update(_ context.Context, id int64, change func(contract.Movie) (contract.Movie, error), _ string) (contract.Movie, error) {
+// CreateOnce ignores the key: the cache's tests care about what a create
+// invalidates, which a replay shares.
+func (s *memStore) CreateOnce(ctx context.Context, m contract.Movie, actor string, _ catalog.Idempotency) (contract.Movie, error) {
+	return s.Create(ctx, m, actor)
+}
+
+func (s *memStore) Update(_ context.Context, id int64, ifMatch contract.IfMatch, change func(contract.Movie) (contract.Movie, error), _ string) (contract.Movie, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur, ok := s.movies[id]
 	if !ok {
 		return contract.Movie{}, catalog.ErrNotFound
 	}
+	if !ifMatch.Matches(cur.ETag()) {
+		return contract.Movie{}, catalog.ErrPreconditionFailed
+	}
 	m, err := change(cloneMovie(cur))
 	if err != nil {
 		return contract.Movie{}, err
 	}
-	m.ID = id
+	m.ID, m.Version = id, cur.Version+1
 	s.movies[id] = m
 	return m, nil
 }
 
-func (s *memStore) Delete(_ context.Context, id int64, _ string) error {
+func (s *memStore) Delete(_ context.Context, id int64, ifMatch contract.IfMatch, _ string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.movies[id]; !ok {
+	cur, ok := s.movies[id]
+	if !ok {
 		return catalog.ErrNotFound
+	}
+	if !ifMatch.Matches(cur.ETag()) {
+		return catalog.ErrPreconditionFailed
 	}
 	delete(s.movies, id)
 	return nil
@@ -211,7 +224,7 @@ func (s *memStore) Import(_ context.Context, batch []contract.Movie, _ string) (
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, m := range batch {
-		m.ID = s.nextID
+		m.ID, m.Version = s.nextID, 1
 		s.nextID++
 		s.movies[m.ID] = m
 	}

@@ -15,7 +15,7 @@ import (
 // ShapeVersion names the layout of cached values (entry, contract.Movie,
 // contract.Page). Bump it with any change to them: pods of the new deploy
 // then read and write keys of their own, never an old shape.
-const ShapeVersion = "v1"
+const ShapeVersion = "v2" // v2: entries carry the movie's version
 
 // keys names everything the cache keeps in Redis. Movie and list-page keys
 // carry the shape version; the list generation and the invalidation channel
@@ -96,9 +96,11 @@ func isTombstone(raw []byte) bool { return len(raw) > 0 && raw[0] == tombstonePr
 
 // entry is one cached answer: a movie, a "no such movie", or a list page.
 type entry struct {
-	Movie   *contract.Movie `json:"m,omitempty"`
-	Missing bool            `json:"nf,omitempty"`
-	Page    *contract.Page  `json:"p,omitempty"`
+	Movie *contract.Movie `json:"m,omitempty"`
+	// Version is Movie's, which its JSON (the seed's shape) leaves out.
+	Version int64          `json:"v,omitempty"`
+	Missing bool           `json:"nf,omitempty"`
+	Page    *contract.Page `json:"p,omitempty"`
 }
 
 func (e entry) movie() (contract.Movie, error) {
@@ -131,10 +133,20 @@ func cloneMovie(m contract.Movie) contract.Movie {
 	return m
 }
 
-func encode(e entry) ([]byte, error) { return json.Marshal(e) }
+func encode(e entry) ([]byte, error) {
+	if e.Movie != nil {
+		e.Version = e.Movie.Version
+	}
+	return json.Marshal(e)
+}
 
 func decode(b []byte) (entry, error) {
 	var e entry
-	err := json.Unmarshal(b, &e)
-	return e, err
+	if err := json.Unmarshal(b, &e); err != nil {
+		return e, err
+	}
+	if e.Movie != nil {
+		e.Movie.Version = e.Version
+	}
+	return e, nil
 }

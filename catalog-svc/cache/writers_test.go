@@ -33,7 +33,7 @@ type writersPod struct {
 
 func newWritersPod(p pod, window time.Duration) writersPod {
 	log := primaryLog{memStore: newMemStore(3), primary: make(chan bool, 1)}
-	return writersPod{pod: p, log: log, svc: catalog.New(log, readyourwrites.Middleware(p.RecentWriters(sqldb.NewRecentWriters(window)))).Service()}
+	return writersPod{pod: p, log: log, svc: catalog.New(log, catalog.Options{}, readyourwrites.Middleware(p.RecentWriters(sqldb.NewRecentWriters(window)))).Service()}
 }
 
 // readsPrimary tells whether who's read on p goes to the primary.

@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/endpointmw"
@@ -13,13 +15,17 @@ const (
 	MaxChangesLimit     = 1000
 )
 
-// New returns the catalog service on store as endpoints with mws around
-// each (the first outermost); Endpoints.Service makes it a Service again.
-func New(store Store, mws ...endpointmw.Middleware) Endpoints {
-	return MakeEndpoints(basicService{store: store}).Use(mws...)
+// New returns the catalog service on store, with the policies of opts, as
+// endpoints with mws around each (the first outermost); Endpoints.Service
+// makes it a Service again.
+func New(store Store, opts Options, mws ...endpointmw.Middleware) Endpoints {
+	return MakeEndpoints(basicService{store: store, opts: opts}).Use(mws...)
 }
 
-type basicService struct{ store Store }
+type basicService struct {
+	store Store
+	opts  Options
+}
 
 func (s basicService) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
 	return s.store.List(ctx, normalizeQuery(q))
@@ -44,7 +50,32 @@ func (s basicService) Create(ctx context.Context, in contract.MovieWrite) (contr
 	if err != nil {
 		return contract.Movie{}, err
 	}
-	return s.store.Create(ctx, m, Actor(ctx))
+	raw := IdempotencyKey(ctx)
+	if raw == "" {
+		return s.store.Create(ctx, m, Actor(ctx))
+	}
+	key, err := contract.ParseIdempotencyKey(raw)
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	// The body as decoded, re-encoded: a retry that spaces its JSON
+	// differently is the same request. ValidateNew has ruled out what JSON
+	// cannot carry.
+	body, err := json.Marshal(in)
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	return s.store.CreateOnce(ctx, m, Actor(ctx), Idempotency{Key: key, BodyHash: sha256.Sum256(body)})
+}
+
+// ifMatch returns the write's condition, or ErrPreconditionRequired when
+// the policy wants one and the request has none.
+func (s basicService) ifMatch(ctx context.Context) (contract.IfMatch, error) {
+	cond := IfMatch(ctx)
+	if s.opts.RequireIfMatch && !cond.Present() {
+		return cond, ErrPreconditionRequired
+	}
+	return cond, nil
 }
 
 func (s basicService) Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
@@ -55,7 +86,11 @@ func (s basicService) Replace(ctx context.Context, id int64, in contract.MovieWr
 	if id <= 0 {
 		return contract.Movie{}, ErrNotFound
 	}
-	return s.store.Update(ctx, id, func(contract.Movie) (contract.Movie, error) { return m, nil }, Actor(ctx))
+	cond, err := s.ifMatch(ctx)
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	return s.store.Update(ctx, id, cond, func(contract.Movie) (contract.Movie, error) { return m, nil }, Actor(ctx))
 }
 
 func (s basicService) Patch(ctx context.Context, id int64, p contract.MovieWrite) (contract.Movie, error) {
@@ -67,7 +102,11 @@ func (s basicService) Patch(ctx context.Context, id int64, p contract.MovieWrite
 	if id <= 0 {
 		return contract.Movie{}, ErrNotFound
 	}
-	return s.store.Update(ctx, id, func(cur contract.Movie) (contract.Movie, error) {
+	cond, err := s.ifMatch(ctx)
+	if err != nil {
+		return contract.Movie{}, err
+	}
+	return s.store.Update(ctx, id, cond, func(cur contract.Movie) (contract.Movie, error) {
 		return ValidatePatch(cur, p)
 	}, Actor(ctx))
 }
@@ -76,7 +115,11 @@ func (s basicService) Delete(ctx context.Context, id int64) error {
 	if id <= 0 {
 		return ErrNotFound
 	}
-	return s.store.Delete(ctx, id, Actor(ctx))
+	cond, err := s.ifMatch(ctx)
+	if err != nil {
+		return err
+	}
+	return s.store.Delete(ctx, id, cond, Actor(ctx))
 }
 
 func (s basicService) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
+	httptransport "github.com/go-kit/kit/transport/http"
+
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
 )
@@ -20,10 +22,11 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
 		return Endpoints{}, err
 	}
 	moviePath := func(r *http.Request, id int64) { r.URL.Path = rm.Path(contract.MoviePath(id)) }
-	decodeMovie := httpx.DecodeInto(rm, func(m contract.Movie) any { return movieResponse{Movie: m} })
+	decodeMovie := decodeMovieResponse(httpx.DecodeInto(rm, func(m contract.Movie) any { return movieResponse{Movie: m} }))
 	writeMovie := func(_ context.Context, r *http.Request, req any) error {
 		w := req.(writeRequest)
 		moviePath(r, w.ID)
+		setIfMatch(r, w.IfMatch)
 		return setMovieBody(r, w.Body)
 	}
 	return Endpoints{
@@ -38,12 +41,18 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
 			return nil
 		}, decodeMovie),
 		Create: rm.Endpoint(http.MethodPost, contract.RouteMovies, func(_ context.Context, r *http.Request, req any) error {
-			return setMovieBody(r, req.(writeRequest).Body)
+			w := req.(writeRequest)
+			if w.IdempotencyKey != "" {
+				r.Header.Set(contract.HeaderIdempotencyKey, w.IdempotencyKey)
+			}
+			return setMovieBody(r, w.Body)
 		}, decodeMovie),
 		Replace: rm.Endpoint(http.MethodPut, contract.RouteMovie, writeMovie, decodeMovie),
 		Patch:   rm.Endpoint(http.MethodPatch, contract.RouteMovie, writeMovie, decodeMovie),
 		Delete: rm.Endpoint(http.MethodDelete, contract.RouteMovie, func(_ context.Context, r *http.Request, req any) error {
-			moviePath(r, req.(idRequest).ID)
+			d := req.(idRequest)
+			moviePath(r, d.ID)
+			setIfMatch(r, d.IfMatch)
 			return nil
 		}, httpx.DecodeEmpty(deleteResponse{})),
 		Changes: rm.Endpoint(http.MethodGet, contract.RouteInternalChanges, func(_ context.Context, r *http.Request, req any) error {
@@ -63,6 +72,29 @@ func forwardActor(ctx context.Context, r *http.Request) context.Context {
 		r.Header.Set(contract.HeaderActor, a)
 	}
 	return ctx
+}
+
+// setIfMatch sends a write's condition, if it has one.
+func setIfMatch(r *http.Request, m contract.IfMatch) {
+	if m.Present() {
+		r.Header.Set(contract.HeaderIfMatch, m.String())
+	}
+}
+
+// decodeMovieResponse completes dec's movie with the version its ETag
+// carries, which the body, in the seed's shape, does not.
+func decodeMovieResponse(dec httptransport.DecodeResponseFunc) httptransport.DecodeResponseFunc {
+	return func(ctx context.Context, resp *http.Response) (any, error) {
+		v, err := dec(ctx, resp)
+		if err != nil {
+			return nil, err
+		}
+		r := v.(movieResponse)
+		if _, version, ok := contract.ParseMovieETag(resp.Header.Get(contract.HeaderETag)); ok {
+			r.Movie.Version = version
+		}
+		return r, nil
+	}
 }
 
 // setMovieBody writes body as JSON. What JSON cannot carry (NaN, Inf) fails

@@ -40,21 +40,23 @@ func MakeEndpoints(s Service) Endpoints {
 			return movieResponse{Movie: m, Err: err}, nil
 		},
 		Create: func(ctx context.Context, req any) (any, error) {
-			m, err := s.Create(ctx, req.(writeRequest).Body)
+			r := req.(writeRequest)
+			m, err := s.Create(r.context(ctx), r.Body)
 			return movieResponse{Movie: m, Err: err, created: true}, nil
 		},
 		Replace: func(ctx context.Context, req any) (any, error) {
 			r := req.(writeRequest)
-			m, err := s.Replace(ctx, r.ID, r.Body)
+			m, err := s.Replace(r.context(ctx), r.ID, r.Body)
 			return movieResponse{Movie: m, Err: err}, nil
 		},
 		Patch: func(ctx context.Context, req any) (any, error) {
 			r := req.(writeRequest)
-			m, err := s.Patch(ctx, r.ID, r.Body)
+			m, err := s.Patch(r.context(ctx), r.ID, r.Body)
 			return movieResponse{Movie: m, Err: err}, nil
 		},
 		Delete: func(ctx context.Context, req any) (any, error) {
-			return deleteResponse{Err: s.Delete(ctx, req.(idRequest).ID)}, nil
+			r := req.(idRequest)
+			return deleteResponse{Err: s.Delete(WithIfMatch(ctx, r.IfMatch), r.ID)}, nil
 		},
 		Changes: func(ctx context.Context, req any) (any, error) {
 			r := req.(changesRequest)
@@ -87,22 +89,22 @@ func (s endpointService) Get(ctx context.Context, id int64) (contract.Movie, err
 }
 
 func (s endpointService) Create(ctx context.Context, in contract.MovieWrite) (contract.Movie, error) {
-	r, err := endpointmw.Call[movieResponse](ctx, s.e.Create, writeRequest{Body: in})
+	r, err := endpointmw.Call[movieResponse](ctx, s.e.Create, newWriteRequest(ctx, 0, in))
 	return r.Movie, err
 }
 
 func (s endpointService) Replace(ctx context.Context, id int64, in contract.MovieWrite) (contract.Movie, error) {
-	r, err := endpointmw.Call[movieResponse](ctx, s.e.Replace, writeRequest{ID: id, Body: in})
+	r, err := endpointmw.Call[movieResponse](ctx, s.e.Replace, newWriteRequest(ctx, id, in))
 	return r.Movie, err
 }
 
 func (s endpointService) Patch(ctx context.Context, id int64, p contract.MovieWrite) (contract.Movie, error) {
-	r, err := endpointmw.Call[movieResponse](ctx, s.e.Patch, writeRequest{ID: id, Body: p})
+	r, err := endpointmw.Call[movieResponse](ctx, s.e.Patch, newWriteRequest(ctx, id, p))
 	return r.Movie, err
 }
 
 func (s endpointService) Delete(ctx context.Context, id int64) error {
-	_, err := endpointmw.Call[deleteResponse](ctx, s.e.Delete, idRequest{ID: id})
+	_, err := endpointmw.Call[deleteResponse](ctx, s.e.Delete, idRequest{ID: id, IfMatch: IfMatch(ctx)})
 	return err
 }
 
@@ -120,10 +122,19 @@ type (
 		Page contract.Page
 		Err  error
 	}
-	idRequest    struct{ ID int64 }
+	// idRequest's IfMatch conditions a Delete.
+	idRequest struct {
+		ID      int64
+		IfMatch contract.IfMatch
+	}
+	// writeRequest carries the write's conditions, which the Service takes
+	// in its context (WithIfMatch, WithIdempotencyKey), as fields: between
+	// endpoints and transports they are part of the request.
 	writeRequest struct {
-		ID   int64
-		Body contract.MovieWrite
+		ID             int64
+		Body           contract.MovieWrite
+		IfMatch        contract.IfMatch
+		IdempotencyKey string
 	}
 	movieResponse struct {
 		Movie   contract.Movie
@@ -140,6 +151,19 @@ type (
 		Err  error
 	}
 )
+
+// newWriteRequest is the request of a write made with ctx.
+func newWriteRequest(ctx context.Context, id int64, body contract.MovieWrite) writeRequest {
+	return writeRequest{ID: id, Body: body, IfMatch: IfMatch(ctx), IdempotencyKey: IdempotencyKey(ctx)}
+}
+
+// context returns ctx carrying r's conditions for the Service.
+func (r writeRequest) context(ctx context.Context) context.Context {
+	if r.IdempotencyKey != "" {
+		ctx = WithIdempotencyKey(ctx, r.IdempotencyKey)
+	}
+	return WithIfMatch(ctx, r.IfMatch)
+}
 
 func (r listResponse) Failed() error    { return r.Err }
 func (r movieResponse) Failed() error   { return r.Err }

@@ -37,9 +37,54 @@ var (
 	ErrInvalidCursor = apierr.Validation(map[string][]string{contract.ParamCursor: {"Invalid cursor."}})
 	// ErrTooSlow is a read the database stopped at its statement limit.
 	ErrTooSlow = apierr.New(apierr.Timeout, "The query took too long. Narrow it with more search terms or filters.")
+	// ErrPreconditionFailed: If-Match named a version that is not current.
+	ErrPreconditionFailed = apierr.ErrPreconditionFailed
+	// ErrPreconditionRequired: a write without If-Match where Options
+	// require one.
+	ErrPreconditionRequired = apierr.ErrPreconditionRequired
+	// ErrIdempotencyKeyReused: an Idempotency-Key sent again with another body.
+	ErrIdempotencyKeyReused = apierr.ErrIdempotencyKeyReused
 )
 
-type actorKey struct{}
+// Options are the service's policies.
+type Options struct {
+	// RequireIfMatch refuses PUT, PATCH and DELETE without If-Match
+	// (ErrPreconditionRequired), so no client can overwrite a version it
+	// has not seen.
+	RequireIfMatch bool
+}
+
+type (
+	actorKey          struct{}
+	ifMatchKey        struct{}
+	idempotencyKeyKey struct{}
+)
+
+// WithIfMatch makes the writes (Replace, Patch, Delete) made with ctx
+// conditional on m (RFC 9110 If-Match): they change nothing unless it
+// matches the movie's current ETag, compared in the write's transaction.
+func WithIfMatch(ctx context.Context, m contract.IfMatch) context.Context {
+	return context.WithValue(ctx, ifMatchKey{}, m)
+}
+
+// IfMatch returns the condition WithIfMatch stored; absent by default.
+func IfMatch(ctx context.Context) contract.IfMatch {
+	m, _ := ctx.Value(ifMatchKey{}).(contract.IfMatch)
+	return m
+}
+
+// WithIdempotencyKey makes a Create made with ctx idempotent under key
+// (the client's Idempotency-Key): a retry with the same key and body
+// returns the first answer instead of creating another movie.
+func WithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKeyKey{}, key)
+}
+
+// IdempotencyKey returns the key WithIdempotencyKey stored, or "".
+func IdempotencyKey(ctx context.Context) string {
+	k, _ := ctx.Value(idempotencyKeyKey{}).(string)
+	return k
+}
 
 // WithActor records who is making a change; the change feed keeps it as the
 // audit trail.

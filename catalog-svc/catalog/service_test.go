@@ -26,6 +26,12 @@ import (
 // database of backend b.
 func newLocal(t *testing.T, b sqltest.Backend) catalog.Endpoints {
 	t.Helper()
+	return newLocalWith(t, b, catalog.Options{})
+}
+
+// newLocalWith is newLocal with the policies of opts.
+func newLocalWith(t *testing.T, b sqltest.Backend, opts catalog.Options) catalog.Endpoints {
+	t.Helper()
 	db := sqltest.Open(t, b)
 	if err := store.Migrate(context.Background(), db, b.Driver); err != nil {
 		t.Fatal(err)
@@ -34,7 +40,7 @@ func newLocal(t *testing.T, b sqltest.Backend) catalog.Endpoints {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return catalog.New(s, endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{
+	return catalog.New(s, opts, endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{
 		Log: logging.Discard(), Metrics: prometheus.NewRegistry(),
 	})...)
 }
@@ -64,7 +70,12 @@ func (h *headerLog) get(key string) string {
 // newRemote serves a local service over HTTP and returns a client of it.
 func newRemote(t *testing.T, b sqltest.Backend, seen *headerLog) catalog.Service {
 	t.Helper()
-	local := newLocal(t, b)
+	return serve(t, newLocal(t, b), seen)
+}
+
+// serve serves local over HTTP and returns a client of it.
+func serve(t *testing.T, local catalog.Endpoints, seen *headerLog) catalog.Service {
+	t.Helper()
 	h := catalog.NewHTTPHandler(local, logging.Discard(), httpx.NewHTTPMetrics(prometheus.NewRegistry()))
 	srv := httptest.NewServer(seen.wrap(h))
 	t.Cleanup(srv.Close)
@@ -118,7 +129,7 @@ func behaviour(t *testing.T, svc catalog.Service) {
 		t.Fatal(err)
 	}
 	want := contract.Movie{ID: kk.ID, Name: "King Kong", Director: "Merian C. Cooper", Popularity: 80, IMDBScore: 8,
-		Genre: []contract.Genre{{Name: "Adventure"}, {Name: "fantasy"}}}
+		Genre: []contract.Genre{{Name: "Adventure"}, {Name: "fantasy"}}, Version: 1}
 	if !reflect.DeepEqual(kk, want) {
 		t.Fatalf("created %+v, want %+v", kk, want)
 	}
@@ -158,7 +169,7 @@ func behaviour(t *testing.T, svc catalog.Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	replaced.IMDBScore = 9
+	replaced.IMDBScore, replaced.Version = 9, replaced.Version+1
 	if !reflect.DeepEqual(patched, replaced) {
 		t.Fatalf("patched %+v, want %+v", patched, replaced)
 	}

@@ -17,13 +17,25 @@ type Store interface {
 	// q.PageSize is within bounds (the service sees to both).
 	List(ctx context.Context, q contract.ListQuery) (contract.Page, error)
 	Get(ctx context.Context, id int64) (contract.Movie, error)
-	// Create stores m (its ID is ignored) and returns it with its new id.
+	// Create stores m (its ID is ignored) and returns it with its new id
+	// and version 1.
 	Create(ctx context.Context, m contract.Movie, actor string) (contract.Movie, error)
+	// CreateOnce is Create under an Idempotency-Key: the key, actor and body
+	// hash are stored with the movie, in its transaction. A later call with
+	// the same actor, key and hash, within the store's retention, creates
+	// nothing and returns the movie as first created; with another hash it
+	// is ErrIdempotencyKeyReused. Concurrent calls with one key make one
+	// movie: the others wait for its commit and return it.
+	CreateOnce(ctx context.Context, m contract.Movie, actor string, idem Idempotency) (contract.Movie, error)
 	// Update replaces movie id with what change returns for its current
-	// state; change runs inside the transaction, so a read-modify-write (PATCH)
-	// cannot lose a concurrent update. An error from change aborts the update.
-	Update(ctx context.Context, id int64, change func(cur contract.Movie) (contract.Movie, error), actor string) (contract.Movie, error)
-	Delete(ctx context.Context, id int64, actor string) error
+	// state and raises its version; change runs inside the transaction, so a
+	// read-modify-write (PATCH) cannot lose a concurrent update. ifMatch is
+	// checked against the current version in the same transaction
+	// (ErrPreconditionFailed). An error from change aborts the update.
+	Update(ctx context.Context, id int64, ifMatch contract.IfMatch, change func(cur contract.Movie) (contract.Movie, error), actor string) (contract.Movie, error)
+	// Delete removes movie id when ifMatch matches its current version,
+	// checked in the delete's transaction.
+	Delete(ctx context.Context, id int64, ifMatch contract.IfMatch, actor string) error
 	// Import stores, in one transaction and in order, the movies of batch
 	// that are not there yet (same name and director, case-insensitively),
 	// and returns how many it added.
@@ -34,4 +46,13 @@ type Store interface {
 	Count(ctx context.Context) (int64, error)
 	// Ping checks the database answers.
 	Ping(ctx context.Context) error
+}
+
+// Idempotency names a create retried under one Idempotency-Key.
+type Idempotency struct {
+	// Key is the client's key, valid (contract.ParseIdempotencyKey).
+	Key string
+	// BodyHash is the SHA-256 of the request body as the service read it,
+	// so a retry with the same content matches whatever its spacing.
+	BodyHash [32]byte
 }

@@ -40,6 +40,8 @@ const (
 //
 // Every path also answers without its trailing slash. The X-Movies-Actor
 // header names who makes a change (the gateway sets it after authorizing).
+// A movie's answers carry its ETag; PUT, PATCH and DELETE honour If-Match
+// (412, or 428 when Options require it), POST honours Idempotency-Key.
 // metrics may be nil.
 func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
 	opts := httpx.ServerOptions(log, ServiceName, actorFromHeader)
@@ -52,7 +54,7 @@ func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics) *
 	rt.Handle(http.MethodGet, contract.RouteMovie, serve(e.Get, decodeID, encodeMovie))
 	rt.Handle(http.MethodPut, contract.RouteMovie, serve(e.Replace, decodeWrite(true), encodeMovie))
 	rt.Handle(http.MethodPatch, contract.RouteMovie, serve(e.Patch, decodeWrite(true), encodeMovie))
-	rt.Handle(http.MethodDelete, contract.RouteMovie, serve(e.Delete, decodeID, encodeDelete))
+	rt.Handle(http.MethodDelete, contract.RouteMovie, serve(e.Delete, decodeDelete, encodeDelete))
 	rt.Handle(http.MethodGet, contract.RouteInternalChanges, serve(e.Changes, decodeChanges, encodeChanges))
 	return rt
 }
@@ -84,6 +86,17 @@ func decodeID(_ context.Context, r *http.Request) (any, error) {
 	return idRequest{ID: id}, err
 }
 
+func decodeDelete(_ context.Context, r *http.Request) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := contract.IfMatchOf(r.Header)
+	return idRequest{ID: id, IfMatch: cond}, err
+}
+
+// decodeWrite reads a create (withID false) or an update of the movie the
+// path names: the body, and the conditions in the headers.
 func decodeWrite(withID bool) httptransport.DecodeRequestFunc {
 	return func(_ context.Context, r *http.Request) (any, error) {
 		var req writeRequest
@@ -93,6 +106,14 @@ func decodeWrite(withID bool) httptransport.DecodeRequestFunc {
 				return nil, err
 			}
 			req.ID = id
+			if req.IfMatch, err = contract.IfMatchOf(r.Header); err != nil {
+				return nil, err
+			}
+		} else {
+			var err error
+			if req.IdempotencyKey, err = contract.IdempotencyKeyOf(r.Header); err != nil {
+				return nil, err
+			}
 		}
 		// DecodeJSON only uses the writer to close an oversized request's
 		// connection, which the server does anyway.
@@ -154,6 +175,9 @@ func encodeMovie(ctx context.Context, w http.ResponseWriter, resp any) error {
 		return nil
 	}
 	r := resp.(movieResponse)
+	if r.Movie.Version > 0 {
+		w.Header().Set(contract.HeaderETag, r.Movie.ETag())
+	}
 	status := http.StatusOK
 	if r.created {
 		status = http.StatusCreated

@@ -35,7 +35,7 @@ func TestConcurrentWrites(t *testing.T) {
 				defer wg.Done()
 				// Read-modify-write of one movie: every patch adds its genre
 				// to what is there, so a lost update would lose a genre.
-				_, err := s.Update(ctx, target.ID, func(cur contract.Movie) (contract.Movie, error) {
+				_, err := s.Update(ctx, target.ID, contract.IfMatch{}, func(cur contract.Movie) (contract.Movie, error) {
 					cur.Genre = append(cur.Genre, contract.Genre{Name: fmt.Sprint("Patch ", i)})
 					return cur, nil
 				}, "w")

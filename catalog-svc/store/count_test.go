@@ -31,10 +31,10 @@ func TestTotalExactAfterWrites(t *testing.T) {
 		a := mustCreate(t, s, movie("A", "", 1, 1))
 		mustCreate(t, s, movie("B", "", 2, 2))
 		want(2)
-		if err := s.Delete(ctx, a.ID, "t"); err != nil {
+		if err := s.Delete(ctx, a.ID, contract.IfMatch{}, "t"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Delete(ctx, a.ID, "t"); err == nil {
+		if err := s.Delete(ctx, a.ID, contract.IfMatch{}, "t"); err == nil {
 			t.Fatal("second delete succeeded")
 		}
 		want(1)
@@ -44,7 +44,7 @@ func TestTotalExactAfterWrites(t *testing.T) {
 			t.Fatalf("import added %d, %v", added, err)
 		}
 		want(3)
-		if _, err := s.Update(ctx, a.ID+1, func(m contract.Movie) (contract.Movie, error) { m.Name = "B2"; return m, nil }, "t"); err != nil {
+		if _, err := s.Update(ctx, a.ID+1, contract.IfMatch{}, func(m contract.Movie) (contract.Movie, error) { m.Name = "B2"; return m, nil }, "t"); err != nil {
 			t.Fatal(err)
 		}
 		want(3)

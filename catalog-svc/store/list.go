@@ -143,7 +143,7 @@ func (s *SQL) list(ctx context.Context, db querier, q contract.ListQuery) (contr
 			m               contract.Movie
 			nameKey, dirKey string
 		)
-		if err := rows.Scan(&m.ID, &m.Name, &m.Director, &m.Popularity, &m.IMDBScore, &nameKey, &dirKey); err != nil {
+		if err := rows.Scan(&m.ID, &m.Name, &m.Director, &m.Popularity, &m.IMDBScore, &m.Version, &nameKey, &dirKey); err != nil {
 			return page, err
 		}
 		page.Movies = append(page.Movies, m)
@@ -190,7 +190,7 @@ func (s *SQL) list(ctx context.Context, db querier, q contract.ListQuery) (contr
 	return page, nil
 }
 
-const pageColumns = "m.id, m.name, m.director, m.popularity, m.imdb_score, m.name_key, m.director_key"
+const pageColumns = "m.id, m.name, m.director, m.popularity, m.imdb_score, m.version, m.name_key, m.director_key"
 
 // pageQuery is the SELECT of a page of at most limit rows from src that
 // meet where, in ordering walked in dir.

@@ -72,6 +72,8 @@ type SQL struct {
 	countLimit int
 	// limit stops a list's statements on the server (LimitReads).
 	limit sqldb.StatementLimit
+	// idempotencyTTL is how long an Idempotency-Key is remembered.
+	idempotencyTTL time.Duration
 }
 
 var _ catalog.Store = (*SQL)(nil)
@@ -135,7 +137,8 @@ func New(db *sql.DB, driver sqldb.Driver, opts ...Option) (*SQL, error) {
 	if !ok {
 		return nil, fmt.Errorf("store: unsupported driver %q", driver)
 	}
-	s := &SQL{db: db, reads: primaryReads{db}, driver: driver, d: d, now: func() time.Time { return time.Now().UTC() }, countLimit: MaxCount}
+	s := &SQL{db: db, reads: primaryReads{db}, driver: driver, d: d, now: func() time.Time { return time.Now().UTC() }, countLimit: MaxCount,
+		idempotencyTTL: DefaultIdempotencyTTL}
 	for _, o := range opts {
 		o(s)
 	}
@@ -215,8 +218,8 @@ type querier interface {
 func getMovie(ctx context.Context, q querier, id int64, lock string) (contract.Movie, error) {
 	m := contract.Movie{ID: id}
 	err := q.QueryRowContext(ctx,
-		"SELECT name, director, popularity, imdb_score FROM movies WHERE id = ?"+lock, id).
-		Scan(&m.Name, &m.Director, &m.Popularity, &m.IMDBScore)
+		"SELECT name, director, popularity, imdb_score, version FROM movies WHERE id = ?"+lock, id).
+		Scan(&m.Name, &m.Director, &m.Popularity, &m.IMDBScore, &m.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return contract.Movie{}, catalog.ErrNotFound
 	}
@@ -284,9 +287,13 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
-// Create stores a new movie and its change-feed row.
+// Create stores a new movie and its change-feed row. It trims expired
+// Idempotency-Keys too, so they go even when keyed creates stop.
 func (s *SQL) Create(ctx context.Context, m contract.Movie, actor string) (contract.Movie, error) {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.trimIdempotencyKeys(ctx, tx, s.now()); err != nil {
+			return err
+		}
 		var err error
 		m, err = s.insert(ctx, tx, m, genreIDs{}, actor)
 		return err
@@ -307,6 +314,7 @@ func (s *SQL) insert(ctx context.Context, tx *sql.Tx, m contract.Movie, ids genr
 	if m.ID, err = res.LastInsertId(); err != nil {
 		return contract.Movie{}, err
 	}
+	m.Version = 1 // the column's default
 	if err := AddMovies(ctx, tx, 1); err != nil {
 		return contract.Movie{}, err
 	}
@@ -316,22 +324,28 @@ func (s *SQL) insert(ctx context.Context, tx *sql.Tx, m contract.Movie, ids genr
 	return m, s.writeChange(ctx, tx, m.ID, &m, actor)
 }
 
-// Update replaces a movie with change(current) and writes its change-feed row.
-func (s *SQL) Update(ctx context.Context, id int64, change func(contract.Movie) (contract.Movie, error), actor string) (contract.Movie, error) {
+// Update replaces a movie with change(current), raises its version and
+// writes its change-feed row. The row is read locked (and every write holds
+// the writer lock, inTx), so ifMatch is compared with the version this
+// update replaces: no other write can come between.
+func (s *SQL) Update(ctx context.Context, id int64, ifMatch contract.IfMatch, change func(contract.Movie) (contract.Movie, error), actor string) (contract.Movie, error) {
 	var m contract.Movie
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		cur, err := getMovie(ctx, tx, id, s.d.lockRow)
 		if err != nil {
 			return err
 		}
+		if !ifMatch.Matches(cur.ETag()) {
+			return catalog.ErrPreconditionFailed
+		}
 		if m, err = change(cur); err != nil {
 			return err
 		}
-		m.ID = id
+		m.ID, m.Version = id, cur.Version+1
 		if _, err := tx.ExecContext(ctx, `UPDATE movies SET name = ?, name_key = ?, director = ?, director_key = ?,
-			popularity = ?, imdb_score = ? WHERE id = ?`,
+			popularity = ?, imdb_score = ?, version = ? WHERE id = ?`,
 			m.Name, catalog.FoldKey(m.Name), m.Director, catalog.FoldKey(m.Director),
-			float64(m.Popularity), float64(m.IMDBScore), id); err != nil {
+			float64(m.Popularity), float64(m.IMDBScore), m.Version, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM movie_genres WHERE movie_id = ?", id); err != nil {
@@ -349,9 +363,23 @@ func (s *SQL) Update(ctx context.Context, id int64, change func(contract.Movie) 
 	return m, nil
 }
 
-// Delete removes a movie and writes its tombstone.
-func (s *SQL) Delete(ctx context.Context, id int64, actor string) error {
+// Delete removes a movie and writes its tombstone. A condition is checked
+// against the version read locked in the delete's transaction.
+func (s *SQL) Delete(ctx context.Context, id int64, ifMatch contract.IfMatch, actor string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if ifMatch.Present() {
+			var version int64
+			err := tx.QueryRowContext(ctx, "SELECT version FROM movies WHERE id = ?"+s.d.lockRow, id).Scan(&version)
+			if errors.Is(err, sql.ErrNoRows) {
+				return catalog.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			if !ifMatch.Matches(contract.MovieETag(id, version)) {
+				return catalog.ErrPreconditionFailed
+			}
+		}
 		// Deleting the links first keeps the delete independent of whether
 		// the connection enforces the foreign key's cascade.
 		if _, err := tx.ExecContext(ctx, "DELETE FROM movie_genres WHERE movie_id = ?", id); err != nil {

@@ -78,8 +78,8 @@ func TestCRUD(t *testing.T) {
 		assertMovie(t, got, created)
 
 		want := movie("King Kong Part 2", "Merian C. Cooper", 85, 8.5, "Adventure", "Thriller", "Horror")
-		want.ID = created.ID
-		updated, err := s.Update(ctx, created.ID, func(cur contract.Movie) (contract.Movie, error) {
+		want.ID, want.Version = created.ID, created.Version+1
+		updated, err := s.Update(ctx, created.ID, contract.IfMatch{}, func(cur contract.Movie) (contract.Movie, error) {
 			assertMovie(t, cur, created)
 			return want, nil
 		}, "tester")
@@ -91,16 +91,16 @@ func TestCRUD(t *testing.T) {
 			t.Fatalf("after update: got %+v", got)
 		}
 
-		if err := s.Delete(ctx, created.ID, "tester"); err != nil {
+		if err := s.Delete(ctx, created.ID, contract.IfMatch{}, "tester"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Get(ctx, created.ID); !errors.Is(err, catalog.ErrNotFound) {
 			t.Fatalf("get deleted: %v", err)
 		}
-		if err := s.Delete(ctx, created.ID, "tester"); !errors.Is(err, catalog.ErrNotFound) {
+		if err := s.Delete(ctx, created.ID, contract.IfMatch{}, "tester"); !errors.Is(err, catalog.ErrNotFound) {
 			t.Fatalf("delete twice: %v", err)
 		}
-		if _, err := s.Update(ctx, 999, func(m contract.Movie) (contract.Movie, error) { return m, nil }, "x"); !errors.Is(err, catalog.ErrNotFound) {
+		if _, err := s.Update(ctx, 999, contract.IfMatch{}, func(m contract.Movie) (contract.Movie, error) { return m, nil }, "x"); !errors.Is(err, catalog.ErrNotFound) {
 			t.Fatalf("update unknown: %v", err)
 		}
 		// Ids are not reused after a delete.
@@ -150,7 +150,7 @@ func TestOutboxRowPerWriteInSameTransaction(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *store.SQL) {
 		ctx := context.Background()
 		m := mustCreate(t, s, movie("Psycho", "Alfred Hitchcock", 87, 8.7, "Horror"))
-		if _, err := s.Update(ctx, m.ID, func(cur contract.Movie) (contract.Movie, error) {
+		if _, err := s.Update(ctx, m.ID, contract.IfMatch{}, func(cur contract.Movie) (contract.Movie, error) {
 			cur.IMDBScore = 9
 			return cur, nil
 		}, "editor"); err != nil {
@@ -159,15 +159,15 @@ func TestOutboxRowPerWriteInSameTransaction(t *testing.T) {
 		// A write that fails inside its transaction leaves neither the change
 		// nor a feed row.
 		boom := errors.New("boom")
-		if _, err := s.Update(ctx, m.ID, func(cur contract.Movie) (contract.Movie, error) {
+		if _, err := s.Update(ctx, m.ID, contract.IfMatch{}, func(cur contract.Movie) (contract.Movie, error) {
 			return contract.Movie{}, boom
 		}, "editor"); !errors.Is(err, boom) {
 			t.Fatalf("failing update: %v", err)
 		}
-		if err := s.Delete(ctx, 12345, "editor"); !errors.Is(err, catalog.ErrNotFound) {
+		if err := s.Delete(ctx, 12345, contract.IfMatch{}, "editor"); !errors.Is(err, catalog.ErrNotFound) {
 			t.Fatal(err)
 		}
-		if err := s.Delete(ctx, m.ID, "remover"); err != nil {
+		if err := s.Delete(ctx, m.ID, contract.IfMatch{}, "remover"); err != nil {
 			t.Fatal(err)
 		}
 
@@ -182,8 +182,11 @@ func TestOutboxRowPerWriteInSameTransaction(t *testing.T) {
 				t.Errorf("change %d = %+v", i, c)
 			}
 		}
-		if cs[0].Movie == nil || !equalMovie(*cs[0].Movie, m) {
-			t.Errorf("create payload = %+v, want %+v", cs[0].Movie, m)
+		// The version travels as the ETag, not in the movie's JSON.
+		payload := m
+		payload.Version = 0
+		if cs[0].Movie == nil || !equalMovie(*cs[0].Movie, payload) {
+			t.Errorf("create payload = %+v, want %+v", cs[0].Movie, payload)
 		}
 		if cs[1].Movie == nil || cs[1].Movie.IMDBScore != 9 {
 			t.Errorf("update payload = %+v", cs[1].Movie)
@@ -350,7 +353,7 @@ func TestGenrePagesFollowWrites(t *testing.T) {
 		if got := drama("-popularity", contract.ListQuery{}); !slices.Equal(got, []int64{c.ID, b.ID, a.ID}) {
 			t.Fatalf("by popularity %v", got)
 		}
-		if _, err := s.Update(ctx, c.ID, func(m contract.Movie) (contract.Movie, error) {
+		if _, err := s.Update(ctx, c.ID, contract.IfMatch{}, func(m contract.Movie) (contract.Movie, error) {
 			m.Popularity, m.IMDBScore = 1, 10
 			return m, nil
 		}, "t"); err != nil {
@@ -366,7 +369,7 @@ func TestGenrePagesFollowWrites(t *testing.T) {
 		if got := drama("popularity", contract.ListQuery{Popularity: contract.Range{Min: &min}}); !slices.Equal(got, []int64{b.ID}) {
 			t.Fatalf("with a range %v", got)
 		}
-		if err := s.Delete(ctx, b.ID, "t"); err != nil {
+		if err := s.Delete(ctx, b.ID, contract.IfMatch{}, "t"); err != nil {
 			t.Fatal(err)
 		}
 		if got := drama("imdb_score", contract.ListQuery{}); !slices.Equal(got, []int64{a.ID, c.ID}) {
@@ -461,7 +464,7 @@ func TestCursorPagingLongKeys(t *testing.T) {
 		// first name is the one in three-byte characters.
 		byName, _ := contract.ParseOrdering("-name")
 		p := list(t, s, contract.ListQuery{Ordering: byName, PageSize: 1})
-		if err := s.Delete(context.Background(), p.Movies[0].ID, "x"); err != nil {
+		if err := s.Delete(context.Background(), p.Movies[0].ID, contract.IfMatch{}, "x"); err != nil {
 			t.Fatal(err)
 		}
 		_, err := s.List(context.Background(), contract.ListQuery{Ordering: byName, PageSize: 1, Cursor: p.Next})

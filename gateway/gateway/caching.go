@@ -60,8 +60,8 @@ func movieKey(r *http.Request) (answerKey, bool) {
 	return answerKey{Key: "m " + strconv.FormatInt(id, 10), About: respcache.Entry{Movie: id}}, true
 }
 
-// cached serves a public GET with a strong ETag (a hash of the body) and
-// answers a matching If-None-Match with 304, for every 200, cached or not.
+// cached serves a public GET with a strong ETag (a movie's version tag, as
+// its handler set it, or else a hash of the body) and answers a matching If-None-Match with 304, for every 200, cached or not.
 // Anonymous requests and those of users who are not admins are answered from
 // the answer cache when it holds them (a user reads what anyone reads; an
 // admin reads past it, to see its own writes); concurrent misses of one key
@@ -140,7 +140,9 @@ func (g *Gateway) dropCached(ctx context.Context, id int64) {
 	}
 }
 
-// render runs next into a recorder; a 200 gets its ETag and Cache-Control.
+// render runs next into a recorder; a 200 gets its Cache-Control and, when
+// the handler gave none (lists, searches), an ETag hashed from the body. A
+// movie keeps its version's tag, the one If-Match compares with.
 // The result is final: it may be shared by concurrent requests.
 func (g *Gateway) render(next http.Handler, r *http.Request, anonymous bool) *recorder {
 	a := &recorder{header: http.Header{}, status: http.StatusOK}
@@ -149,7 +151,9 @@ func (g *Gateway) render(next http.Handler, r *http.Request, anonymous bool) *re
 		return a
 	}
 	h := a.header
-	h.Set("ETag", etag(a.body.Bytes()))
+	if h.Get(contract.HeaderETag) == "" {
+		h.Set(contract.HeaderETag, etag(a.body.Bytes()))
+	}
 	switch {
 	case h.Get(contract.HeaderDegraded) != "":
 		// A fallback's answer must not outlive the fault.
@@ -184,7 +188,7 @@ func (g *Gateway) write(w http.ResponseWriter, r *http.Request, h http.Header, b
 	if !public && cacheControl == g.publicCacheControl {
 		cacheControl = privateCacheControl
 	}
-	if notModified(r.Header.Get("If-None-Match"), h.Get("ETag")) {
+	if notModified(r.Header.Get(contract.HeaderIfNoneMatch), h.Get(contract.HeaderETag)) {
 		out.Set("ETag", h.Get("ETag"))
 		out.Set("Cache-Control", cacheControl)
 		w.WriteHeader(http.StatusNotModified)

@@ -42,7 +42,7 @@ func TestEveryMovieGETHasAnETagAndAnswers304(t *testing.T) {
 				w := f.do(t, r)
 				wantStatus(t, w, http.StatusOK)
 				tag := w.Header().Get("ETag")
-				if len(tag) < 10 || tag[0] != '"' || w.Header().Get("Vary") != "Authorization" {
+				if len(tag) < 3 || tag[0] != '"' || w.Header().Get("Vary") != "Authorization" {
 					t.Fatalf("%s: headers %v", r.path, w.Header())
 				}
 				for _, inm := range []string{tag, `"other", ` + tag, "W/" + tag, "*"} {

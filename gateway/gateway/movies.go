@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
@@ -51,13 +52,29 @@ func (g *Gateway) getMovie(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, m)
+	return writeMovie(w, http.StatusOK, m)
+}
+
+// writeMovie sends one movie with its version's ETag, the tag a client
+// sends back in If-Match (cached answers keep it: see render).
+func writeMovie(w http.ResponseWriter, status int, m contract.Movie) error {
+	if m.Version > 0 {
+		w.Header().Set(contract.HeaderETag, m.ETag())
+	}
+	return httpx.WriteJSON(w, status, m)
 }
 
 func (g *Gateway) createMovie(w http.ResponseWriter, r *http.Request) error {
 	ctx, err := g.admin(r)
 	if err != nil {
 		return err
+	}
+	key, err := contract.IdempotencyKeyOf(r.Header)
+	if err != nil {
+		return err
+	}
+	if key != "" {
+		ctx = catalog.WithIdempotencyKey(ctx, key)
 	}
 	var in contract.MovieWrite
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
@@ -71,7 +88,7 @@ func (g *Gateway) createMovie(w http.ResponseWriter, r *http.Request) error {
 	loc := baseURL(r)
 	loc.Path = contract.MoviePath(m.ID)
 	w.Header().Set("Location", loc.String())
-	return httpx.WriteJSON(w, http.StatusCreated, m)
+	return writeMovie(w, http.StatusCreated, m)
 }
 
 func (g *Gateway) replaceMovie(w http.ResponseWriter, r *http.Request) error {
@@ -97,7 +114,7 @@ func (g *Gateway) updateMovie(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, m)
+	return writeMovie(w, http.StatusOK, m)
 }
 
 func (g *Gateway) deleteMovie(w http.ResponseWriter, r *http.Request) error {
@@ -114,15 +131,23 @@ func (g *Gateway) deleteMovie(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// adminOnMovie authorizes an admin's change to the movie the path names.
-// The caller is checked first, as DRF does: strangers learn nothing of ids.
+// adminOnMovie authorizes an admin's change to the movie the path names,
+// conditional on the request's If-Match. The caller is checked first, as
+// DRF does: strangers learn nothing of ids.
 func (g *Gateway) adminOnMovie(r *http.Request) (context.Context, int64, error) {
 	ctx, err := g.admin(r)
 	if err != nil {
 		return nil, 0, err
 	}
 	id, err := movieID(r)
-	return ctx, id, err
+	if err != nil {
+		return nil, 0, err
+	}
+	cond, err := contract.IfMatchOf(r.Header)
+	if err != nil {
+		return nil, 0, err
+	}
+	return catalog.WithIfMatch(ctx, cond), id, nil
 }
 
 // movieID reads the {id} of a movie path; anything but a positive integer

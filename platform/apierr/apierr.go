@@ -34,6 +34,13 @@ const (
 	TooManyRequests
 	Unavailable
 	Timeout
+	// PreconditionFailed: an If-Match names a version that is not current.
+	PreconditionFailed
+	// PreconditionRequired: the server wants a conditional request.
+	PreconditionRequired
+	// Unprocessable: well-formed, but in contradiction with what the
+	// server already holds (an Idempotency-Key reused for another body).
+	Unprocessable
 )
 
 var kindStatus = map[Kind]int{
@@ -49,6 +56,9 @@ var kindStatus = map[Kind]int{
 	TooManyRequests:      http.StatusTooManyRequests,
 	Unavailable:          http.StatusServiceUnavailable,
 	Timeout:              http.StatusGatewayTimeout,
+	PreconditionFailed:   http.StatusPreconditionFailed,
+	PreconditionRequired: http.StatusPreconditionRequired,
+	Unprocessable:        http.StatusUnprocessableEntity,
 }
 
 // Status is the HTTP status code of a kind.
@@ -185,6 +195,22 @@ var (
 	ErrThrottled    = New(TooManyRequests, MsgThrottled)
 	ErrUnavailable  = New(Unavailable, MsgUnavailable)
 	ErrUpstreamSlow = New(Timeout, MsgUpstreamTimeout)
+)
+
+// The errors of conditional writes (If-Match, RFC 9110 13.1.1) and
+// idempotent creates (the IETF Idempotency-Key draft). They are about the
+// request's headers, so any service that honours them answers alike.
+var (
+	// ErrPreconditionFailed: the If-Match did not match the current
+	// version; the client reads the resource again and retries.
+	ErrPreconditionFailed = New(PreconditionFailed,
+		"The resource has changed since the version named in If-Match. Fetch it again and retry.")
+	// ErrPreconditionRequired: writes must name the version they change.
+	ErrPreconditionRequired = New(PreconditionRequired,
+		"This request must be conditional: send If-Match with the ETag of the version you change, or * for any.")
+	// ErrIdempotencyKeyReused: the key was used for a request with another body.
+	ErrIdempotencyKeyReused = New(Unprocessable,
+		"This Idempotency-Key was used for a request with another body. Use a new key for a new request.")
 )
 
 // MethodNotAllowed is the 405 error for method, listing the allowed ones.

@@ -45,7 +45,8 @@ func TestEncodeHidesUnclassifiedErrors(t *testing.T) {
 
 func TestStatusesRoundTrip(t *testing.T) {
 	for _, e := range []*apierr.Error{apierr.ErrNotFound, apierr.ErrForbidden, apierr.ErrTooLarge, apierr.ErrThrottled,
-		apierr.ErrUnavailable, apierr.ErrUpstreamSlow, apierr.MethodNotAllowedError("PATCH", []string{"GET"})} {
+		apierr.ErrUnavailable, apierr.ErrUpstreamSlow, apierr.MethodNotAllowedError("PATCH", []string{"GET"}),
+		apierr.ErrPreconditionFailed, apierr.ErrPreconditionRequired, apierr.ErrIdempotencyKeyReused} {
 		got := roundTrip(e)
 		if !errors.Is(got, e) {
 			t.Errorf("%v (%d) came back as %v", e, e.Kind.Status(), got)

@@ -16,7 +16,15 @@ type Movie struct {
 	Popularity Float   `json:"popularity"`
 	IMDBScore  Float   `json:"imdb_score"`
 	Genre      []Genre `json:"genre"`
+	// Version counts the writes the movie has seen (1 when created). It
+	// travels as the ETag (MovieETag), never in the body, whose shape is
+	// the seed's; so answers about one movie (a read, a write) carry it and
+	// list pages from a remote catalog or a cache may not.
+	Version int64 `json:"-"`
 }
+
+// ETag is the movie's strong entity tag.
+func (m Movie) ETag() string { return MovieETag(m.ID, m.Version) }
 
 // Genre is one genre of a movie, as an object, as the seed shows it.
 type Genre struct {

@@ -29,6 +29,8 @@ type Catalog struct {
 	Reads atomic.Int64
 	// ReadActors records catalog.Actor of every List and Get, in order.
 	ReadActors []string
+	// IdempotencyKeys records catalog.IdempotencyKey of every Create.
+	IdempotencyKeys []string
 }
 
 func (c *Catalog) read(ctx context.Context) {
@@ -40,7 +42,7 @@ func (c *Catalog) read(ctx context.Context) {
 func NewCatalog(movies ...contract.Movie) *Catalog {
 	c := &Catalog{movies: map[int64]contract.Movie{}, nextID: 1}
 	for _, m := range movies {
-		m.ID = c.nextID
+		m.ID, m.Version = c.nextID, 1
 		c.movies[m.ID] = m
 		c.nextID++
 	}
@@ -141,10 +143,11 @@ func (c *Catalog) Create(ctx context.Context, in contract.MovieWrite) (contract.
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	m := apply(contract.Movie{ID: c.nextID, Genre: []contract.Genre{}}, in)
+	m := apply(contract.Movie{ID: c.nextID, Genre: []contract.Genre{}, Version: 1}, in)
 	c.movies[m.ID] = m
 	c.nextID++
 	c.Actors = append(c.Actors, catalog.Actor(ctx))
+	c.IdempotencyKeys = append(c.IdempotencyKeys, catalog.IdempotencyKey(ctx))
 	return m, nil
 }
 
@@ -164,11 +167,15 @@ func (c *Catalog) Patch(ctx context.Context, id int64, p contract.MovieWrite) (c
 func (c *Catalog) update(ctx context.Context, id int64, f func(contract.Movie) contract.Movie) (contract.Movie, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	m, ok := c.movies[id]
+	cur, ok := c.movies[id]
 	if !ok {
 		return contract.Movie{}, catalog.ErrNotFound
 	}
-	m = f(m)
+	if !catalog.IfMatch(ctx).Matches(cur.ETag()) {
+		return contract.Movie{}, catalog.ErrPreconditionFailed
+	}
+	m := f(cur)
+	m.Version = cur.Version + 1
 	c.movies[id] = m
 	c.Actors = append(c.Actors, catalog.Actor(ctx))
 	return m, nil
@@ -177,8 +184,12 @@ func (c *Catalog) update(ctx context.Context, id int64, f func(contract.Movie) c
 func (c *Catalog) Delete(ctx context.Context, id int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.movies[id]; !ok {
+	cur, ok := c.movies[id]
+	if !ok {
 		return catalog.ErrNotFound
+	}
+	if !catalog.IfMatch(ctx).Matches(cur.ETag()) {
+		return catalog.ErrPreconditionFailed
 	}
 	delete(c.movies, id)
 	c.Actors = append(c.Actors, catalog.Actor(ctx))
