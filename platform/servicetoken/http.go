@@ -59,7 +59,7 @@ const (
 // Refusals of the middleware; every bad credential is the same 401, the
 // reason only logged.
 var (
-	ErrNoCredentials = apierr.New(apierr.Unauthenticated, "Service credentials were not provided.").WithHeader("WWW-Authenticate", realm)
+	ErrNoCredentials  = apierr.New(apierr.Unauthenticated, "Service credentials were not provided.").WithHeader("WWW-Authenticate", realm)
 	ErrBadCredentials = apierr.New(apierr.Unauthenticated, "Invalid service credentials.").WithHeader("WWW-Authenticate", challengeInvalid)
 	ErrCallerRefused  = apierr.New(apierr.Forbidden, "This service may not call this route.").WithHeader("WWW-Authenticate", challengeScope)
 	ErrActorRefused   = apierr.New(apierr.Forbidden, apierr.MsgForbidden).WithHeader("WWW-Authenticate", challengeScope)
