@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -19,6 +20,8 @@ import (
 	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
@@ -65,10 +68,11 @@ func (h *headerLog) get(key string) string {
 func newRemote(t *testing.T, b sqltest.Backend, seen *headerLog) catalog.Service {
 	t.Helper()
 	local := newLocal(t, b)
-	h := catalog.NewHTTPHandler(local, logging.Discard(), httpx.NewHTTPMetrics(prometheus.NewRegistry()))
+	keys := servicetokentest.New(t, servicetoken.Gateway, servicetoken.Search)
+	h := catalog.NewHTTPHandler(local, logging.Discard(), httpx.NewHTTPMetrics(prometheus.NewRegistry()), keys.Guard(catalog.ServiceName))
 	srv := httptest.NewServer(seen.wrap(h))
 	t.Cleanup(srv.Close)
-	c, err := catalog.NewHTTPClient(srv.URL+"/", srv.Client())
+	c, err := catalog.NewHTTPClient(srv.URL+"/", keys.ClientAs(callerOf, catalog.ServiceName, srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,8 +252,8 @@ func TestClientForwardsActorAndRequestID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := seen.get(contract.HeaderActor); got != "alice" {
-		t.Errorf("actor header %q", got)
+	if got := seen.get("Authorization"); !strings.HasPrefix(got, "Bearer ") {
+		t.Errorf("Authorization %q, want a service token", got)
 	}
 	if got := seen.get(contract.HeaderRequestID); got != "req-123" {
 		t.Errorf("request id header %q", got)
@@ -266,4 +270,13 @@ func TestNewHTTPClientRejectsBadURL(t *testing.T) {
 			t.Errorf("%q accepted", u)
 		}
 	}
+}
+
+// callerOf is who calls a catalog route: search-svc follows the feed, the
+// gateway does the rest.
+func callerOf(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/internal/") {
+		return servicetoken.Search
+	}
+	return servicetoken.Gateway
 }

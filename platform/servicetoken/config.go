@@ -3,6 +3,7 @@ package servicetoken
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 )
@@ -65,4 +66,14 @@ func (c Config) Verifier(service, prefix string) (*Verifier, error) {
 		return nil, fmt.Errorf("%s: %w", variable, err)
 	}
 	return NewVerifier(service, ks), nil
+}
+
+// Guard is the guard of service's routes, refusals logged on log; prefix is
+// as for Signer.
+func (c Config) Guard(service, prefix string, log *slog.Logger) (*Guard, error) {
+	v, err := c.Verifier(service, prefix)
+	if err != nil {
+		return nil, err
+	}
+	return NewGuard(v, log), nil
 }

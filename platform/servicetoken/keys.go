@@ -153,15 +153,22 @@ func GenerateKeyFiles(dir, issuer string) error {
 			return nil
 		}
 	}
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return err
 	}
-	privDER, err := x509.MarshalPKCS8PrivateKey(priv)
+	return WriteKeyFiles(dir, issuer, priv)
+}
+
+// WriteKeyFiles writes key as issuer's pair into dir, as GenerateKeyFiles
+// names them.
+func WriteKeyFiles(dir, issuer string, key ed25519.PrivateKey) error {
+	keyPath, pubPath := filepath.Join(dir, issuer+".key"), filepath.Join(dir, issuer+publicKeySuffix)
+	privDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return err
 	}
-	pubDER, err := x509.MarshalPKIXPublicKey(pub)
+	pubDER, err := x509.MarshalPKIXPublicKey(key.Public())
 	if err != nil {
 		return err
 	}
@@ -209,3 +216,11 @@ func (ks KeySet) Add(issuer string, pub ed25519.PublicKey) error {
 	ks[kid] = trustedKey{issuer: issuer, key: pub}
 	return nil
 }
+
+// The services, as issuers and audiences.
+const (
+	Gateway = "gateway"
+	Catalog = "catalog"
+	Auth    = "auth"
+	Search  = "search"
+)
