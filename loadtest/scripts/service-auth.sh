@@ -49,19 +49,21 @@ stack() {
     MOVIES_CATALOG_SERVICE_TRUSTED_KEYS=$work/keys MOVIES_AUTH_SERVICE_TRUSTED_KEYS=$work/keys
     MOVIES_GATEWAY_SERVICE_KEY_FILE=$work/keys/gateway.key)
   mkdir -p "$work/$name"
-  (cd "$work/$name" && env "${common[@]}" MOVIES_ADMIN_ADDR=127.0.0.1:$((p + 9)) "$bin" -target=catalog,auth >back.log 2>&1) &
+  (cd "$work/$name" && exec env "${common[@]}" MOVIES_ADMIN_ADDR=127.0.0.1:$((p + 9)) "$bin" -target=catalog,auth >back.log 2>&1) &
   pids+=($!)
+  pid_back=$!
   ready "http://127.0.0.1:$((p + 9))/readyz"
-  (cd "$work/$name" && env "${common[@]}" MOVIES_ADMIN_ADDR=127.0.0.1:$((p + 8)) MOVIES_GATEWAY_ADDR=127.0.0.1:$p \
+  (cd "$work/$name" && exec env "${common[@]}" MOVIES_ADMIN_ADDR=127.0.0.1:$((p + 8)) MOVIES_GATEWAY_ADDR=127.0.0.1:$p \
     MOVIES_GATEWAY_CACHE_TTL="$ttl" "$bin" -target=gateway >gateway.log 2>&1) &
   pids+=($!)
+  pid_gateway=$!
   ready "http://127.0.0.1:$((p + 8))/readyz"
 }
 
 run() { # run NAME PORT RATE
   log "run $1 at $3/s"
   "$work/new/loadtest" run -name "$1" -out "$out/$1" -target "http://127.0.0.1:$2" -path /api/movie/5/ \
-    -rate "$3" -ramp 2s -duration 20s -warm=false -watch "moviesd=$(pgrep -f "^$work/[a-z]*/moviesd -target=gateway" | tr '\n' ' ' | cut -d' ' -f1)" >"$out/$1.log" 2>&1 ||
+    -rate "$3" -ramp 2s -duration 20s -warm=false -watch "gateway=$pid_gateway,catalog+auth=$pid_back" >"$out/$1.log" 2>&1 ||
     log "run $1 failed: see $out/$1.log"
   sleep 3
 }
@@ -76,5 +78,5 @@ for variant in base new; do
   stop_all; pids=()
 done
 for f in "$out"/*/summary.json; do
-  echo "$(basename "$(dirname "$f")") $(jq -c '{rate: .rate, ok: .success_rate, p50: .latencies.p50, p99: .latencies.p99}' "$f" 2>/dev/null || head -c 300 "$f")"
+  echo "$(basename "$(dirname "$f")") $(jq -c '{requests, success_ratio, p50_ms: .latency_ms.p50, p99_ms: .latency_ms.p99, status, cores: (.processes | map_values(.cores))}' "$f")"
 done | tee "$out/table.txt"

@@ -15,7 +15,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-func newKey(t *testing.T) ed25519.PrivateKey {
+func newKey(t *testing.T) ed25519.PrivateKey { return newKeyTB(t) }
+
+func newKeyTB(t testing.TB) ed25519.PrivateKey {
 	t.Helper()
 	_, k, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
