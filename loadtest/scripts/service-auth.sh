@@ -42,6 +42,9 @@ ready() {
 # the gateway on PORT0 (admin +8).
 stack() {
   local name=$1 bin=$2 ttl=$3 p=$4
+  for port in $p $((p + 1)) $((p + 2)) $((p + 8)) $((p + 9)); do
+    if (: </dev/tcp/127.0.0.1/$port) 2>/dev/null; then log "port $port is taken: the figures would be another server's"; exit 1; fi
+  done
   local common=(MOVIES_LOG_LEVEL=warn MOVIES_GATEWAY_RATE_LIMIT=false MOVIES_GATEWAY_SEARCH_URL=none
     MOVIES_ADMIN_USERNAME=admin MOVIES_ADMIN_PASSWORD=service-auth-admin
     MOVIES_CATALOG_ADDR=127.0.0.1:$((p + 1)) MOVIES_AUTH_ADDR=127.0.0.1:$((p + 2))
@@ -76,6 +79,7 @@ for variant in base new; do
   stack "$variant-cached" "$work/$variant/moviesd" 1s 29610
   run "$variant-cached-4000" 29610 4000
   stop_all; pids=()
+  sleep 1 # the ports free before the next stack binds them
 done
 for f in "$out"/*/summary.json; do
   echo "$(basename "$(dirname "$f")") $(jq -c '{requests, success_ratio, p50_ms: .latency_ms.p50, p99_ms: .latency_ms.p99, status, cores: (.processes | map_values(.cores))}' "$f")"
