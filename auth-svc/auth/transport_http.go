@@ -126,31 +126,3 @@ func encodeResponse(status int) httptransport.EncodeResponseFunc {
 		return httpx.WriteJSON(w, status, body)
 	}
 }
-
-// Messages DRF's TokenAuthentication gives for a malformed header.
-const (
-	msgNoCredentials = "Invalid token header. No credentials provided."
-	msgTokenSpaces   = "Invalid token header. Token string should not contain spaces."
-)
-
-// TokenFromHeader extracts the token of an Authorization header, "Token
-// <key>" (DRF's) or "Bearer <key>". No header, or another scheme, is
-// apierr.ErrNotProvided; a malformed one is an invalid-token error.
-func TokenFromHeader(h string) (string, error) {
-	parts := strings.Fields(h)
-	if len(parts) == 0 || !strings.EqualFold(parts[0], "Token") && !strings.EqualFold(parts[0], "Bearer") {
-		return "", apierr.ErrNotProvided
-	}
-	switch len(parts) {
-	case 1:
-		return "", invalidHeader(msgNoCredentials)
-	case 2:
-		return parts[1], nil
-	default:
-		return "", invalidHeader(msgTokenSpaces)
-	}
-}
-
-func invalidHeader(msg string) error {
-	return apierr.New(apierr.Unauthenticated, msg).WithHeader("WWW-Authenticate", ErrInvalidToken.Header.Get("WWW-Authenticate"))
-}
