@@ -2,12 +2,10 @@ package app_test
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/app"
 	"github.com/moviesplatform/catalog-svc/cache"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
@@ -61,12 +60,7 @@ func TestAppServesTheReferenceCatalog(t *testing.T) {
 
 			srv := httptest.NewServer(server.WithAdmin(a.Handler, server.AdminOptions{Health: a.Health, Gatherer: reg}))
 			defer srv.Close()
-			client := keys.ClientAs(func(r *http.Request) string {
-				if strings.HasPrefix(r.URL.Path, "/internal/") {
-					return servicetoken.Search
-				}
-				return servicetoken.Gateway
-			}, "catalog", nil)
+			client := keys.ClientAs(catalogtest.CallerOf, "catalog", nil)
 			for path, want := range map[string]int{
 				"/api/movies/":              200,
 				contract.MoviePath(248):     200,

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
@@ -72,7 +73,7 @@ func newRemote(t *testing.T, b sqltest.Backend, seen *headerLog) catalog.Service
 	h := catalog.NewHTTPHandler(local, logging.Discard(), httpx.NewHTTPMetrics(prometheus.NewRegistry()), keys.Guard(catalog.ServiceName))
 	srv := httptest.NewServer(seen.wrap(h))
 	t.Cleanup(srv.Close)
-	c, err := catalog.NewHTTPClient(srv.URL+"/", keys.ClientAs(callerOf, catalog.ServiceName, srv.Client()))
+	c, err := catalog.NewHTTPClient(srv.URL+"/", keys.ClientAs(catalogtest.CallerOf, catalog.ServiceName, srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,13 +271,4 @@ func TestNewHTTPClientRejectsBadURL(t *testing.T) {
 			t.Errorf("%q accepted", u)
 		}
 	}
-}
-
-// callerOf is who calls a catalog route: search-svc follows the feed, the
-// gateway does the rest.
-func callerOf(r *http.Request) string {
-	if strings.HasPrefix(r.URL.Path, "/internal/") {
-		return servicetoken.Search
-	}
-	return servicetoken.Gateway
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/logging"
@@ -29,7 +30,7 @@ func TestHTTPContract(t *testing.T) {
 			r = strings.NewReader(body)
 		}
 		req := httptest.NewRequest(method, path, r)
-		req.Header.Set("Authorization", keys.Header(callerOf(req), catalog.ServiceName, servicetoken.Actor{Username: "admin", Admin: true}))
+		req.Header.Set("Authorization", keys.Header(catalogtest.CallerOf(req), catalog.ServiceName, servicetoken.Actor{Username: "admin", Admin: true}))
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}

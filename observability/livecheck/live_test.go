@@ -98,6 +98,11 @@ func TestRulesAndDashboardsAgainstPrometheus(t *testing.T) {
 	if redis == "" {
 		redis = "127.0.0.1:6379"
 	}
+	// The services run apart and authenticate each other (moviesd keys).
+	keys := filepath.Join(dir, "keys")
+	if out, err := exec.Command(bin, "keys", keys).CombinedOutput(); err != nil {
+		t.Fatalf("moviesd keys: %v\n%s", err, out)
+	}
 	ports := freePorts(t, 9)
 	svc := map[string]string{"gateway": ports[0], "catalog": ports[1], "auth": ports[2], "search": ports[3]}
 	admin := map[string]string{"gateway": ports[4], "catalog": ports[5], "auth": ports[6], "search": ports[7]}
@@ -113,6 +118,9 @@ func TestRulesAndDashboardsAgainstPrometheus(t *testing.T) {
 		"MOVIES_GATEWAY_REDIS_ADDR="+redis, "MOVIES_CATALOG_REDIS_ADDR="+redis,
 		"MOVIES_GATEWAY_REDIS_NAMESPACE=livecheck:"+filepath.Base(dir)+":gw",
 		"MOVIES_CATALOG_CACHE_NAMESPACE=livecheck:"+filepath.Base(dir)+":cat",
+		"MOVIES_CATALOG_SERVICE_TRUSTED_KEYS="+keys, "MOVIES_AUTH_SERVICE_TRUSTED_KEYS="+keys,
+		"MOVIES_SEARCH_SERVICE_TRUSTED_KEYS="+keys, "MOVIES_GATEWAY_SERVICE_KEY_FILE="+filepath.Join(keys, "gateway.key"),
+		"MOVIES_SEARCH_SERVICE_KEY_FILE="+filepath.Join(keys, "search.key"),
 	)
 	// The metrics listener: the admin port once it exists, else the public one.
 	metricsAddr := map[string]string{}
