@@ -126,6 +126,8 @@ func directCalls(t *testing.T, c *cluster, adminToken string) {
 		{"catalog write, the user API token", "DELETE", c.Catalog + "/api/movie/5/", "Token " + adminToken, nil, 401},
 		{"catalog write, the user API token as Bearer", "DELETE", c.Catalog + "/api/movie/5/", "Bearer " + adminToken, nil, 401},
 		{"catalog write, malformed", "DELETE", c.Catalog + "/api/movie/5/", "Bearer x.y.z", nil, 401},
+		{"catalog write, an expired gateway token", "DELETE", c.Catalog + "/api/movie/5/",
+			c.serviceTokenIssued(servicetoken.Gateway, servicetoken.Catalog, adminActor, time.Now().Add(-2*time.Minute)), nil, 401},
 		{"catalog write, gateway token for auth", "DELETE", c.Catalog + "/api/movie/5/", gw(svcAuthAudience), nil, 401},
 		{"catalog write, search's token", "DELETE", c.Catalog + "/api/movie/5/", c.serviceToken(servicetoken.Search, servicetoken.Catalog, adminActor), nil, 403},
 		{"catalog write, operator", "DELETE", c.Catalog + "/api/movie/5/", c.serviceToken(servicetoken.Operator, servicetoken.Catalog, adminActor), nil, 403},

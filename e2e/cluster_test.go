@@ -134,6 +134,11 @@ type cluster struct {
 // serviceToken is an Authorization header for a call from issuer (whose
 // key is in the cluster's key directory) to audience, acting for actor.
 func (c *cluster) serviceToken(issuer, audience string, actor servicetoken.Actor) string {
+	return c.serviceTokenIssued(issuer, audience, actor, time.Time{})
+}
+
+// serviceTokenIssued is serviceToken issued at a given time (zero: now).
+func (c *cluster) serviceTokenIssued(issuer, audience string, actor servicetoken.Actor, issued time.Time) string {
 	c.t.Helper()
 	data, err := os.ReadFile(filepath.Join(c.keyDir, issuer+".key"))
 	if err != nil {
@@ -147,7 +152,12 @@ func (c *cluster) serviceToken(issuer, audience string, actor servicetoken.Actor
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	tok, err := s.Token(audience, actor)
+	var tok string
+	if issued.IsZero() {
+		tok, err = s.Token(audience, actor)
+	} else {
+		tok, err = s.Mint(audience, actor, issued)
+	}
 	if err != nil {
 		c.t.Fatal(err)
 	}
