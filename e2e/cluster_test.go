@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/moviesplatform/platform/servicetoken"
 )
 
 // binDir holds the binaries built once by TestMain.
@@ -125,6 +127,41 @@ type cluster struct {
 	procs   map[string]*process
 	started []string // process names in start order
 	dataDir string
+	// keyDir holds the service key pairs (moviesd keys' layout).
+	keyDir string
+}
+
+// serviceToken is an Authorization header for a call from issuer (whose
+// key is in the cluster's key directory) to audience, acting for actor.
+func (c *cluster) serviceToken(issuer, audience string, actor servicetoken.Actor) string {
+	return c.serviceTokenIssued(issuer, audience, actor, time.Time{})
+}
+
+// serviceTokenIssued is serviceToken issued at a given time (zero: now).
+func (c *cluster) serviceTokenIssued(issuer, audience string, actor servicetoken.Actor, issued time.Time) string {
+	c.t.Helper()
+	data, err := os.ReadFile(filepath.Join(c.keyDir, issuer+".key"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	key, err := servicetoken.ParsePrivateKey(data)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	s, err := servicetoken.NewSigner(issuer, key, 0)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var tok string
+	if issued.IsZero() {
+		tok, err = s.Token(audience, actor)
+	} else {
+		tok, err = s.Mint(audience, actor, issued)
+	}
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return "Bearer " + tok
 }
 
 type process struct {
@@ -196,6 +233,21 @@ func startCluster(t testing.TB, l layout, driver, catalogDSN, authDSN string) *c
 		"MOVIES_SEARCH_BLEVE_PATH="+filepath.Join(c.dataDir, "search"),
 		"MOVIES_ADMIN_USERNAME="+adminUser,
 		"MOVIES_ADMIN_PASSWORD="+adminPassword,
+	)
+	// The separate processes authenticate each other with service keys,
+	// made here as an operator makes them (moviesd keys).
+	c.keyDir = filepath.Join(c.dataDir, "keys")
+	for _, issuer := range []string{servicetoken.Gateway, servicetoken.Search, servicetoken.Operator} {
+		if err := servicetoken.GenerateKeyFiles(c.keyDir, issuer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.env = append(c.env,
+		"MOVIES_CATALOG_SERVICE_TRUSTED_KEYS="+c.keyDir,
+		"MOVIES_AUTH_SERVICE_TRUSTED_KEYS="+c.keyDir,
+		"MOVIES_SEARCH_SERVICE_TRUSTED_KEYS="+c.keyDir,
+		"MOVIES_GATEWAY_SERVICE_KEY_FILE="+filepath.Join(c.keyDir, "gateway.key"),
+		"MOVIES_SEARCH_SERVICE_KEY_FILE="+filepath.Join(c.keyDir, "search.key"),
 	)
 	t.Cleanup(c.stopAll)
 	for _, s := range services {

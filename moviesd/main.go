@@ -8,15 +8,23 @@
 //	moviesd [-target=all|catalog|auth|search|gateway[,...]]
 //	moviesd migrate          bring the catalog and auth schemas up to date and exit
 //	moviesd import [file]    load an imdb.json-format file into the catalog and exit
+//	moviesd keys dir         make the service key pairs (<issuer>.key, <issuer>.pub)
+//	                         of the callers, gateway, search and operator, in dir,
+//	                         keeping pairs already there; dir is then every
+//	                         service's MOVIES_*_SERVICE_TRUSTED_KEYS
+//	moviesd token key aud [user]  print a 60-second operator token for service
+//	                         aud, signed with the operator key file
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/moviesplatform/platform/runner"
+	"github.com/moviesplatform/platform/servicetoken"
 
 	authapp "github.com/moviesplatform/auth-svc/app"
 	catalogapp "github.com/moviesplatform/catalog-svc/app"
@@ -50,9 +58,18 @@ func main() {
 				path = rest[0]
 			}
 			return catalogapp.Import(ctx, cfg.Catalog, p.Log, path)
+		case cmd == "keys" && len(rest) == 1:
+			for _, issuer := range []string{servicetoken.Gateway, servicetoken.Search, servicetoken.Operator} {
+				if err := servicetoken.GenerateKeyFiles(rest[0], issuer); err != nil {
+					return err
+				}
+			}
+			return nil
+		case cmd == "token" && (len(rest) == 2 || len(rest) == 3):
+			return printOperatorToken(rest)
 		case cmd == "serve" && len(rest) == 0:
 		default:
-			return fmt.Errorf("usage: %s [-target=...] [serve|migrate|import [file]]", p.Name)
+			return fmt.Errorf("usage: %s [-target=...] [serve|migrate|import [file]|keys dir|token key audience [user]]", p.Name)
 		}
 		p.Log.Info("modules", "targets", strings.Join(targets, ","))
 		a := &assembly{cfg: cfg, log: p.Log, tracing: p.Tracing}
@@ -61,4 +78,31 @@ func main() {
 		}
 		return p.Serve(ctx, a.comps...)
 	})
+}
+
+// printOperatorToken prints an operator's token: args are the operator's
+// key file, the service it is for and the person's name.
+func printOperatorToken(args []string) error {
+	data, err := os.ReadFile(args[0])
+	if err != nil {
+		return err
+	}
+	key, err := servicetoken.ParsePrivateKey(data)
+	if err != nil {
+		return err
+	}
+	s, err := servicetoken.NewSigner(servicetoken.Operator, key, servicetoken.MaxTTL)
+	if err != nil {
+		return err
+	}
+	var actor servicetoken.Actor
+	if len(args) == 3 {
+		actor.Username = args[2]
+	}
+	tok, err := s.Token(args[1], actor)
+	if err != nil {
+		return err
+	}
+	fmt.Println(tok)
+	return nil
 }

@@ -36,6 +36,16 @@ const (
 // the ones it may call in-process.
 var modules = []string{targetCatalog, targetAuth, targetSearch, targetGateway}
 
+// callers are the modules that call each module. A module whose callers
+// all run in this process is called in-process only, and opens no port:
+// with -target=all, nothing but the gateway listens, and the internal
+// services need no keys, since no call between them leaves the process.
+var callers = map[string][]string{
+	targetCatalog: {targetGateway, targetSearch},
+	targetAuth:    {targetGateway},
+	targetSearch:  {targetGateway},
+}
+
 // settings is the whole configuration of the process; each service reads
 // its own MOVIES_<SERVICE>_* variables.
 type settings struct {
@@ -92,6 +102,11 @@ func (a *assembly) build(ctx context.Context, targets []string) (err error) {
 			}
 		}
 	}()
+	for t, cs := range callers {
+		if slices.Contains(targets, t) && !slices.ContainsFunc(cs, func(c string) bool { return !slices.Contains(targets, c) }) {
+			a.noPort(t)
+		}
+	}
 	for _, t := range targets {
 		reg := server.NewRegistry()
 		log := a.log.With("module", t)
@@ -113,6 +128,18 @@ func (a *assembly) build(ctx context.Context, targets []string) (err error) {
 		a.comps = append(a.comps, c)
 	}
 	return nil
+}
+
+// noPort keeps module t from opening its port.
+func (a *assembly) noPort(t string) {
+	switch t {
+	case targetCatalog:
+		a.cfg.Catalog.Addr = ""
+	case targetAuth:
+		a.cfg.Auth.Addr = ""
+	case targetSearch:
+		a.cfg.Search.Addr = ""
+	}
 }
 
 func (a *assembly) buildCatalog(ctx context.Context, log *slog.Logger, reg *prometheus.Registry) (runner.Component, error) {

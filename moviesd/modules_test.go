@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/runner"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 )
 
 func TestParseTargets(t *testing.T) {
@@ -90,22 +93,28 @@ const (
 func testSettings(t *testing.T) settings {
 	t.Helper()
 	dir, dead := t.TempDir(), deadURL(t)
+	keyDir, _ := servicetokentest.Shared(t)
 	var cfg settings
 	err := config.LoadFrom(&cfg, map[string]string{
-		"MOVIES_CATALOG_ADDR":        "127.0.0.1:0",
-		"MOVIES_AUTH_ADDR":           "127.0.0.1:0",
-		"MOVIES_SEARCH_ADDR":         "127.0.0.1:0",
-		"MOVIES_GATEWAY_ADDR":        "127.0.0.1:0",
-		"MOVIES_CATALOG_DB_DSN":      "file:" + dir + "/catalog.db",
-		"MOVIES_AUTH_DB_DSN":         "file:" + dir + "/auth.db",
-		"MOVIES_SEARCH_BLEVE_PATH":   dir + "/search",
-		"MOVIES_AUTH_BCRYPT_COST":    "4",
-		"MOVIES_ADMIN_USERNAME":      testAdmin,
-		"MOVIES_ADMIN_PASSWORD":      testPassword,
-		"MOVIES_SEARCH_CATALOG_URL":  dead,
-		"MOVIES_GATEWAY_CATALOG_URL": dead,
-		"MOVIES_GATEWAY_AUTH_URL":    dead,
-		"MOVIES_GATEWAY_SEARCH_URL":  dead,
+		"MOVIES_CATALOG_SERVICE_TRUSTED_KEYS": keyDir,
+		"MOVIES_AUTH_SERVICE_TRUSTED_KEYS":    keyDir,
+		"MOVIES_SEARCH_SERVICE_TRUSTED_KEYS":  keyDir,
+		"MOVIES_GATEWAY_SERVICE_KEY_FILE":     filepath.Join(keyDir, "gateway.key"),
+		"MOVIES_SEARCH_SERVICE_KEY_FILE":      filepath.Join(keyDir, "search.key"),
+		"MOVIES_CATALOG_ADDR":                 "127.0.0.1:0",
+		"MOVIES_AUTH_ADDR":                    "127.0.0.1:0",
+		"MOVIES_SEARCH_ADDR":                  "127.0.0.1:0",
+		"MOVIES_GATEWAY_ADDR":                 "127.0.0.1:0",
+		"MOVIES_CATALOG_DB_DSN":               "file:" + dir + "/catalog.db",
+		"MOVIES_AUTH_DB_DSN":                  "file:" + dir + "/auth.db",
+		"MOVIES_SEARCH_BLEVE_PATH":            dir + "/search",
+		"MOVIES_AUTH_BCRYPT_COST":             "4",
+		"MOVIES_ADMIN_USERNAME":               testAdmin,
+		"MOVIES_ADMIN_PASSWORD":               testPassword,
+		"MOVIES_SEARCH_CATALOG_URL":           dead,
+		"MOVIES_GATEWAY_CATALOG_URL":          dead,
+		"MOVIES_GATEWAY_AUTH_URL":             dead,
+		"MOVIES_GATEWAY_SEARCH_URL":           dead,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +145,7 @@ func buildTargets(t *testing.T, cfg settings, raw string) map[string]runner.Comp
 	out := map[string]runner.Component{}
 	var names []string
 	for _, c := range a.comps {
-		if c.Handler == nil || c.Health == nil || c.Registry == nil || c.Addr == "" {
+		if c.Health == nil || c.Registry == nil || (c.Handler == nil) != (c.Addr == "") {
 			t.Errorf("component %s is incomplete: %+v", c.Name, c)
 		}
 		out[c.Name] = c
@@ -148,8 +157,11 @@ func buildTargets(t *testing.T, cfg settings, raw string) map[string]runner.Comp
 	return out
 }
 
-func call(h http.Handler, method, path, body string) *httptest.ResponseRecorder {
+func call(h http.Handler, method, path, body string, header ...string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
 	if body != "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
@@ -188,7 +200,16 @@ func TestTargetsServeTheirOwnRoutes(t *testing.T) {
 		t.Run(tc.target, func(t *testing.T) {
 			comps := buildTargets(t, testSettings(t), tc.target)
 			c := comps[tc.target]
-			if w := call(c.Handler, tc.method, tc.path, tc.body); w.Code != tc.status {
+			var header []string
+			if tc.target != targetGateway {
+				_, keys := servicetokentest.Shared(t)
+				header = []string{"Authorization", keys.Header(servicetoken.Gateway, tc.target, servicetoken.Actor{})}
+				// Without the gateway's credential, the service serves no one.
+				if w := call(c.Handler, tc.method, tc.path, tc.body); w.Code != http.StatusUnauthorized {
+					t.Errorf("%s %s without credentials = %d, want 401", tc.method, tc.path, w.Code)
+				}
+			}
+			if w := call(c.Handler, tc.method, tc.path, tc.body, header...); w.Code != tc.status {
 				t.Errorf("%s %s = %d, want %d: %s", tc.method, tc.path, w.Code, tc.status, w.Body)
 			}
 			// Another service's route is not served here.
@@ -208,6 +229,11 @@ func TestTargetsServeTheirOwnRoutes(t *testing.T) {
 func TestTargetAllStaysInProcess(t *testing.T) {
 	comps := buildTargets(t, testSettings(t), "all")
 	gw := comps["gateway"]
+	for _, m := range []string{targetCatalog, targetAuth, targetSearch} {
+		if comps[m].Handler != nil || comps[m].Addr != "" {
+			t.Errorf("%s opens a port (%q) although every caller is in-process", m, comps[m].Addr)
+		}
+	}
 
 	if code, checks := ready(gw); code != http.StatusOK {
 		t.Errorf("gateway not ready in-process: %d %v", code, checks)
@@ -269,6 +295,7 @@ func TestTargetGatewayAloneCallsOverHTTP(t *testing.T) {
 // gateway alone calling a catalog and auth served elsewhere.
 func TestTargetsSplitAcrossProcesses(t *testing.T) {
 	back := buildTargets(t, testSettings(t), "catalog,auth")
+
 	serve := func(c runner.Component) *httptest.Server {
 		srv := httptest.NewServer(c.Handler) // the API port; the gateway checks it answers
 		t.Cleanup(srv.Close)

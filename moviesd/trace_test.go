@@ -16,6 +16,7 @@ import (
 
 	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/platform/telemetry"
 )
 
@@ -37,8 +38,14 @@ func newTraced(t *testing.T) *traced {
 // directory, without search-svc and without importing the reference data.
 func traceSettings(t *testing.T) settings {
 	dir := t.TempDir()
+	keyDir, _ := servicetokentest.Shared(t)
 	var cfg settings
 	err := config.LoadFrom(&cfg, map[string]string{
+		"MOVIES_CATALOG_SERVICE_TRUSTED_KEYS":   keyDir,
+		"MOVIES_AUTH_SERVICE_TRUSTED_KEYS":      keyDir,
+		"MOVIES_SEARCH_SERVICE_TRUSTED_KEYS":    keyDir,
+		"MOVIES_GATEWAY_SERVICE_KEY_FILE":       filepath.Join(keyDir, "gateway.key"),
+		"MOVIES_SEARCH_SERVICE_KEY_FILE":        filepath.Join(keyDir, "search.key"),
 		"MOVIES_CATALOG_DB_DSN":                 "file:" + filepath.Join(dir, "catalog.db"),
 		"MOVIES_CATALOG_IMPORT_IF_EMPTY":        "false",
 		"MOVIES_AUTH_DB_DSN":                    "file:" + filepath.Join(dir, "auth.db"),
@@ -74,6 +81,14 @@ func (tr *traced) start(t *testing.T, cfg settings, targets ...string) map[strin
 	for _, c := range a.comps {
 		if c.Background != nil {
 			go func() { _ = c.Background(ctx) }()
+		}
+		if c.Handler == nil {
+			t.Cleanup(func() {
+				if c.Close != nil {
+					_ = c.Close()
+				}
+			})
+			continue // called in-process only
 		}
 		srv := httptest.NewServer(tr.tracing.Handler(c.Handler, c.Edge))
 		servers[c.Name] = srv

@@ -18,14 +18,20 @@ import (
 	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/servicetoken"
 	"github.com/moviesplatform/platform/sqldb"
 	"github.com/moviesplatform/platform/telemetry"
 )
 
 // Config is auth-svc's configuration (variables under MOVIES_).
 type Config struct {
-	Addr     string `env:"AUTH_ADDR" envDefault:":8082"`
-	DBDriver string `env:"AUTH_DB_DRIVER" envDefault:"sqlite"`
+	// Addr is auth-svc's port; empty serves none (moviesd when the gateway
+	// runs in its process).
+	Addr string `env:"AUTH_ADDR" envDefault:":8082"`
+	// Identity holds the keys of the services allowed to call the port
+	// (MOVIES_AUTH_SERVICE_TRUSTED_KEYS).
+	Identity servicetoken.Config `envPrefix:"AUTH_"`
+	DBDriver string              `env:"AUTH_DB_DRIVER" envDefault:"sqlite"`
 	// DBDSN may hold a database password, so the start-up log masks it.
 	DBDSN   string `env:"AUTH_DB_DSN" envDefault:"file:data/auth.db" secret:"true"`
 	Migrate bool   `env:"AUTH_MIGRATE" envDefault:"true"`
@@ -62,19 +68,26 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	var guard *servicetoken.Guard
+	if cfg.Addr != "" {
+		var err error
+		if guard, err = cfg.Identity.Guard(auth.ServiceName, "MOVIES_AUTH_", log); err != nil {
+			return nil, err
+		}
+	}
 	db, driver, err := open(ctx, cfg, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqldb.NewMetrics(reg), "primary"))
 	if err != nil {
 		return nil, err
 	}
 	a := &App{Health: server.NewHealth(), db: db}
-	if err := a.build(ctx, cfg, driver, log, reg, tr); err != nil {
+	if err := a.build(ctx, cfg, driver, log, reg, tr, guard); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing) error {
+func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing, guard *servicetoken.Guard) error {
 	if cfg.Migrate {
 		if err := store.Migrate(ctx, a.db, driver); err != nil {
 			return err
@@ -92,8 +105,10 @@ func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *s
 
 	e := auth.MakeEndpoints(basic).Use(endpointmw.Standard(auth.ServiceName, endpointmw.Observers{Log: log, Metrics: reg, Tracer: tr.TracerProvider()})...)
 	a.Service = e.Service()
-	a.Handler = httpx.Chain(auth.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
-		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
+	if guard != nil {
+		a.Handler = httpx.Chain(auth.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg), guard),
+			httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
+	}
 	return nil
 }
 

@@ -16,6 +16,8 @@ import (
 	"github.com/moviesplatform/auth-svc/app"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
@@ -29,8 +31,10 @@ func build(t *testing.T, cfg app.Config, log *slog.Logger) *app.App {
 	return a
 }
 
-func baseConfig(driver, dsn string) app.Config {
-	return app.Config{DBDriver: driver, DBDSN: dsn, Migrate: true, BcryptCost: 4}
+func baseConfig(t *testing.T, driver, dsn string) app.Config {
+	keyDir, _ := servicetokentest.Shared(t)
+	return app.Config{DBDriver: driver, DBDSN: dsn, Migrate: true, BcryptCost: 4,
+		Addr: "127.0.0.1:0", Identity: servicetoken.Config{TrustedKeys: keyDir}}
 }
 
 func login(t *testing.T, h http.Handler, username, password string) int {
@@ -38,6 +42,8 @@ func login(t *testing.T, h http.Handler, username, password string) int {
 	body := `{"username":"` + username + `","password":"` + password + `"}`
 	req := httptest.NewRequest(http.MethodPost, contract.RouteAuthToken, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	_, keys := servicetokentest.Shared(t)
+	req.Header.Set("Authorization", keys.Header(servicetoken.Gateway, "auth", servicetoken.Actor{}))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec.Code
@@ -46,7 +52,7 @@ func login(t *testing.T, h http.Handler, username, password string) int {
 func TestConfiguredAdminOnEveryBackend(t *testing.T) {
 	for _, b := range sqltest.Backends(t) {
 		t.Run(string(b.Driver), func(t *testing.T) {
-			cfg := baseConfig(string(b.Driver), b.DSN(t))
+			cfg := baseConfig(t, string(b.Driver), b.DSN(t))
 			if err := app.Migrate(context.Background(), cfg, logging.Discard()); err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +77,7 @@ func TestConfiguredAdminOnEveryBackend(t *testing.T) {
 
 func TestDevAdminPasswordIsLoggedOnceAndKept(t *testing.T) {
 	dir := t.TempDir()
-	cfg := baseConfig("sqlite", "file:"+filepath.Join(dir, "auth.db"))
+	cfg := baseConfig(t, "sqlite", "file:"+filepath.Join(dir, "auth.db"))
 	cfg.DevAdmin = true
 	cfg.DevAdminFile = filepath.Join(dir, "data", "dev-admin.txt")
 
@@ -113,7 +119,7 @@ func TestDevAdminPasswordIsLoggedOnceAndKept(t *testing.T) {
 
 func TestConfiguredAdminWinsOverDevAdmin(t *testing.T) {
 	dir := t.TempDir()
-	cfg := baseConfig("sqlite", "file:"+filepath.Join(dir, "auth.db"))
+	cfg := baseConfig(t, "sqlite", "file:"+filepath.Join(dir, "auth.db"))
 	cfg.DevAdmin, cfg.DevAdminFile = true, filepath.Join(dir, "dev-admin.txt")
 	cfg.AdminUsername, cfg.AdminPassword = "boss", "boss password"
 	a := build(t, cfg, logging.Discard())

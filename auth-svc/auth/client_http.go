@@ -22,32 +22,22 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
 		Login: rm.Endpoint(http.MethodPost, contract.RouteAuthToken, func(_ context.Context, r *http.Request, req any) error {
 			return httpx.SetJSONBody(r, req.(loginRequest).Credentials)
 		}, httpx.DecodeInto(rm, func(t contract.TokenResponse) any { return loginResponse{Token: t} })),
-		Revoke: rm.Endpoint(http.MethodDelete, contract.RouteAuthToken, func(_ context.Context, r *http.Request, req any) error {
-			token, err := wellFormed(req.(tokenRequest).Token)
-			r.Header.Set("Authorization", "Token "+token)
-			return err
-		}, httpx.DecodeEmpty(revokeResponse{})),
-		Introspect: rm.Endpoint(http.MethodPost, contract.RouteInternalIntrospect, func(_ context.Context, r *http.Request, req any) error {
-			token, err := wellFormed(req.(tokenRequest).Token)
-			if err != nil {
-				return err
-			}
-			return httpx.SetJSONBody(r, contract.IntrospectRequest{Token: token})
-		}, httpx.DecodeInto(rm, func(id contract.Identity) any { return introspectResponse{Identity: id} })),
+		Revoke:     rm.Endpoint(http.MethodPost, contract.RouteInternalRevoke, setTokenBody, httpx.DecodeEmpty(revokeResponse{})),
+		Introspect: rm.Endpoint(http.MethodPost, contract.RouteInternalIntrospect, setTokenBody, httpx.DecodeInto(rm, func(id contract.Identity) any { return introspectResponse{Identity: id} })),
 		CreateUser: rm.Endpoint(http.MethodPost, contract.RouteAuthUsers, func(_ context.Context, r *http.Request, req any) error {
 			return httpx.SetJSONBody(r, req.(createUserRequest).User)
 		}, httpx.DecodeInto(rm, func(u contract.User) any { return createUserResponse{User: u} })),
 	}, nil
 }
 
-// wellFormed answers ErrInvalidToken for a token that cannot exist, without
-// a round trip, as the local service does; it also keeps a token with
-// spaces out of a header.
-func wellFormed(token string) (string, error) {
+// setTokenBody sends a user's token in the body; one that cannot exist is
+// ErrInvalidToken without a round trip, as the local service answers it.
+func setTokenBody(_ context.Context, r *http.Request, req any) error {
+	token := req.(tokenRequest).Token
 	if !wellFormedToken(token) {
-		return "", ErrInvalidToken
+		return ErrInvalidToken
 	}
-	return token, nil
+	return httpx.SetJSONBody(r, contract.IntrospectRequest{Token: token})
 }
 
 // forwardClientAddr names the end client, for login throttling.

@@ -3,7 +3,9 @@ package auth_test
 import (
 	"context"
 	"database/sql"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +16,8 @@ import (
 	"github.com/moviesplatform/auth-svc/store"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
@@ -68,10 +72,25 @@ func sqlite(t *testing.T, opts auth.Options) fixture {
 	return newFixture(t, sqltest.Backend{Driver: "sqlite", DSN: sqltest.SQLite}, opts)
 }
 
+// serviceKeys are the keys of the test servers and their callers.
+func serviceKeys(t testing.TB) *servicetokentest.Keys {
+	_, k := servicetokentest.Shared(t)
+	return k
+}
+
+// callerOf is who calls an auth-svc route in these tests: an operator
+// creates users (no admin actor needed), the gateway does the rest.
+func callerOf(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, strings.TrimSuffix(contract.RouteAuthUsers, "/")) {
+		return servicetoken.Operator
+	}
+	return servicetoken.Gateway
+}
+
 // serve exposes s through the real HTTP transport.
 func serve(t *testing.T, s auth.Service) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(auth.NewHTTPHandler(auth.MakeEndpoints(s), logging.Discard(), nil))
+	srv := httptest.NewServer(auth.NewHTTPHandler(auth.MakeEndpoints(s), logging.Discard(), nil, serviceKeys(t).Guard(auth.ServiceName)))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -80,7 +99,7 @@ func serve(t *testing.T, s auth.Service) *httptest.Server {
 func remote(t *testing.T, s auth.Service) auth.Service {
 	t.Helper()
 	srv := serve(t, s)
-	c, err := auth.NewHTTPClient(srv.URL, srv.Client())
+	c, err := auth.NewHTTPClient(srv.URL, serviceKeys(t).ClientAs(callerOf, auth.ServiceName, srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}

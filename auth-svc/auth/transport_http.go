@@ -14,37 +14,45 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
+	"github.com/moviesplatform/platform/servicetoken"
 )
 
 // NewHTTPHandler serves s over HTTP:
 //
-//	POST   /api/auth/token/           login, JSON or form {username, password} → 200 {"token"}
-//	DELETE /api/auth/token/           revoke the token in Authorization (Token or Bearer) → 204
-//	POST   /api/auth/users/           create a user {username, password, is_admin} → 201 user
-//	POST   /internal/auth/introspect  {"token"} → 200 {username, is_admin}, 401 when invalid
+//	                                                                          who (servicetoken)
+//	POST   /api/auth/token/           login, JSON or form {username,          gateway
+//	                                  password} → 200 {"token"}
+//	POST   /internal/auth/revoke      {"token"} → 204, 401 when invalid       gateway
+//	POST   /api/auth/users/           create a user {username, password,      gateway for an admin,
+//	                                  is_admin} → 201 user                    operator
+//	POST   /internal/auth/introspect  {"token"} → 200 {username, is_admin},   gateway
+//	                                  401 when invalid
 //
-// Every path also answers without its trailing slash. Creating users is not
-// authorized here: the gateway lets only admins through. Failed logins are
-// throttled per client by the last X-Forwarded-For address, which the
-// gateway sets (NetworkPolicies keep others from reaching this service).
-// metrics may be nil.
-func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
+// Every path also answers without its trailing slash. Every call carries a
+// service token (guard); creating users also needs the token to name an
+// admin actor (or be an operator's own). Failed logins are throttled per
+// client by the last X-Forwarded-For address, which only an authenticated
+// gateway can set. metrics may be nil.
+func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics, guard *servicetoken.Guard) *httpx.Router {
 	opts := httpx.ServerOptions(log, ServiceName, clientAddrFromRequest)
-	serve := func(e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, status int) http.Handler {
-		return httptransport.NewServer(e, dec, encodeResponse(status), opts...)
+	serve := func(p servicetoken.Policy, e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, status int) http.Handler {
+		return guard.Require(p)(httptransport.NewServer(e, dec, encodeResponse(status), opts...))
 	}
+	gateway := servicetoken.Allow(servicetoken.Gateway)
 	rt := httpx.NewRouter(metrics)
-	rt.Handle(http.MethodPost, contract.RouteAuthToken, serve(e.Login, decodeLogin, http.StatusOK))
-	rt.Handle(http.MethodDelete, contract.RouteAuthToken, serve(e.Revoke, decodeRevoke, http.StatusNoContent))
-	rt.Handle(http.MethodPost, contract.RouteAuthUsers, serve(e.CreateUser, decodeCreateUser, http.StatusCreated))
-	rt.Handle(http.MethodPost, contract.RouteInternalIntrospect, serve(e.Introspect, decodeIntrospect, http.StatusOK))
+	rt.Handle(http.MethodPost, contract.RouteAuthToken, serve(gateway, e.Login, decodeLogin, http.StatusOK))
+	rt.Handle(http.MethodPost, contract.RouteInternalRevoke, serve(gateway, e.Revoke, decodeTokenBody, http.StatusNoContent))
+	rt.Handle(http.MethodPost, contract.RouteAuthUsers, serve(servicetoken.AllowAdmin(servicetoken.Gateway, servicetoken.Operator),
+		e.CreateUser, decodeCreateUser, http.StatusCreated))
+	rt.Handle(http.MethodPost, contract.RouteInternalIntrospect, serve(gateway, e.Introspect, decodeTokenBody, http.StatusOK))
 	return rt
 }
 
 // clientAddrFromRequest takes the end client's address from the last
-// X-Forwarded-For entry, which the caller (the gateway) sets. The peer
-// address is deliberately not used: it is the gateway's, and one bucket for
-// every client behind it would let anyone lock everyone out of logging in.
+// X-Forwarded-For entry, which the caller (the gateway, authenticated by
+// the guard) sets. The peer address is deliberately not used: it is the
+// gateway's, and one bucket for every client behind it would let anyone
+// lock everyone out of logging in.
 func clientAddrFromRequest(ctx context.Context, r *http.Request) context.Context {
 	xff := r.Header.Values("X-Forwarded-For")
 	if len(xff) == 0 {
@@ -82,12 +90,9 @@ func decodeLogin(_ context.Context, r *http.Request) (any, error) {
 	return loginRequest{c}, nil
 }
 
-func decodeRevoke(_ context.Context, r *http.Request) (any, error) {
-	token, err := TokenFromHeader(r.Header.Get("Authorization"))
-	return tokenRequest{token}, err
-}
-
-func decodeIntrospect(_ context.Context, r *http.Request) (any, error) {
+// decodeTokenBody reads a user's token from the body: the Authorization
+// header carries the caller's service token.
+func decodeTokenBody(_ context.Context, r *http.Request) (any, error) {
 	var req contract.IntrospectRequest
 	err := httpx.DecodeJSON(nil, r, &req)
 	return tokenRequest{req.Token}, err
@@ -120,32 +125,4 @@ func encodeResponse(status int) httptransport.EncodeResponseFunc {
 		}
 		return httpx.WriteJSON(w, status, body)
 	}
-}
-
-// Messages DRF's TokenAuthentication gives for a malformed header.
-const (
-	msgNoCredentials = "Invalid token header. No credentials provided."
-	msgTokenSpaces   = "Invalid token header. Token string should not contain spaces."
-)
-
-// TokenFromHeader extracts the token of an Authorization header, "Token
-// <key>" (DRF's) or "Bearer <key>". No header, or another scheme, is
-// apierr.ErrNotProvided; a malformed one is an invalid-token error.
-func TokenFromHeader(h string) (string, error) {
-	parts := strings.Fields(h)
-	if len(parts) == 0 || !strings.EqualFold(parts[0], "Token") && !strings.EqualFold(parts[0], "Bearer") {
-		return "", apierr.ErrNotProvided
-	}
-	switch len(parts) {
-	case 1:
-		return "", invalidHeader(msgNoCredentials)
-	case 2:
-		return parts[1], nil
-	default:
-		return "", invalidHeader(msgTokenSpaces)
-	}
-}
-
-func invalidHeader(msg string) error {
-	return apierr.New(apierr.Unauthenticated, msg).WithHeader("WWW-Authenticate", ErrInvalidToken.Header.Get("WWW-Authenticate"))
 }

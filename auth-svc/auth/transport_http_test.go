@@ -16,6 +16,7 @@ import (
 	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/servicetoken"
 )
 
 type reply struct {
@@ -33,6 +34,7 @@ func do(t *testing.T, method, url, contentType, body string, header ...string) r
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	req.Header.Set("Authorization", serviceKeys(t).Header(callerOf(req), auth.ServiceName, servicetoken.Actor{}))
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -138,16 +140,18 @@ func TestHTTPTokens(t *testing.T) {
 		}
 	}
 
-	revoke := srv.URL + contract.RouteAuthToken
-	do(t, "DELETE", revoke, "", "").want(t, 401, `{"detail":"Authentication credentials were not provided."}`)
-	do(t, "DELETE", revoke, "", "", "Authorization", "Basic Ym9iOng=").want(t, 401, `{"detail":"Authentication credentials were not provided."}`)
-	do(t, "DELETE", revoke, "", "", "Authorization", "Token").want(t, 401, `{"detail":"Invalid token header. No credentials provided."}`)
-	do(t, "DELETE", revoke, "", "", "Authorization", "Token a b").want(t, 401, `{"detail":"Invalid token header. Token string should not contain spaces."}`)
-	do(t, "DELETE", revoke, "", "", "Authorization", "Token "+token).want(t, 204, "")
-	do(t, "DELETE", revoke, "", "", "Authorization", "Token "+token).want(t, 401, `{"detail":"Invalid token."}`)
+	revoke := srv.URL + contract.RouteInternalRevoke
+	do(t, "POST", revoke, jsonType, `{}`).want(t, 401, `{"detail":"Invalid token."}`)
+	do(t, "POST", revoke, jsonType, `{"token":"`+token+`"}`).want(t, 204, "")
+	do(t, "POST", revoke, jsonType, `{"token":"`+token+`"}`).want(t, 401, `{"detail":"Invalid token."}`)
+	do(t, "POST", introspect, jsonType, `{"token":"`+token+`"}`).want(t, 401, "")
+
+	// The user's token in Authorization, where it used to travel, is not
+	// a service credential.
 	second := mustLogin(t, f.basic, "bob", "correct horse")
-	do(t, "DELETE", revoke, "", "", "Authorization", "Bearer "+second).want(t, 204, "")
-	do(t, "POST", introspect, jsonType, `{"token":"`+second+`"}`).want(t, 401, "")
+	r := do(t, "POST", revoke, jsonType, `{"token":"`+second+`"}`, "Authorization", "Token "+second)
+	r.want(t, 401, `{"detail":"Service credentials were not provided."}`)
+	do(t, "POST", introspect, jsonType, `{"token":"`+second+`"}`).want(t, 200, "")
 }
 
 func TestHTTPCreateUser(t *testing.T) {

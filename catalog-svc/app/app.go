@@ -23,14 +23,20 @@ import (
 	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/servicetoken"
 	"github.com/moviesplatform/platform/sqldb"
 	"github.com/moviesplatform/platform/telemetry"
 )
 
 // Config is catalog-svc's configuration (variables under MOVIES_).
 type Config struct {
-	Addr     string `env:"CATALOG_ADDR" envDefault:":8081"`
-	DBDriver string `env:"CATALOG_DB_DRIVER" envDefault:"sqlite"`
+	// Addr is the catalog's port; empty serves none (moviesd when every
+	// caller runs in its process).
+	Addr string `env:"CATALOG_ADDR" envDefault:":8081"`
+	// Identity holds the keys of the services allowed to call the port
+	// (MOVIES_CATALOG_SERVICE_TRUSTED_KEYS).
+	Identity servicetoken.Config `envPrefix:"CATALOG_"`
+	DBDriver string              `env:"CATALOG_DB_DRIVER" envDefault:"sqlite"`
 	// DBDSN may hold a database password, so the start-up log masks it.
 	DBDSN string `env:"CATALOG_DB_DSN" envDefault:"file:data/catalog.db" secret:"true"`
 	// ReplicaDSNs are read replicas (mysql only): Get, List and the change
@@ -91,6 +97,13 @@ type App struct {
 // service and its handler. Metrics go to reg; the service's calls and its
 // SQL statements are traced on tr (nil: tracing off).
 func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing) (*App, error) {
+	var guard *servicetoken.Guard
+	if cfg.Addr != "" {
+		var err error
+		if guard, err = cfg.Identity.Guard(catalog.ServiceName, "MOVIES_CATALOG_", log); err != nil {
+			return nil, err
+		}
+	}
 	sqlm := sqldb.NewMetrics(reg)
 	db, s, err := open(ctx, cfg, cfg.Migrate, log, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqlm, "primary"))
 	if err != nil {
@@ -120,8 +133,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	e := catalog.New(cachedStore(a.cache, s, a.Health), catalog.Options{RequireIfMatch: cfg.RequireIfMatch}, mws...)
 	a.Service = e.Service()
-	a.Handler = httpx.Chain(catalog.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
-		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
+	if guard != nil {
+		a.Handler = httpx.Chain(catalog.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg), guard),
+			httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
+	}
 	return a, nil
 }
 

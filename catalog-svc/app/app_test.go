@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -14,10 +13,13 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/app"
 	"github.com/moviesplatform/catalog-svc/cache"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
@@ -34,7 +36,7 @@ func TestConfigDefaultsAndNames(t *testing.T) {
 	}
 	wantCache := cache.DefaultConfig()
 	wantCache.RedisAddr, wantCache.RedisPassword, wantCache.L1TTL = "redis:6379", "pw", 2*time.Second
-	want := app.Config{Addr: ":8081", DBDriver: "sqlite", DBDSN: "file:data/catalog.db",
+	want := app.Config{Addr: ":8081", Identity: servicetoken.Config{TokenTTL: time.Minute}, DBDriver: "sqlite", DBDSN: "file:data/catalog.db",
 		ReplicaDSNs: []string{"r1", "r2"}, ReplicaMaxLag: 5 * time.Second, ReplicaCheckInterval: time.Second, ReadStatementTimeout: 3 * time.Second,
 		Migrate: true, ImportIfEmpty: false, IdempotencyTTL: 24 * time.Hour, Cache: wantCache}
 	if !reflect.DeepEqual(cfg, want) {
@@ -46,7 +48,9 @@ func TestAppServesTheReferenceCatalog(t *testing.T) {
 	for _, b := range sqltest.Backends(t) {
 		t.Run(string(b.Driver), func(t *testing.T) {
 			ctx := context.Background()
-			cfg := app.Config{DBDriver: string(b.Driver), DBDSN: b.DSN(t), Migrate: true, ImportIfEmpty: true}
+			keyDir, keys := servicetokentest.Files(t, servicetoken.Gateway, servicetoken.Search)
+			cfg := app.Config{DBDriver: string(b.Driver), DBDSN: b.DSN(t), Migrate: true, ImportIfEmpty: true,
+				Addr: "127.0.0.1:0", Identity: servicetoken.Config{TrustedKeys: keyDir}}
 			reg := server.NewRegistry()
 			a, err := app.New(ctx, cfg, logging.Discard(), reg, nil)
 			if err != nil {
@@ -56,6 +60,7 @@ func TestAppServesTheReferenceCatalog(t *testing.T) {
 
 			srv := httptest.NewServer(server.WithAdmin(a.Handler, server.AdminOptions{Health: a.Health, Gatherer: reg}))
 			defer srv.Close()
+			client := keys.ClientAs(catalogtest.CallerOf, "catalog", nil)
 			for path, want := range map[string]int{
 				"/api/movies/":              200,
 				contract.MoviePath(248):     200,
@@ -63,7 +68,7 @@ func TestAppServesTheReferenceCatalog(t *testing.T) {
 				contract.RouteMetrics:       200,
 				"/internal/changes?after=0": 200,
 			} {
-				resp, err := http.Get(srv.URL + path)
+				resp, err := client.Get(srv.URL + path)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -63,7 +63,7 @@ func TestTwoPodsShareTheCache(t *testing.T) {
 			}
 			sqltest.Eventually(t, "the other pod reads the write", func() bool { return name(pods[1]) == renamed })
 
-			srv := httptest.NewServer(server.WithAdmin(pods[0].Handler, server.AdminOptions{Health: pods[0].Health}))
+			srv := httptest.NewServer(server.WithAdmin(http.NotFoundHandler(), server.AdminOptions{Health: pods[0].Health}))
 			defer srv.Close()
 			resp, err := http.Get(srv.URL + contract.RouteReadyz)
 			if err != nil {

@@ -11,8 +11,11 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/app"
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/platform/sqldb"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
@@ -27,8 +30,10 @@ type replicaCatalog struct {
 
 func startReplicaCatalog(t *testing.T, primaryDSN, replicaDSN string, interval time.Duration) replicaCatalog {
 	t.Helper()
+	keyDir, keys := servicetokentest.Files(t, servicetoken.Gateway, servicetoken.Search)
 	cfg := app.Config{DBDriver: "mysql", DBDSN: primaryDSN, ReplicaDSNs: []string{replicaDSN},
-		ReplicaMaxLag: 2 * time.Second, ReplicaCheckInterval: interval, Migrate: true}
+		ReplicaMaxLag: 2 * time.Second, ReplicaCheckInterval: interval, Migrate: true,
+		Addr: "127.0.0.1:0", Identity: servicetoken.Config{TrustedKeys: keyDir}}
 	reg := prometheus.NewRegistry()
 	a, err := app.New(context.Background(), cfg, logging.Discard(), reg, nil)
 	if err != nil {
@@ -37,7 +42,8 @@ func startReplicaCatalog(t *testing.T, primaryDSN, replicaDSN string, interval t
 	t.Cleanup(func() { a.Close() })
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(srv.Close)
-	svc, err := catalog.NewHTTPClient(srv.URL, nil)
+	// The gateway reads and writes, search-svc follows the feed.
+	svc, err := catalog.NewHTTPClient(srv.URL, keys.ClientAs(catalogtest.CallerOf, catalog.ServiceName, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,11 +13,12 @@ import (
 )
 
 // NewHTTPClient returns the endpoints of the catalog at baseURL (e.g.
-// "http://127.0.0.1:8081") with hc (nil means http.DefaultClient). It
-// forwards the context's actor and request id, and rebuilds the server's
-// errors, so it fails exactly like a local service.
+// "http://127.0.0.1:8081") with hc (nil means http.DefaultClient), whose
+// transport presents the caller's service token for the context's actor
+// (servicetoken.Signer.Transport). It forwards the request id, and
+// rebuilds the server's errors, so it fails exactly like a local service.
 func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
-	rm, err := httpx.NewRemote(ServiceName, baseURL, hc, forwardActor)
+	rm, err := httpx.NewRemote(ServiceName, baseURL, hc)
 	if err != nil {
 		return Endpoints{}, err
 	}
@@ -63,15 +64,6 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
 			return nil
 		}, httpx.DecodeInto(rm, func(p contract.ChangePage) any { return changesResponse{Page: p} })),
 	}, nil
-}
-
-// forwardActor tells the catalog who makes a change (the audit trail) or
-// reads (read-your-writes routing).
-func forwardActor(ctx context.Context, r *http.Request) context.Context {
-	if a := Actor(ctx); a != "" {
-		r.Header.Set(contract.HeaderActor, a)
-	}
-	return ctx
 }
 
 // setIfMatch sends a write's condition, if it has one.

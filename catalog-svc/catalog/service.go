@@ -5,11 +5,10 @@ package catalog
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
-	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/servicetoken"
 )
 
 // Service is the catalog's business API. The HTTP client in this package
@@ -55,7 +54,6 @@ type Options struct {
 }
 
 type (
-	actorKey          struct{}
 	ifMatchKey        struct{}
 	idempotencyKeyKey struct{}
 )
@@ -87,14 +85,12 @@ func IdempotencyKey(ctx context.Context) string {
 }
 
 // WithActor records who is making a change; the change feed keeps it as the
-// audit trail.
+// audit trail. Over HTTP the actor travels in the caller's service token
+// (servicetoken.WithActor is the same record).
 func WithActor(ctx context.Context, username string) context.Context {
-	ctx = logging.WithAttrs(ctx, slog.String("actor", username))
-	return context.WithValue(ctx, actorKey{}, username)
+	return servicetoken.WithActor(ctx, servicetoken.Actor{Username: username})
 }
 
-// Actor returns the username stored by WithActor, or "" when there is none.
-func Actor(ctx context.Context) string {
-	a, _ := ctx.Value(actorKey{}).(string)
-	return a
-}
+// Actor returns the username of the context's actor, or "" when there is
+// none.
+func Actor(ctx context.Context) string { return servicetoken.ActorOf(ctx).Username }

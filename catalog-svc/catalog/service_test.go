@@ -7,18 +7,22 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
@@ -76,10 +80,11 @@ func newRemote(t *testing.T, b sqltest.Backend, seen *headerLog) catalog.Service
 // serve serves local over HTTP and returns a client of it.
 func serve(t *testing.T, local catalog.Endpoints, seen *headerLog) catalog.Service {
 	t.Helper()
-	h := catalog.NewHTTPHandler(local, logging.Discard(), httpx.NewHTTPMetrics(prometheus.NewRegistry()))
+	keys := servicetokentest.New(t, servicetoken.Gateway, servicetoken.Search)
+	h := catalog.NewHTTPHandler(local, logging.Discard(), httpx.NewHTTPMetrics(prometheus.NewRegistry()), keys.Guard(catalog.ServiceName))
 	srv := httptest.NewServer(seen.wrap(h))
 	t.Cleanup(srv.Close)
-	c, err := catalog.NewHTTPClient(srv.URL+"/", srv.Client())
+	c, err := catalog.NewHTTPClient(srv.URL+"/", keys.ClientAs(catalogtest.CallerOf, catalog.ServiceName, srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,8 +264,8 @@ func TestClientForwardsActorAndRequestID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := seen.get(contract.HeaderActor); got != "alice" {
-		t.Errorf("actor header %q", got)
+	if got := seen.get("Authorization"); !strings.HasPrefix(got, "Bearer ") {
+		t.Errorf("Authorization %q, want a service token", got)
 	}
 	if got := seen.get(contract.HeaderRequestID); got != "req-123" {
 		t.Errorf("request id header %q", got)

@@ -13,6 +13,7 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
+	"github.com/moviesplatform/platform/servicetoken"
 )
 
 // Paging headers of a list answer. The body stays the seed's JSON array; the
@@ -30,40 +31,42 @@ const (
 
 // NewHTTPHandler serves s over HTTP:
 //
-//	GET    /api/movies/              list: JSON array; X-Next-Cursor, X-Prev-Cursor, X-Total-Count
-//	POST   /api/movies/              create: 201, Location, the movie
-//	GET    /api/movie/{id}/          one movie
-//	PUT    /api/movie/{id}/          full replace
-//	PATCH  /api/movie/{id}/          partial update
-//	DELETE /api/movie/{id}/          204
-//	GET    /internal/changes?after=N&limit=M   the change feed (contract.ChangePage)
+//	                                                                   who (servicetoken)
+//	GET    /api/movies/              list: JSON array; X-Next-Cursor,     gateway, search
+//	                                 X-Prev-Cursor, X-Total-Count
+//	POST   /api/movies/              create: 201, Location, the movie     gateway
+//	GET    /api/movie/{id}/          one movie                            gateway, search
+//	PUT    /api/movie/{id}/          full replace                         gateway
+//	PATCH  /api/movie/{id}/          partial update                       gateway
+//	DELETE /api/movie/{id}/          204                                  gateway
+//	GET    /internal/changes?after=N&limit=M   the change feed            search, operator
+//	                                 (contract.ChangePage)
 //
-// Every path also answers without its trailing slash. The X-Movies-Actor
-// header names who makes a change (the gateway sets it after authorizing).
-// A movie's answers carry its ETag; PUT, PATCH and DELETE honour If-Match
-// (412, or 428 when Options require it), POST honours Idempotency-Key.
-// metrics may be nil.
-func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
-	opts := httpx.ServerOptions(log, ServiceName, actorFromHeader)
-	serve := func(e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, enc httptransport.EncodeResponseFunc) http.Handler {
-		return httptransport.NewServer(e, dec, enc, opts...)
+// Every path also answers without its trailing slash. Every call carries a
+// service token (guard): the caller is authenticated and authorised per
+// route, and the actor recorded in the change feed is the token's, never a
+// header's. A movie's answers carry its ETag; PUT, PATCH and DELETE honour
+// If-Match (412, or 428 when Options require it), POST honours
+// Idempotency-Key. metrics may be nil.
+func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics, guard *servicetoken.Guard) *httpx.Router {
+	opts := httpx.ServerOptions(log, ServiceName)
+	serve := func(p servicetoken.Policy, e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, enc httptransport.EncodeResponseFunc) http.Handler {
+		return guard.Require(p)(httptransport.NewServer(e, dec, enc, opts...))
 	}
+	read := servicetoken.Allow(servicetoken.Gateway, servicetoken.Search)
+	// Who may write is the gateway's decision (admins); the catalog takes
+	// writes from it alone, and records the actor its token names.
+	write := servicetoken.Allow(servicetoken.Gateway)
+	feed := servicetoken.Allow(servicetoken.Search, servicetoken.Operator)
 	rt := httpx.NewRouter(metrics)
-	rt.Handle(http.MethodGet, contract.RouteMovies, serve(e.List, decodeList, encodeList))
-	rt.Handle(http.MethodPost, contract.RouteMovies, serve(e.Create, decodeWrite(false), encodeMovie))
-	rt.Handle(http.MethodGet, contract.RouteMovie, serve(e.Get, decodeID, encodeMovie))
-	rt.Handle(http.MethodPut, contract.RouteMovie, serve(e.Replace, decodeWrite(true), encodeMovie))
-	rt.Handle(http.MethodPatch, contract.RouteMovie, serve(e.Patch, decodeWrite(true), encodeMovie))
-	rt.Handle(http.MethodDelete, contract.RouteMovie, serve(e.Delete, decodeDelete, encodeDelete))
-	rt.Handle(http.MethodGet, contract.RouteInternalChanges, serve(e.Changes, decodeChanges, encodeChanges))
+	rt.Handle(http.MethodGet, contract.RouteMovies, serve(read, e.List, decodeList, encodeList))
+	rt.Handle(http.MethodPost, contract.RouteMovies, serve(write, e.Create, decodeWrite(false), encodeMovie))
+	rt.Handle(http.MethodGet, contract.RouteMovie, serve(read, e.Get, decodeID, encodeMovie))
+	rt.Handle(http.MethodPut, contract.RouteMovie, serve(write, e.Replace, decodeWrite(true), encodeMovie))
+	rt.Handle(http.MethodPatch, contract.RouteMovie, serve(write, e.Patch, decodeWrite(true), encodeMovie))
+	rt.Handle(http.MethodDelete, contract.RouteMovie, serve(write, e.Delete, decodeDelete, encodeDelete))
+	rt.Handle(http.MethodGet, contract.RouteInternalChanges, serve(feed, e.Changes, decodeChanges, encodeChanges))
 	return rt
-}
-
-func actorFromHeader(ctx context.Context, r *http.Request) context.Context {
-	if a := r.Header.Get(contract.HeaderActor); a != "" {
-		return WithActor(ctx, a)
-	}
-	return ctx
 }
 
 func decodeList(_ context.Context, r *http.Request) (any, error) {

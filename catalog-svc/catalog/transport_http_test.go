@@ -9,16 +9,20 @@ import (
 	"testing"
 
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
 // TestHTTPContract checks the wire details the seed's clients rely on.
 func TestHTTPContract(t *testing.T) {
 	svc := newLocal(t, sqltest.Backend{Driver: "sqlite", DSN: sqltest.SQLite})
-	h := catalog.NewHTTPHandler(svc, logging.Discard(), nil)
+	keys := servicetokentest.New(t, servicetoken.Gateway, servicetoken.Search)
+	h := catalog.NewHTTPHandler(svc, logging.Discard(), nil, keys.Guard(catalog.ServiceName))
 	do := func(method, path, body string, header ...string) *httptest.ResponseRecorder {
 		t.Helper()
 		var r io.Reader
@@ -26,6 +30,7 @@ func TestHTTPContract(t *testing.T) {
 			r = strings.NewReader(body)
 		}
 		req := httptest.NewRequest(method, path, r)
+		req.Header.Set("Authorization", keys.Header(catalogtest.CallerOf(req), catalog.ServiceName, servicetoken.Actor{Username: "admin", Admin: true}))
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
@@ -47,7 +52,7 @@ func TestHTTPContract(t *testing.T) {
 		"genre": [{"name": "Adventure"}, {"name": "Fantasy"}, {"name": "Horror"}]}`
 	for _, c := range []check{
 		{method: "GET", path: "/api/movies/", status: 200, bodyHas: "[]", respHeader: map[string]string{contract.HeaderTotalCount: "0"}},
-		{method: "POST", path: "/api/movies/", body: kingKong, header: []string{contract.HeaderActor, "admin"}, status: 201,
+		{method: "POST", path: "/api/movies/", body: kingKong, status: 201,
 			bodyHas:    `{"id":1,"name":"King Kong","director":"Merian C. Cooper","popularity":80.0,"imdb_score":8.0,"genre":[{"name":"Adventure"},{"name":"Fantasy"},{"name":"Horror"}]}`,
 			respHeader: map[string]string{"Location": "/api/movie/1/"}},
 		{method: "POST", path: "/api/movies", body: `{"name": "Psycho", "popularity": 87, "imdb_score": 8.7}`, status: 201},

@@ -20,6 +20,7 @@ import (
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/servicetoken"
 	"github.com/moviesplatform/platform/telemetry"
 	"github.com/moviesplatform/search-svc/search"
 
@@ -41,6 +42,9 @@ type Config struct {
 	// "none" (or empty, in code) means there is none: ?search= goes to the
 	// catalog and /api/search/ is 503. (An empty variable reads as unset.)
 	SearchURL string `env:"GATEWAY_SEARCH_URL" envDefault:"http://127.0.0.1:8083"`
+	// Identity is the key the gateway signs its calls to the services
+	// with (MOVIES_GATEWAY_SERVICE_KEY_FILE); needed when one is remote.
+	Identity servicetoken.Config `envPrefix:"GATEWAY_"`
 	// AuthCacheTTL is how long a token check is trusted: the longest a token
 	// revoked through another gateway replica keeps working.
 	AuthCacheTTL time.Duration `env:"GATEWAY_AUTH_CACHE_TTL" envDefault:"5s"`
@@ -142,15 +146,29 @@ type App struct {
 func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing, deps Deps) (*App, error) {
 	a := &App{Health: server.NewHealth(), httpClient: newHTTPClient(tr), Edge: telemetry.Edge(!cfg.TrustIncomingTraces)}
 	catalogEndpoints, authEndpoints := catalog.MakeEndpoints(deps.Catalog), auth.MakeEndpoints(deps.Auth)
+	remoteSearch := deps.Search == nil && cfg.SearchURL != "" && cfg.SearchURL != "none"
+	// A remote service is called with the gateway's service token; one in
+	// this process is called directly and needs none.
+	var signer *servicetoken.Signer
 	var err error
+	if deps.Catalog == nil || deps.Auth == nil || remoteSearch {
+		if signer, err = cfg.Identity.Signer(servicetoken.Gateway, "MOVIES_GATEWAY_"); err != nil {
+			return nil, err
+		}
+	}
+	clientFor := func(service string) *http.Client {
+		hc := *a.httpClient
+		hc.Transport = signer.Transport(service, hc.Transport)
+		return &hc
+	}
 	if deps.Catalog == nil {
-		if catalogEndpoints, err = catalog.NewHTTPClient(cfg.CatalogURL, a.httpClient); err != nil {
+		if catalogEndpoints, err = catalog.NewHTTPClient(cfg.CatalogURL, clientFor(catalog.ServiceName)); err != nil {
 			return nil, err
 		}
 		a.Health.AddCheck("catalog", reachable(a.httpClient, cfg.CatalogURL))
 	}
 	if deps.Auth == nil {
-		if authEndpoints, err = auth.NewHTTPClient(cfg.AuthURL, a.httpClient); err != nil {
+		if authEndpoints, err = auth.NewHTTPClient(cfg.AuthURL, clientFor(auth.ServiceName)); err != nil {
 			return nil, err
 		}
 		a.Health.AddCheck("auth", reachable(a.httpClient, cfg.AuthURL))
@@ -167,12 +185,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	a.Auth = authEndpoints.Use(authGuard.Middleware()).Service()
 	breakers := append(catalogGuards.All(), authGuard)
 	var searcher gateway.Searcher
-	if deps.Search != nil || cfg.SearchURL != "" && cfg.SearchURL != "none" {
+	if deps.Search != nil || remoteSearch {
 		searchEndpoints := search.MakeEndpoints(deps.Search)
-		if deps.Search == nil {
+		if remoteSearch {
 			// No readiness check: without search-svc the gateway degrades
 			// (?search= from the catalog) rather than stop serving.
-			if searchEndpoints, err = search.NewHTTPClient(cfg.SearchURL, a.httpClient); err != nil {
+			if searchEndpoints, err = search.NewHTTPClient(cfg.SearchURL, clientFor(search.ServiceName)); err != nil {
 				return nil, err
 			}
 		}

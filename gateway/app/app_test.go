@@ -5,15 +5,20 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 
 	"github.com/moviesplatform/auth-svc/auth/authtest"
 	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
@@ -50,7 +55,56 @@ func defaults(t *testing.T) app.Config {
 		t.Fatal(err)
 	}
 	cfg.SearchURL = "none"
+	keyDir, _ := servicetokentest.Shared(t)
+	cfg.Identity.KeyFile = filepath.Join(keyDir, servicetoken.Gateway+".key")
 	return cfg
+}
+
+// TestServiceIdentity: remote services are called with the gateway's
+// service token, acting for the client's verified identity; without a key
+// the gateway refuses to start rather than call them unauthenticated.
+func TestServiceIdentity(t *testing.T) {
+	cfg := defaults(t)
+	cfg.Identity.KeyFile = ""
+	if _, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry(), nil, app.Deps{}); err == nil ||
+		!strings.Contains(err.Error(), "MOVIES_GATEWAY_SERVICE_KEY_FILE") {
+		t.Fatalf("started without a key: %v", err)
+	}
+
+	_, keys := servicetokentest.Shared(t)
+	cat := catalogtest.NewCatalog(catalogtest.Seed(3)...)
+	srv := httptest.NewServer(catalog.NewHTTPHandler(catalog.MakeEndpoints(cat), logging.Discard(), nil, keys.Guard(catalog.ServiceName)))
+	t.Cleanup(srv.Close)
+	cfg = defaults(t)
+	cfg.CatalogURL = srv.URL
+	a := newApp(t, cfg, app.Deps{Auth: authtest.NewAuth()})
+	req := httptest.NewRequest(http.MethodDelete, "/api/movie/2/", nil)
+	req.Header.Set("Authorization", "Token "+authtest.AdminToken)
+	// A client naming another actor changes nothing: the header is not read.
+	req.Header.Set("X-Movies-Actor", "mallory")
+	w := httptest.NewRecorder()
+	a.Handler.ServeHTTP(w, req)
+	if w.Code != http.StatusNoContent || !slices.Equal(cat.Actors, []string{"admin"}) {
+		t.Fatalf("delete: %d %s, actors %v", w.Code, w.Body, cat.Actors)
+	}
+	if w := get(t, a.Handler, "/api/movie/1/"); w.Code != http.StatusOK {
+		t.Fatalf("anonymous read: %d %s", w.Code, w.Body)
+	}
+	if cat.ReadActors[len(cat.ReadActors)-1] != "" {
+		t.Fatalf("an anonymous read carried actor %q", cat.ReadActors[len(cat.ReadActors)-1])
+	}
+
+	// A catalog that does not trust the gateway's key is the platform's
+	// fault (the upstream guard's 503), not the client's 401.
+	stranger := servicetokentest.New(t, servicetoken.Gateway)
+	other := httptest.NewServer(catalog.NewHTTPHandler(catalog.MakeEndpoints(cat), logging.Discard(), nil, stranger.Guard(catalog.ServiceName)))
+	t.Cleanup(other.Close)
+	cfg.CatalogURL = other.URL
+	cfg.CacheTTL = 0
+	a = newApp(t, cfg, app.Deps{Auth: authtest.NewAuth()})
+	if w := get(t, a.Handler, "/api/movie/1/"); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("refused credential: %d %s", w.Code, w.Body)
+	}
 }
 
 func newApp(t *testing.T, cfg app.Config, deps app.Deps) *app.App {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/servicetoken"
 
 	"github.com/moviesplatform/gateway/authn"
 )
@@ -36,7 +36,7 @@ func (g *Gateway) reader(w http.ResponseWriter, r *http.Request) (context.Contex
 		// admin reads its own write even behind lagging replicas. Only admins
 		// write: others' reads carry no actor, which spares them the
 		// catalog's look-up of recent writers in Redis.
-		return catalog.WithActor(r.Context(), id.Username), nil
+		return actingFor(r.Context(), id), nil
 	}
 	if !apierr.IsServerFault(err) {
 		return nil, err
@@ -65,5 +65,13 @@ func (g *Gateway) admin(r *http.Request) (context.Context, error) {
 	if !id.IsAdmin {
 		return nil, apierr.ErrForbidden
 	}
-	return catalog.WithActor(r.Context(), id.Username), nil
+	return actingFor(r.Context(), id), nil
+}
+
+// actingFor makes id the actor of the calls made for the request: in
+// process the services read it from the context, over HTTP it travels in
+// the gateway's service token (servicetoken.Signer.Transport). It comes
+// from auth-svc's answer for the client's token, nothing the client says.
+func actingFor(ctx context.Context, id contract.Identity) context.Context {
+	return servicetoken.WithActor(ctx, servicetoken.Actor{Username: id.Username, Admin: id.IsAdmin})
 }

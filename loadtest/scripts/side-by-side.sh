@@ -44,6 +44,8 @@ wanted() { [[ " $runs " == *" $1 "* ]]; }
 
 log "building into $bin"
 (cd "$root" && go build -o "$bin/" ./moviesd ./loadtest/cmd/loadtest ./loadtest/cmd/bare-http ./loadtest/cmd/bare-db)
+# Service keys: the stacks call each other over HTTP (the gateways → search).
+"$bin/moviesd" keys "$work/keys" 2>/dev/null
 
 # start NAME TARGET ENV... runs moviesd -target=TARGET with ENV in the
 # background, its log in $work. The gateway's per-client rate limits are off:
@@ -51,7 +53,11 @@ log "building into $bin"
 start() {
   local name=$1 target=$2
   shift 2
-  env MOVIES_GATEWAY_RATE_LIMIT=false "$@" "$bin/moviesd" -target="$target" >"$work/$name.log" 2>&1 &
+  env MOVIES_GATEWAY_RATE_LIMIT=false \
+    MOVIES_CATALOG_SERVICE_TRUSTED_KEYS="$work/keys" MOVIES_AUTH_SERVICE_TRUSTED_KEYS="$work/keys" \
+    MOVIES_SEARCH_SERVICE_TRUSTED_KEYS="$work/keys" MOVIES_GATEWAY_SERVICE_KEY_FILE="$work/keys/gateway.key" \
+    MOVIES_SEARCH_SERVICE_KEY_FILE="$work/keys/search.key" \
+    "$@" "$bin/moviesd" -target="$target" >"$work/$name.log" 2>&1 &
   pids+=($!)
   eval "pid_$name=$!"
 }

@@ -23,6 +23,7 @@ const (
 const (
 	RouteInternalChanges    = "/internal/changes"
 	RouteInternalIntrospect = "/internal/auth/introspect"
+	RouteInternalRevoke     = "/internal/auth/revoke"
 )
 
 // Operational routes every service serves.
@@ -36,9 +37,6 @@ const (
 const (
 	HeaderTotalCount = "X-Total-Count"
 	HeaderRequestID  = "X-Request-Id"
-	// HeaderActor carries the authenticated username from the gateway to the
-	// catalog, which records it in the change feed (the audit trail).
-	HeaderActor = "X-Movies-Actor"
 	// HeaderDegraded tells a client the answer came from a fallback path.
 	HeaderDegraded = "X-Movies-Degraded"
 )

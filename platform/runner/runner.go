@@ -25,7 +25,8 @@ import (
 // Component is one service ready to serve.
 type Component struct {
 	Name string
-	// Addr is the public listener: the API only.
+	// Addr is the public listener: the API only. With no Handler there is
+	// none.
 	Addr     string
 	Handler  http.Handler
 	Health   *server.Health
@@ -99,14 +100,18 @@ func serve(ctx context.Context, log *slog.Logger, common config.Common, tracing 
 	}()
 
 	for _, c := range comps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fail(server.Run(ctx, log, server.Options{
-				Name: c.Name, Addr: c.Addr, Listener: c.listener, Handler: tracing.Handler(c.Handler, c.Edge), Health: c.Health,
-				DrainDelay: common.DrainDelay, ShutdownTimeout: common.ShutdownTimeout,
-			}))
-		}()
+		// A component without a handler serves no port: its callers all
+		// run in this process (moviesd -target=all).
+		if c.Handler != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				fail(server.Run(ctx, log, server.Options{
+					Name: c.Name, Addr: c.Addr, Listener: c.listener, Handler: tracing.Handler(c.Handler, c.Edge), Health: c.Health,
+					DrainDelay: common.DrainDelay, ShutdownTimeout: common.ShutdownTimeout,
+				}))
+			}()
+		}
 		if c.Background != nil {
 			wg.Add(1)
 			go func() {

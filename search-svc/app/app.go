@@ -20,6 +20,7 @@ import (
 	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/servicetoken"
 	"github.com/moviesplatform/platform/telemetry"
 
 	"github.com/moviesplatform/search-svc/engine"
@@ -37,8 +38,14 @@ const (
 
 // Config is search-svc's configuration (variables under MOVIES_).
 type Config struct {
-	Addr   string `env:"SEARCH_ADDR" envDefault:":8083"`
-	Engine string `env:"SEARCH_ENGINE" envDefault:"bleve"`
+	// Addr is search-svc's port; empty serves none (moviesd when the
+	// gateway runs in its process).
+	Addr string `env:"SEARCH_ADDR" envDefault:":8083"`
+	// Identity holds the key search-svc presents to the catalog's feed and
+	// the keys of the callers allowed on its port
+	// (MOVIES_SEARCH_SERVICE_KEY_FILE, MOVIES_SEARCH_SERVICE_TRUSTED_KEYS).
+	Identity servicetoken.Config `envPrefix:"SEARCH_"`
+	Engine   string              `env:"SEARCH_ENGINE" envDefault:"bleve"`
 	// BlevePath holds the embedded engine's indexes; the feed cursor is
 	// stored inside the live index.
 	BlevePath string `env:"SEARCH_BLEVE_PATH" envDefault:"data/search"`
@@ -52,6 +59,9 @@ type Config struct {
 	// longest a change takes to become searchable, plus indexing time.
 	PollInterval time.Duration `env:"SEARCH_POLL_INTERVAL" envDefault:"250ms"`
 }
+
+// prefix starts search-svc's variables, for errors that name one.
+const prefix = "MOVIES_SEARCH_"
 
 // Deps are what search-svc can be given instead of building from Config.
 type Deps struct {
@@ -82,6 +92,27 @@ type App struct {
 // (nil: tracing off).
 func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing, deps Deps) (*App, error) {
 	a := &App{Health: server.NewHealth(), httpClient: newHTTPClient(tr)}
+	var guard *servicetoken.Guard
+	if cfg.Addr != "" {
+		var err error
+		if guard, err = cfg.Identity.Guard(search.ServiceName, prefix, log); err != nil {
+			return nil, err
+		}
+	}
+	feed := deps.Feed
+	if feed == nil {
+		signer, err := cfg.Identity.Signer(search.ServiceName, prefix)
+		if err != nil {
+			return nil, err
+		}
+		hc := *a.httpClient
+		hc.Transport = signer.Transport(catalog.ServiceName, hc.Transport)
+		c, err := catalog.NewHTTPClient(cfg.CatalogURL, &hc)
+		if err != nil {
+			return nil, fmt.Errorf("search-svc: catalog feed: %w", err)
+		}
+		feed = c.Service()
+	}
 	eng := deps.Engine
 	if eng == nil {
 		var err error
@@ -99,20 +130,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		eng = engine.Traced(eng, name, tr.TracerProvider())
 	}
 	a.Engine = eng
-	feed := deps.Feed
-	if feed == nil {
-		c, err := catalog.NewHTTPClient(cfg.CatalogURL, a.httpClient)
-		if err != nil {
-			_ = eng.Close()
-			return nil, fmt.Errorf("search-svc: catalog feed: %w", err)
-		}
-		feed = c.Service()
-	}
 	a.Indexer = indexer.New(feed, eng, log.With("component", "indexer"), reg, indexer.Options{PollInterval: cfg.PollInterval, Tracer: tr.TracerProvider()})
 	e := search.New(eng, a.Indexer, endpointmw.Standard(search.ServiceName, endpointmw.Observers{Log: log, Metrics: reg, Tracer: tr.TracerProvider()})...)
 	a.Service = e.Service()
-	a.Handler = httpx.Chain(search.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg)),
-		httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
+	if guard != nil {
+		a.Handler = httpx.Chain(search.NewHTTPHandler(e, log, httpx.NewHTTPMetrics(reg), guard),
+			httpx.Recover(log), httpx.WithRequestID, httpx.AccessLog(log))
+	}
 	a.Health.AddCheck("engine", eng.Ping)
 	a.Health.AddCheck("index", a.Indexer.Ready)
 	a.Health.AddDetail("indexer", func(context.Context) any { return a.Indexer.Status() })

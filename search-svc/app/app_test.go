@@ -14,6 +14,8 @@ import (
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/server"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 
 	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/search-svc/app"
@@ -57,7 +59,9 @@ func TestWiring(t *testing.T) {
 	var feed feedtest.Feed
 	feed.Upsert(catalogtest.ReferenceMovies()...)
 	reg := server.NewRegistry()
-	cfg := app.Config{Engine: app.EngineBleve, BlevePath: t.TempDir(), PollInterval: 5 * time.Millisecond}
+	keyDir, keys := servicetokentest.Shared(t)
+	cfg := app.Config{Engine: app.EngineBleve, BlevePath: t.TempDir(), PollInterval: 5 * time.Millisecond,
+		Addr: "127.0.0.1:0", Identity: servicetoken.Config{TrustedKeys: keyDir}}
 	a, err := app.New(ctx, cfg, logging.Discard(), reg, nil, app.Deps{Feed: &feed})
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +76,7 @@ func TestWiring(t *testing.T) {
 	go func() { _ = a.Run(ctx) }()
 	feedtest.WaitFor(t, func() bool { code, _ := get(t, srv.URL+contract.RouteReadyz); return code == http.StatusOK })
 
-	endpoints, err := search.NewHTTPClient(srv.URL, srv.Client())
+	endpoints, err := search.NewHTTPClient(srv.URL, keys.Client(servicetoken.Gateway, search.ServiceName, srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +107,12 @@ func TestWiring(t *testing.T) {
 		}
 	}
 
-	resp, err := srv.Client().Post(srv.URL+contract.RouteInternalReindex, "", nil)
+	// A reindex is an operator's (or an admin's through the gateway), not
+	// the gateway's own.
+	if _, err := keys.Client(servicetoken.Gateway, search.ServiceName, nil).Post(srv.URL+contract.RouteInternalReindex, "", nil); err == nil {
+		t.Fatal("the gateway acting for no one started a reindex")
+	}
+	resp, err := keys.Client(servicetoken.Operator, search.ServiceName, nil).Post(srv.URL+contract.RouteInternalReindex, "", nil)
 	if err != nil || resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("reindex: %v %v", resp, err)
 	}

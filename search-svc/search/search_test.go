@@ -18,9 +18,12 @@ import (
 	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/engine/bleveengine"
 	"github.com/moviesplatform/search-svc/search"
+	"github.com/moviesplatform/search-svc/search/searchtest"
 )
 
 var ctx = context.Background()
@@ -61,9 +64,10 @@ func services(t *testing.T, e engine.Engine, rx search.Reindexer) map[string]sea
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	local := search.New(e, rx, endpointmw.Standard(search.ServiceName, endpointmw.Observers{Log: logging.Discard(), Metrics: reg})...)
-	srv := httptest.NewServer(search.NewHTTPHandler(local, logging.Discard(), httpx.NewHTTPMetrics(reg)))
+	_, keys := servicetokentest.Shared(t)
+	srv := httptest.NewServer(search.NewHTTPHandler(local, logging.Discard(), httpx.NewHTTPMetrics(reg), keys.Guard(search.ServiceName)))
 	t.Cleanup(srv.Close)
-	remote, err := search.NewHTTPClient(srv.URL, srv.Client())
+	remote, err := search.NewHTTPClient(srv.URL, keys.ClientAs(searchtest.CallerOf, search.ServiceName, srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +152,13 @@ func TestReindexConflict(t *testing.T) {
 
 func TestHTTPValidationIsDRFShaped(t *testing.T) {
 	e := loadedEngine(t)
-	h := search.NewHTTPHandler(search.New(e, nil), logging.Discard(), nil)
+	_, keys := servicetokentest.Shared(t)
+	guarded := search.NewHTTPHandler(search.New(e, nil), logging.Discard(), nil, keys.Guard(search.ServiceName))
+	auth := keys.Header(servicetoken.Gateway, search.ServiceName, servicetoken.Actor{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("Authorization", auth)
+		guarded.ServeHTTP(w, r)
+	})
 	for _, tc := range []struct {
 		query string
 		field string

@@ -10,26 +10,31 @@ import (
 
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
+	"github.com/moviesplatform/platform/servicetoken"
 )
 
 // NewHTTPHandler serves s over HTTP, for the gateway and operators (never
 // exposed publicly):
 //
-//	GET  /internal/search?search=&genre=&director=&imdb_score_min=&imdb_score_max=
-//	     &popularity_min=&popularity_max=&ordering=&page_size=&cursor=&facets=
+//	                                                                       who (servicetoken)
+//	GET  /internal/search?search=&genre=&director=&imdb_score_min=         gateway
+//	     &imdb_score_max=&popularity_min=&popularity_max=&ordering=
+//	     &page_size=&cursor=&facets=
 //	                            a contract.SearchResult (hits, facets, estimated
 //	                            total, next/prev cursors); the list's parameters
-//	POST /internal/search/reindex   202: a full reindex started; 409 if one runs
+//	POST /internal/search/reindex   202: a full reindex started;           gateway for an admin,
+//	                                409 if one runs                        operator
 //
-// metrics may be nil.
-func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics) *httpx.Router {
+// Every call carries a service token (guard). metrics may be nil.
+func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics, guard *servicetoken.Guard) *httpx.Router {
 	opts := httpx.ServerOptions(log, ServiceName)
-	serve := func(e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, enc httptransport.EncodeResponseFunc) http.Handler {
-		return httptransport.NewServer(e, dec, enc, opts...)
+	serve := func(p servicetoken.Policy, e endpoint.Endpoint, dec httptransport.DecodeRequestFunc, enc httptransport.EncodeResponseFunc) http.Handler {
+		return guard.Require(p)(httptransport.NewServer(e, dec, enc, opts...))
 	}
 	rt := httpx.NewRouter(metrics)
-	rt.Handle(http.MethodGet, contract.RouteInternalSearch, serve(e.Search, decodeSearch, encodeSearch))
-	rt.Handle(http.MethodPost, contract.RouteInternalReindex, serve(e.StartReindex, decodeReindex, encodeReindex))
+	rt.Handle(http.MethodGet, contract.RouteInternalSearch, serve(servicetoken.Allow(servicetoken.Gateway), e.Search, decodeSearch, encodeSearch))
+	rt.Handle(http.MethodPost, contract.RouteInternalReindex, serve(servicetoken.AllowAdmin(servicetoken.Gateway, servicetoken.Operator),
+		e.StartReindex, decodeReindex, encodeReindex))
 	return rt
 }
 

@@ -3,6 +3,7 @@ package catalogtest
 import (
 	"context"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/servicetoken"
 )
 
 // Catalog is an in-memory catalog.Service for other services' tests (the
@@ -217,4 +219,13 @@ func apply(m contract.Movie, w contract.MovieWrite) contract.Movie {
 		m.Genre = slices.Clone(*w.Genre)
 	}
 	return m
+}
+
+// CallerOf is who calls a catalog route in tests that call them all:
+// search-svc follows the feed, the gateway does the rest.
+func CallerOf(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/internal/") {
+		return servicetoken.Search
+	}
+	return servicetoken.Gateway
 }

@@ -117,6 +117,9 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            - name: service-keys
+              mountPath: {{ include "movies.serviceKeysDir" $ctx }}
+              readOnly: true
             {{- if and (eq .component "search") (eq $ctx.Values.meilisearch.mode "disabled") }}
             - name: index
               mountPath: /data/search
@@ -124,6 +127,7 @@ spec:
       volumes:
         - name: tmp
           emptyDir: {sizeLimit: 64Mi}
+        {{- include "movies.serviceKeysVolume" . | nindent 8 }}
         {{- if and (eq .component "search") (eq $ctx.Values.meilisearch.mode "disabled") }}
         # Each pod keeps its own Bleve index, rebuilt from the catalog change feed.
         - name: index

@@ -114,6 +114,34 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
 {{- default (printf "%s-admin" (include "movies.fullname" .)) .Values.auth.admin.existingSecret }}
 {{- end }}
 
+{{- define "movies.serviceKeysSecretName" -}}
+{{- default (printf "%s-service-keys" (include "movies.fullname" .)) .Values.serviceIdentity.existingSecret }}
+{{- end }}
+
+{{/* Where a pod finds its service keys (the service-keys volume). */}}
+{{- define "movies.serviceKeysDir" -}}/etc/movies/service-keys{{- end }}
+
+{{/*
+The service-keys volume of a component: its own private key when it calls another service
+(gateway, search), the trusted public keys when it serves its port to one (catalog, auth, search).
+*/}}
+{{- define "movies.serviceKeysVolume" -}}
+{{- $v := .ctx.Values.serviceIdentity }}
+- name: service-keys
+  secret:
+    secretName: {{ include "movies.serviceKeysSecretName" .ctx }}
+    defaultMode: 0440
+    items:
+      {{- if has .component (list "gateway" "search") }}
+      - {key: {{ printf "%s.key" .component }}, path: {{ printf "identity/%s.key" .component }}}
+      {{- end }}
+      {{- if has .component (list "catalog" "auth" "search") }}
+      {{- range $v.publicKeys }}
+      - {key: {{ . }}, path: {{ printf "trusted/%s" . }}}
+      {{- end }}
+      {{- end }}
+{{- end }}
+
 {{- define "movies.redisAddr" -}}
 {{- if eq .Values.redis.mode "internal" }}
 {{- printf "%s:6379" (include "movies.componentName" (dict "ctx" . "component" "redis")) }}
@@ -158,6 +186,8 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
   value: {{ include "movies.url" (dict "ctx" $ctx "component" "search") | quote }}
 - name: MOVIES_GATEWAY_AUTH_CACHE_TTL
   value: {{ $v.gateway.authCacheTTL | quote }}
+- name: MOVIES_GATEWAY_SERVICE_KEY_FILE
+  value: {{ printf "%s/identity/gateway.key" (include "movies.serviceKeysDir" $ctx) | quote }}
 {{- with include "movies.redisAddr" $ctx }}
 - name: MOVIES_GATEWAY_REDIS_ADDR
   value: {{ . | quote }}
@@ -165,6 +195,8 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
 {{- else if eq .component "catalog" }}
 - name: MOVIES_CATALOG_ADDR
   value: {{ printf ":%v" $v.catalog.service.port | quote }}
+- name: MOVIES_CATALOG_SERVICE_TRUSTED_KEYS
+  value: {{ printf "%s/trusted" (include "movies.serviceKeysDir" $ctx) | quote }}
 - name: MOVIES_CATALOG_DB_DRIVER
   value: mysql
 {{ include "movies.secretEnv" (dict "name" "MOVIES_CATALOG_DB_DSN" "secret" (include "movies.dbSecretName" $ctx) "key" "catalog-dsn") }}
@@ -180,6 +212,8 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
 {{- else if eq .component "auth" }}
 - name: MOVIES_AUTH_ADDR
   value: {{ printf ":%v" $v.auth.service.port | quote }}
+- name: MOVIES_AUTH_SERVICE_TRUSTED_KEYS
+  value: {{ printf "%s/trusted" (include "movies.serviceKeysDir" $ctx) | quote }}
 - name: MOVIES_AUTH_DB_DRIVER
   value: mysql
 {{ include "movies.secretEnv" (dict "name" "MOVIES_AUTH_DB_DSN" "secret" (include "movies.dbSecretName" $ctx) "key" "auth-dsn") }}
@@ -193,6 +227,10 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
   value: {{ printf ":%v" $v.search.service.port | quote }}
 - name: MOVIES_SEARCH_CATALOG_URL
   value: {{ include "movies.url" (dict "ctx" $ctx "component" "catalog") | quote }}
+- name: MOVIES_SEARCH_SERVICE_TRUSTED_KEYS
+  value: {{ printf "%s/trusted" (include "movies.serviceKeysDir" $ctx) | quote }}
+- name: MOVIES_SEARCH_SERVICE_KEY_FILE
+  value: {{ printf "%s/identity/search.key" (include "movies.serviceKeysDir" $ctx) | quote }}
 {{- if eq $v.meilisearch.mode "disabled" }}
 - name: MOVIES_SEARCH_ENGINE
   value: bleve

@@ -55,6 +55,12 @@ func Start(t testing.TB, root string, env []string, perTarget map[string][]strin
 		t.Fatalf("build moviesd: %v\n%s", err, out)
 	}
 
+	// The services run apart and authenticate each other (moviesd keys).
+	keys := filepath.Join(dir, "keys")
+	if out, err := exec.Command(bin, "keys", keys).CombinedOutput(); err != nil {
+		t.Fatalf("moviesd keys: %v\n%s", err, out)
+	}
+
 	redis := os.Getenv("MOVIES_TEST_REDIS_ADDR")
 	if redis == "" {
 		redis = "127.0.0.1:6379"
@@ -76,6 +82,9 @@ func Start(t testing.TB, root string, env []string, perTarget map[string][]strin
 		// Keys of this run only: other suites share the test Redis.
 		"MOVIES_GATEWAY_REDIS_NAMESPACE=live:"+filepath.Base(dir)+":gw",
 		"MOVIES_CATALOG_CACHE_NAMESPACE=live:"+filepath.Base(dir)+":cat",
+		"MOVIES_CATALOG_SERVICE_TRUSTED_KEYS="+keys, "MOVIES_AUTH_SERVICE_TRUSTED_KEYS="+keys,
+		"MOVIES_SEARCH_SERVICE_TRUSTED_KEYS="+keys, "MOVIES_GATEWAY_SERVICE_KEY_FILE="+filepath.Join(keys, "gateway.key"),
+		"MOVIES_SEARCH_SERVICE_KEY_FILE="+filepath.Join(keys, "search.key"),
 	)
 	common = append(common, env...)
 	for _, target := range Targets {

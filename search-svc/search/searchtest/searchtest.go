@@ -8,13 +8,17 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/search"
 )
@@ -64,17 +68,29 @@ func (e *Engine) Close() error                                    { return nil }
 // loopback port, as a remote search-svc.
 func Server(t testing.TB, eng engine.Engine) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(search.NewHTTPHandler(search.New(eng, nil), logging.Discard(), nil))
+	_, keys := servicetokentest.Shared(t)
+	srv := httptest.NewServer(search.NewHTTPHandler(search.New(eng, nil), logging.Discard(), nil, keys.Guard(search.ServiceName)))
 	t.Cleanup(srv.Close)
 	return srv
 }
 
-// Client is search-svc's HTTP client to a Server over eng.
+// Client is search-svc's HTTP client to a Server over eng, calling as the
+// gateway, or as an operator for a reindex.
 func Client(t testing.TB, eng engine.Engine) search.Service {
 	t.Helper()
-	s, err := search.NewHTTPClient(Server(t, eng).URL, nil)
+	_, keys := servicetokentest.Shared(t)
+	s, err := search.NewHTTPClient(Server(t, eng).URL, keys.ClientAs(CallerOf, search.ServiceName, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s.Service()
+}
+
+// CallerOf is who calls a search-svc route in tests: an operator starts
+// reindexes, the gateway searches.
+func CallerOf(r *http.Request) string {
+	if strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), strings.TrimSuffix(contract.RouteInternalReindex, "/")) {
+		return servicetoken.Operator
+	}
+	return servicetoken.Gateway
 }
