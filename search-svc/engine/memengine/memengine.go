@@ -1,0 +1,304 @@
+// Package memengine is the embedded search engine built for throughput: an
+// in-memory inverted index with Roaring bitmap postings numbered in
+// popularity order, a Vellum FST term dictionary walked by Levenshtein
+// automata for typos, and precomputed short-prefix postings, ranked by
+// Meilisearch's rules (typo, attribute, exactness, then popularity). It keeps
+// a snapshot on disk so a restart reloads the index instead of replaying the
+// whole feed.
+//
+// Writes (the indexer's batches) add docs at the end of the index; a
+// rebuild renumbers them in popularity order and refreshes the term
+// dictionary, off the search path: searches keep reading the old index
+// until the new one is swapped in.
+package memengine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/search-svc/engine"
+)
+
+// Config tunes an engine; the zero value keeps everything in memory with
+// the default thresholds.
+type Config struct {
+	// Path is the snapshot file; "" keeps nothing on disk.
+	Path string
+	// SnapshotEvery is how often changed data is written to Path
+	// (default 30s); Close and Swap always write it.
+	SnapshotEvery time.Duration
+	Log           *slog.Logger
+}
+
+const (
+	// A rebuild runs once the writes quiesce (no batch for idleRebuild)
+	// with at least rebuildMinTail docs or rebuildMinTerms terms added, and
+	// during a long catch-up as soon as the tail outgrows the built part,
+	// which keeps the total rebuild work within twice the catalog.
+	idleRebuild     = time.Second
+	rebuildMinTail  = 4096
+	rebuildMinTerms = 1024
+)
+
+// Engine is an engine.Engine held in memory.
+type Engine struct {
+	cfg   Config
+	an    analyzer
+	typos typoBuilders
+	snap  *snapshotter
+
+	writeMu sync.Mutex // one writer: batches, rebuilds, swaps
+
+	mu        sync.RWMutex // guards live and lastWrite
+	live      *index
+	lastWrite time.Time
+	dirty     bool
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+var _ engine.Engine = (*Engine)(nil)
+
+// Open loads the snapshot at cfg.Path, if any, and starts the background
+// rebuilds and snapshots.
+func Open(cfg Config) (*Engine, error) {
+	if cfg.SnapshotEvery <= 0 {
+		cfg.SnapshotEvery = 30 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	typos, err := newTypoBuilders()
+	if err != nil {
+		return nil, fmt.Errorf("memengine: %w", err)
+	}
+	e := &Engine{cfg: cfg, an: newAnalyzer(), typos: typos, snap: &snapshotter{path: cfg.Path}, stop: make(chan struct{}), done: make(chan struct{})}
+	movies, cursor, err := e.snap.load()
+	if err != nil {
+		return nil, err
+	}
+	if e.live, err = buildIndex(e.an, movies, cursor); err != nil {
+		return nil, err
+	}
+	go e.maintain()
+	return e, nil
+}
+
+// Apply implements engine.Writer.
+func (e *Engine) Apply(ctx context.Context, b engine.Batch) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	e.mu.Lock()
+	applyBatch(e.live, b)
+	e.lastWrite, e.dirty = time.Now(), true
+	ix := e.live
+	e.mu.Unlock()
+	if ix.tail() > max(rebuildMinTail, int(ix.ordered)) {
+		return e.rebuildLocked()
+	}
+	return nil
+}
+
+func applyBatch(ix *index, b engine.Batch) {
+	for _, id := range b.Deletes {
+		ix.remove(id)
+	}
+	for _, m := range b.Upserts {
+		ix.upsert(m)
+	}
+	ix.cursor = b.Cursor
+}
+
+// rebuildLocked renumbers the live index in popularity order with a fresh
+// term dictionary. The caller holds writeMu, so docs do not change while
+// the copy is built; searches go on against the old index meanwhile.
+func (e *Engine) rebuildLocked() error {
+	e.mu.RLock()
+	old := e.live
+	e.mu.RUnlock()
+	fresh, err := buildIndex(e.an, old.liveMovies(), old.cursor)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.live = fresh
+	e.mu.Unlock()
+	return nil
+}
+
+// Cursor implements engine.Writer.
+func (e *Engine) Cursor(context.Context) (int64, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.live.cursor, nil
+}
+
+// Count implements engine.Writer.
+func (e *Engine) Count(context.Context) (int64, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return int64(e.live.alive.GetCardinality()), nil
+}
+
+// Search implements engine.Engine.
+func (e *Engine) Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error) {
+	if err := ctx.Err(); err != nil {
+		return contract.SearchResult{}, err
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.live.search(q, e.typos)
+}
+
+// Ping implements engine.Engine: an open in-memory engine can always serve.
+func (e *Engine) Ping(context.Context) error {
+	select {
+	case <-e.stop:
+		return errors.New("memengine: closed")
+	default:
+		return nil
+	}
+}
+
+// Staging implements engine.Engine.
+func (e *Engine) Staging(context.Context) (engine.Staging, error) {
+	ix, err := buildIndex(e.an, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &staging{e: e, ix: ix}, nil
+}
+
+// Close stops the background work and writes the final snapshot.
+func (e *Engine) Close() error {
+	select {
+	case <-e.stop:
+		return nil
+	default:
+	}
+	close(e.stop)
+	<-e.done
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	return e.snapshotLocked()
+}
+
+// maintain rebuilds after writes quiesce and writes snapshots.
+func (e *Engine) maintain() {
+	defer close(e.done)
+	tick := time.NewTicker(idleRebuild / 2)
+	defer tick.Stop()
+	lastSnap := time.Now()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-tick.C:
+		}
+		e.writeMu.Lock()
+		e.mu.RLock()
+		ix, idle := e.live, time.Since(e.lastWrite) >= idleRebuild
+		e.mu.RUnlock()
+		if idle && (ix.tail() >= rebuildMinTail || len(ix.recentTerms()) >= rebuildMinTerms) {
+			if err := e.rebuildLocked(); err != nil {
+				e.cfg.Log.Error("search index rebuild failed", "err", err)
+			}
+		}
+		if time.Since(lastSnap) >= e.cfg.SnapshotEvery {
+			if err := e.snapshotLocked(); err != nil {
+				e.cfg.Log.Error("search index snapshot failed", "err", err)
+			}
+			lastSnap = time.Now()
+		}
+		e.writeMu.Unlock()
+	}
+}
+
+// snapshotLocked writes the live index when it changed; the caller holds
+// writeMu so no batch lands between the docs and the cursor it records.
+func (e *Engine) snapshotLocked() error {
+	e.mu.Lock()
+	ix, dirty := e.live, e.dirty
+	e.dirty = false
+	e.mu.Unlock()
+	if !dirty {
+		return nil
+	}
+	if err := e.snap.save(ix.liveMovies(), ix.cursor); err != nil {
+		e.mu.Lock()
+		e.dirty = true
+		e.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// staging is a fresh index a reindex fills before it is swapped in.
+type staging struct {
+	e  *Engine
+	mu sync.Mutex
+	ix *index
+}
+
+func (s *staging) Apply(ctx context.Context, b engine.Batch) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	applyBatch(s.ix, b)
+	if s.ix.tail() > max(rebuildMinTail, int(s.ix.ordered)) {
+		fresh, err := buildIndex(s.e.an, s.ix.liveMovies(), s.ix.cursor)
+		if err != nil {
+			return err
+		}
+		s.ix = fresh
+	}
+	return nil
+}
+
+func (s *staging) Cursor(context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ix.cursor, nil
+}
+
+func (s *staging) Count(context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(s.ix.alive.GetCardinality()), nil
+}
+
+// Swap makes the staged index live, renumbered and with a full
+// dictionary, and snapshots it.
+func (s *staging) Swap(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fresh, err := buildIndex(s.e.an, s.ix.liveMovies(), s.ix.cursor)
+	if err != nil {
+		return err
+	}
+	e := s.e
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	e.mu.Lock()
+	e.live, e.dirty = fresh, true
+	e.mu.Unlock()
+	return e.snapshotLocked()
+}
+
+func (s *staging) Discard(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ix = nil
+	return nil
+}

@@ -1,0 +1,472 @@
+package memengine
+
+import (
+	"cmp"
+	"container/heap"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/vellum"
+	"github.com/blevesearch/vellum/levenshtein"
+
+	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/search-svc/engine"
+)
+
+// typoBuilders build Levenshtein automata for one and two typos; a
+// transposition counts as one typo, as in Meilisearch.
+type typoBuilders [3]*levenshtein.LevenshteinAutomatonBuilder
+
+func newTypoBuilders() (typoBuilders, error) {
+	var b typoBuilders
+	for d := 1; d <= 2; d++ {
+		lab, err := levenshtein.NewLevenshteinAutomatonBuilder(uint8(d), true)
+		if err != nil {
+			return b, err
+		}
+		b[d] = lab
+	}
+	return b, nil
+}
+
+// termMatch is where one query term matches, by typo count: level[0] holds
+// exact matches (and prefix matches for the last term), level[d] the docs
+// matching with d typos, per field.
+type termMatch struct {
+	level [3][numFields]*roaring.Bitmap
+	exact [numFields]*roaring.Bitmap // the word itself, no prefix
+}
+
+func (tm *termMatch) any() *roaring.Bitmap {
+	var all []*roaring.Bitmap
+	for _, l := range tm.level {
+		for _, b := range l {
+			if b != nil {
+				all = append(all, b)
+			}
+		}
+	}
+	return roaring.FastOr(all...)
+}
+
+func (tm *termMatch) atLevel(d int) *roaring.Bitmap {
+	return orNil(or(tm.level[d][fieldName], tm.level[d][fieldDirector]))
+}
+
+// match finds the docs term t matches: exactly, within its typo budget, and
+// as a prefix when it is the word being typed.
+func (ix *index) match(t string, prefix bool, typos typoBuilders) (termMatch, error) {
+	var tm termMatch
+	if id, ok := ix.termID[t]; ok {
+		tm.exact = ix.postings[id]
+	}
+	tm.level[0] = tm.exact
+	if prefix {
+		p, err := ix.prefixMatch(t)
+		if err != nil {
+			return tm, err
+		}
+		for f := range p {
+			tm.level[0][f] = or(tm.level[0][f], p[f])
+		}
+	}
+	if budget := engine.Typos(t); budget > 0 {
+		ids := [3][]uint32{}
+		dfa, err := typos[budget].BuildDfa(t, uint8(budget))
+		if err != nil {
+			return tm, err
+		}
+		if ix.dict != nil {
+			it, err := ix.dict.Search(dfa, nil, nil)
+			for err == nil {
+				k, v := it.Current()
+				if _, d := dfa.MatchAndDistance(string(k)); d > 0 {
+					ids[d] = append(ids[d], uint32(v))
+				}
+				err = it.Next()
+			}
+			if err != vellum.ErrIteratorDone {
+				return tm, err
+			}
+		}
+		for i, rt := range ix.recentTerms() {
+			if ok, d := dfa.MatchAndDistance(rt); ok && d > 0 {
+				ids[d] = append(ids[d], uint32(ix.dictLen+i))
+			}
+		}
+		for d := 1; d <= budget; d++ {
+			tm.level[d] = ix.union(ids[d])
+		}
+	}
+	return tm, nil
+}
+
+// prefixMatch is every doc with a word starting with t, per field.
+func (ix *index) prefixMatch(t string) ([numFields]*roaring.Bitmap, error) {
+	var out [numFields]*roaring.Bitmap
+	if utf8.RuneCountInString(t) <= maxPrefixRunes {
+		for f := range out {
+			out[f] = ix.prefix[f][t]
+		}
+		return out, nil
+	}
+	var ids []uint32
+	if ix.dict != nil {
+		it, err := ix.dict.Iterator([]byte(t), prefixEnd(t))
+		for err == nil {
+			_, v := it.Current()
+			ids = append(ids, uint32(v))
+			err = it.Next()
+		}
+		if err != vellum.ErrIteratorDone {
+			return out, err
+		}
+	}
+	for i, rt := range ix.recentTerms() {
+		if strings.HasPrefix(rt, t) {
+			ids = append(ids, uint32(ix.dictLen+i))
+		}
+	}
+	return ix.union(ids), nil
+}
+
+// union ORs the postings of the given terms, per field.
+func (ix *index) union(ids []uint32) [numFields]*roaring.Bitmap {
+	var out [numFields]*roaring.Bitmap
+	for f := range out {
+		var bs []*roaring.Bitmap
+		for _, id := range ids {
+			if b := ix.postings[id][f]; b != nil {
+				bs = append(bs, b)
+			}
+		}
+		switch len(bs) {
+		case 0:
+		case 1:
+			out[f] = bs[0]
+		default:
+			out[f] = roaring.FastOr(bs...)
+		}
+	}
+	return out
+}
+
+// prefixEnd is the first key after every key starting with t.
+func prefixEnd(t string) []byte {
+	end := []byte(t)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// search runs q. Every term must match; the ranking follows Meilisearch's
+// rules in order: fewer typos, then every word in the name, then exactness
+// (the name is the query, then every word exact), then popularity and id.
+func (ix *index) search(q contract.SearchQuery, typos typoBuilders) (contract.SearchResult, error) {
+	terms := ix.an.terms(q.Text)
+	if len(terms) > contract.MaxSearchTerms {
+		terms = terms[:contract.MaxSearchTerms]
+	}
+	matches := make([]termMatch, len(terms))
+	for i, t := range terms {
+		tm, err := ix.match(t, i == len(terms)-1, typos)
+		if err != nil {
+			return contract.SearchResult{}, err
+		}
+		matches[i] = tm
+	}
+	cand := ix.candidates(q, matches)
+	need := q.Offset + q.Limit
+	var ranked []uint32
+	switch {
+	case len(q.Sort) > 0:
+		ranked = ix.sorted(cand, q.Sort, need)
+	case len(terms) == 0:
+		ranked = ix.byPopularity(cand, need)
+	default:
+		ranked = ix.relevance(cand, matches, need)
+	}
+	res := contract.SearchResult{
+		Hits:           []contract.Movie{},
+		EstimatedTotal: int64(cand.GetCardinality()),
+		Offset:         q.Offset,
+		Limit:          q.Limit,
+	}
+	for _, n := range ranked[min(q.Offset, len(ranked)):] {
+		res.Hits = append(res.Hits, ix.movie(n))
+	}
+	if slices.Contains(q.Facets, contract.FacetGenre) {
+		counts := map[string]int64{}
+		for gi, b := range ix.genreDocs {
+			if c := cand.AndCardinality(b); c > 0 {
+				counts[ix.genres[gi]] += int64(c)
+			}
+		}
+		res.Facets = map[string]map[string]int64{contract.FacetGenre: counts}
+	}
+	return res, nil
+}
+
+// candidates are the live docs every term matches that pass the filters.
+func (ix *index) candidates(q contract.SearchQuery, matches []termMatch) *roaring.Bitmap {
+	sets := []*roaring.Bitmap{ix.alive}
+	for i := range matches {
+		sets = append(sets, matches[i].any())
+	}
+	if len(q.Genres) > 0 {
+		var any []*roaring.Bitmap
+		for _, g := range q.Genres {
+			for _, gi := range ix.genreByKey[engine.Key(g)] {
+				any = append(any, ix.genreDocs[gi])
+			}
+		}
+		sets = append(sets, roaring.FastOr(any...))
+	}
+	if q.Director != "" {
+		b := ix.directorKey[engine.Key(q.Director)]
+		if b == nil {
+			b = roaring.New()
+		}
+		sets = append(sets, b)
+	}
+	// Intersect smallest first: the running set only shrinks.
+	slices.SortFunc(sets, func(a, b *roaring.Bitmap) int { return cmp.Compare(a.GetCardinality(), b.GetCardinality()) })
+	cand := sets[0].Clone()
+	for _, s := range sets[1:] {
+		if cand.IsEmpty() {
+			break
+		}
+		cand.And(s)
+	}
+	return ix.inRanges(cand, q.IMDBScore, q.Popularity)
+}
+
+// inRanges keeps the docs of cand whose score and popularity are in range.
+// It reads each doc's values: ranges come with text or genre filters that
+// have already narrowed cand, and a sequential read of the values is cheaper
+// than a range index kept for the rare whole-catalog case.
+func (ix *index) inRanges(cand *roaring.Bitmap, score, pop contract.Range) *roaring.Bitmap {
+	if cand.IsEmpty() || score == (contract.Range{}) && pop == (contract.Range{}) {
+		return cand
+	}
+	in := func(v float64, r contract.Range) bool {
+		return (r.Min == nil || v >= *r.Min) && (r.Max == nil || v <= *r.Max)
+	}
+	out := roaring.New()
+	buf := make([]uint32, 0, 4096)
+	it := cand.Iterator()
+	for it.HasNext() {
+		n := it.Next()
+		if d := &ix.docs[n]; in(d.imdbScore, score) && in(d.popularity, pop) {
+			buf = append(buf, n)
+			if len(buf) == cap(buf) {
+				out.AddMany(buf)
+				buf = buf[:0]
+			}
+		}
+	}
+	out.AddMany(buf)
+	return out
+}
+
+// relevance ranks cand and returns its first need docs.
+func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) []uint32 {
+	out := make([]uint32, 0, need)
+	take := func(b *roaring.Bitmap) {
+		if len(out) < need && !b.IsEmpty() {
+			out = append(out, ix.byPopularity(b, need-len(out))...)
+		}
+	}
+	// No typo: every term matched exactly or as the typed prefix.
+	exactly := cand.Clone()
+	for i := range matches {
+		exactly.And(matches[i].atLevel(0))
+	}
+	inName, wordsInName := exactly.Clone(), exactly.Clone()
+	for i := range matches {
+		inName.And(orNil(matches[i].level[0][fieldName]))
+		wordsInName.And(orNil(matches[i].exact[fieldName]))
+	}
+	isName := roaring.And(wordsInName, ix.nameWords[min(len(matches), maxNameWords)])
+	take(isName)
+	take(roaring.AndNot(wordsInName, isName))
+	take(roaring.AndNot(inName, wordsInName))
+	take(roaring.AndNot(exactly, inName))
+	if len(out) >= need {
+		return out
+	}
+	// With typos: ranked per doc, as these are few next to the exact ones.
+	rest := roaring.AndNot(cand, exactly).ToArray()
+	type ranked struct {
+		n            uint32
+		typos, field int
+	}
+	rs := make([]ranked, len(rest))
+	for i, n := range rest {
+		r := ranked{n: n}
+		for j := range matches {
+			d := 0
+			for d < 2 && !matches[j].atLevelContains(d, n) {
+				d++
+			}
+			r.typos += d
+			if !matches[j].inFieldAtOrBelow(fieldName, d, n) {
+				r.field = 1
+			}
+		}
+		rs[i] = r
+	}
+	slices.SortFunc(rs, func(a, b ranked) int {
+		return cmp.Or(cmp.Compare(a.typos, b.typos), cmp.Compare(a.field, b.field), ix.popularityOrder(a.n, b.n))
+	})
+	for _, r := range rs[:min(len(rs), need-len(out))] {
+		out = append(out, r.n)
+	}
+	return out
+}
+
+func (tm *termMatch) atLevelContains(d int, n uint32) bool {
+	for _, b := range tm.level[d] {
+		if b != nil && b.Contains(n) {
+			return true
+		}
+	}
+	return false
+}
+
+func (tm *termMatch) inFieldAtOrBelow(f, d int, n uint32) bool {
+	for l := 0; l <= d; l++ {
+		if b := tm.level[l][f]; b != nil && b.Contains(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// byPopularity returns the first k docs of b by popularity (desc), then id.
+// The built part of the index is numbered in that order, so its first
+// members are the answer; the tail added since is sorted and merged in.
+func (ix *index) byPopularity(b *roaring.Bitmap, k int) []uint32 {
+	head := make([]uint32, 0, k)
+	it := b.Iterator()
+	for it.HasNext() && len(head) < k {
+		n := it.PeekNext()
+		if n >= ix.ordered {
+			break
+		}
+		head = append(head, it.Next())
+	}
+	if uint64(ix.ordered) >= uint64(len(ix.docs)) {
+		return head
+	}
+	tail := b.Clone()
+	tail.RemoveRange(0, uint64(ix.ordered))
+	if tail.IsEmpty() {
+		return head
+	}
+	rest := tail.ToArray()
+	slices.SortFunc(rest, ix.popularityOrder)
+	merged := make([]uint32, 0, min(k, len(head)+len(rest)))
+	i, j := 0, 0
+	for len(merged) < k && (i < len(head) || j < len(rest)) {
+		if j == len(rest) || i < len(head) && ix.popularityOrder(head[i], rest[j]) <= 0 {
+			merged = append(merged, head[i])
+			i++
+		} else {
+			merged = append(merged, rest[j])
+			j++
+		}
+	}
+	return merged
+}
+
+func (ix *index) popularityOrder(a, b uint32) int {
+	da, db := &ix.docs[a], &ix.docs[b]
+	return cmp.Or(cmp.Compare(db.popularity, da.popularity), cmp.Compare(da.id, db.id))
+}
+
+// sorted returns the first need docs of cand in an explicit order, id last
+// so equal keys have one order on every page.
+func (ix *index) sorted(cand *roaring.Bitmap, order []contract.Order, need int) []uint32 {
+	less := func(a, b uint32) int {
+		da, db := &ix.docs[a], &ix.docs[b]
+		for _, o := range order {
+			var c int
+			switch o.Field {
+			case contract.FieldName:
+				c = strings.Compare(engine.Key(da.name), engine.Key(db.name))
+			case contract.FieldDirector:
+				c = strings.Compare(engine.Key(da.director), engine.Key(db.director))
+			case contract.FieldPopularity:
+				c = cmp.Compare(da.popularity, db.popularity)
+			case contract.FieldIMDBScore:
+				c = cmp.Compare(da.imdbScore, db.imdbScore)
+			case contract.FieldID:
+				c = cmp.Compare(da.id, db.id)
+			}
+			if o.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(da.id, db.id)
+	}
+	// Keep the best need docs in a max-heap: one pass, need-sized memory.
+	h := &docHeap{less: less}
+	it := cand.Iterator()
+	for it.HasNext() {
+		n := it.Next()
+		if h.Len() < need {
+			heap.Push(h, n)
+		} else if need > 0 && less(n, h.ns[0]) < 0 {
+			h.ns[0] = n
+			heap.Fix(h, 0)
+		}
+	}
+	out := h.ns
+	slices.SortFunc(out, less)
+	return out
+}
+
+// docHeap is a max-heap of doc numbers under less (the worst on top).
+type docHeap struct {
+	ns   []uint32
+	less func(a, b uint32) int
+}
+
+func (h *docHeap) Len() int           { return len(h.ns) }
+func (h *docHeap) Less(i, j int) bool { return h.less(h.ns[i], h.ns[j]) > 0 }
+func (h *docHeap) Swap(i, j int)      { h.ns[i], h.ns[j] = h.ns[j], h.ns[i] }
+func (h *docHeap) Push(x any)         { h.ns = append(h.ns, x.(uint32)) }
+func (h *docHeap) Pop() any {
+	n := h.ns[len(h.ns)-1]
+	h.ns = h.ns[:len(h.ns)-1]
+	return n
+}
+
+func or(a, b *roaring.Bitmap) *roaring.Bitmap {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	default:
+		return roaring.Or(a, b)
+	}
+}
+
+// orNil is b, or an empty bitmap for nil (no doc).
+func orNil(b *roaring.Bitmap) *roaring.Bitmap {
+	if b == nil {
+		return roaring.New()
+	}
+	return b
+}
