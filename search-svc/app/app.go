@@ -26,6 +26,7 @@ import (
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/engine/bleveengine"
 	"github.com/moviesplatform/search-svc/engine/meiliengine"
+	"github.com/moviesplatform/search-svc/engine/memengine"
 	"github.com/moviesplatform/search-svc/indexer"
 	"github.com/moviesplatform/search-svc/search"
 )
@@ -34,6 +35,10 @@ import (
 const (
 	EngineBleve       = "bleve"
 	EngineMeilisearch = "meilisearch"
+	// EngineMemory keeps the whole index in RAM (postings as roaring
+	// bitmaps, terms in an FST), snapshotted to MemoryPath: the fastest
+	// embedded engine, for a corpus that fits the pod's memory.
+	EngineMemory = "memory"
 )
 
 // Config is search-svc's configuration (variables under MOVIES_).
@@ -49,8 +54,12 @@ type Config struct {
 	// BlevePath holds the embedded engine's indexes; the feed cursor is
 	// stored inside the live index.
 	BlevePath string `env:"SEARCH_BLEVE_PATH" envDefault:"data/search"`
-	MeiliURL  string `env:"SEARCH_MEILI_URL"`
-	MeiliKey  string `env:"SEARCH_MEILI_KEY" secret:"true"`
+	// MemoryPath is the memory engine's snapshot file, written every
+	// SnapshotEvery and at shutdown so a restart resumes from its cursor;
+	// empty keeps nothing across restarts.
+	MemoryPath string `env:"SEARCH_MEMORY_PATH" envDefault:"data/search-memory.snapshot"`
+	MeiliURL   string `env:"SEARCH_MEILI_URL"`
+	MeiliKey   string `env:"SEARCH_MEILI_KEY" secret:"true"`
 	// MeiliIndex is the live index uid; reindexes build "<uid>_staging_*".
 	MeiliIndex string `env:"SEARCH_MEILI_INDEX" envDefault:"movies"`
 	// CatalogURL is where the change feed is read when none is passed in.
@@ -116,7 +125,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	eng := deps.Engine
 	if eng == nil {
 		var err error
-		if eng, err = openEngine(ctx, cfg, a.httpClient); err != nil {
+		if eng, err = openEngine(ctx, cfg, a.httpClient, log); err != nil {
 			return nil, err
 		}
 	}
@@ -154,14 +163,16 @@ func (a *App) Close() error {
 	return a.Engine.Close()
 }
 
-func openEngine(ctx context.Context, cfg Config, hc *http.Client) (engine.Engine, error) {
+func openEngine(ctx context.Context, cfg Config, hc *http.Client, log *slog.Logger) (engine.Engine, error) {
 	switch cfg.Engine {
 	case EngineBleve, "":
 		return bleveengine.Open(cfg.BlevePath)
+	case EngineMemory:
+		return memengine.Open(memengine.Config{Path: cfg.MemoryPath, Log: log})
 	case EngineMeilisearch:
 		return meiliengine.Open(ctx, meiliengine.Config{URL: cfg.MeiliURL, APIKey: cfg.MeiliKey, Index: cfg.MeiliIndex, HTTPClient: hc})
 	default:
-		return nil, errors.New("search-svc: MOVIES_SEARCH_ENGINE must be bleve or meilisearch, not " + cfg.Engine)
+		return nil, errors.New("search-svc: MOVIES_SEARCH_ENGINE must be bleve, memory or meilisearch, not " + cfg.Engine)
 	}
 }
 

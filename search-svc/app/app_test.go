@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,16 +53,25 @@ func TestUnknownEngineIsRefused(t *testing.T) {
 }
 
 // The wired service follows the feed, answers searches over HTTP, and shows
-// its lag in /readyz and /metrics.
+// its lag in /readyz and /metrics, on each embedded engine.
 func TestWiring(t *testing.T) {
+	t.Run(app.EngineBleve, func(t *testing.T) {
+		testWiring(t, app.Config{Engine: app.EngineBleve, BlevePath: t.TempDir()})
+	})
+	t.Run(app.EngineMemory, func(t *testing.T) {
+		testWiring(t, app.Config{Engine: app.EngineMemory, MemoryPath: filepath.Join(t.TempDir(), "index.snapshot")})
+	})
+}
+
+func testWiring(t *testing.T, cfg app.Config) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var feed feedtest.Feed
 	feed.Upsert(catalogtest.ReferenceMovies()...)
 	reg := server.NewRegistry()
 	keyDir, keys := servicetokentest.Shared(t)
-	cfg := app.Config{Engine: app.EngineBleve, BlevePath: t.TempDir(), PollInterval: 5 * time.Millisecond,
-		Addr: "127.0.0.1:0", Identity: servicetoken.Config{TrustedKeys: keyDir}}
+	cfg.PollInterval, cfg.Addr = 5*time.Millisecond, "127.0.0.1:0"
+	cfg.Identity = servicetoken.Config{TrustedKeys: keyDir}
 	a, err := app.New(ctx, cfg, logging.Discard(), reg, nil, app.Deps{Feed: &feed})
 	if err != nil {
 		t.Fatal(err)
