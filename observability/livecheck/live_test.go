@@ -1,8 +1,10 @@
 package livecheck
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -95,6 +97,8 @@ func TestRulesAndDashboardsAgainstPrometheus(t *testing.T) {
 		return err == nil && len(r) > 0
 	}, "the SLO recording rules to evaluate")
 
+	checkExposition(t, promBin, platform)
+
 	for _, e := range exprs {
 		if _, err := query(api, e.PromQL); err != nil {
 			t.Errorf("%s: Prometheus refuses it: %v\n%s", e.Source, err, e.PromQL)
@@ -126,6 +130,30 @@ func TestRulesAndDashboardsAgainstPrometheus(t *testing.T) {
 	// What the rules cost Prometheus, for docs/observability.md (a figure, never asserted).
 	if r, err := query(api, `sum(prometheus_rule_group_last_duration_seconds{job="prometheus"})`); err == nil && len(r) > 0 {
 		t.Logf("rule groups' last evaluation, summed (seconds): %s", r[0])
+	}
+}
+
+// checkExposition runs `promtool check metrics` (beside the prometheus
+// binary) on each service's /metrics after the traffic: names, units, help
+// and counter suffixes after the Prometheus conventions.
+func checkExposition(t *testing.T, promBin string, p *live.Platform) {
+	t.Helper()
+	promtool := filepath.Join(filepath.Dir(promBin), "promtool")
+	for _, target := range live.Targets {
+		resp, err := http.Get("http://" + p.Admin[target] + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = bytes.NewReader(body)
+		if out, err := cmd.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+			t.Errorf("promtool check metrics on %s: %v\n%s", target, err, out)
+		}
 	}
 }
 
