@@ -81,11 +81,35 @@ app.kubernetes.io/part-of: movies
 {{- if and (eq .Values.database.mode "external") (not .Values.database.external.existingSecret) }}
 {{- fail "database.mode=external needs database.external.existingSecret (keys catalog-dsn, auth-dsn, optional catalog-replica-dsns)" }}
 {{- end }}
+{{- include "movies.validateConnections" . }}
 {{- if and (eq .Values.redis.mode "external") (not .Values.redis.external.addr) }}
 {{- fail "redis.mode=external needs redis.external.addr" }}
 {{- end }}
 {{- if and (eq .Values.meilisearch.mode "external") (or (not .Values.meilisearch.external.url) (not .Values.meilisearch.external.existingSecret)) }}
 {{- fail "meilisearch.mode=external needs meilisearch.external.url and meilisearch.external.existingSecret" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Fails when the catalog and auth pods at their most (HPA maxReplicas, or replicas without the
+HPA) could open more MySQL connections than database.maxConnections: past it the server refuses
+new connections and every pod's requests fail at once, during the very load spike that scaled
+them out. With Vitess the catalog's @replica DSN reaches the same vtgate, so it counts twice.
+*/}}
+{{- define "movies.validateConnections" -}}
+{{- $v := .Values }}
+{{- $total := 0 }}
+{{- $parts := list }}
+{{- range $c := list "catalog" "auth" }}
+{{- $cv := index $v $c }}
+{{- $pods := ternary $cv.autoscaling.maxReplicas $cv.replicas $cv.autoscaling.enabled | int }}
+{{- $pools := ternary 2 1 (and (eq $c "catalog") (eq $v.database.mode "vitess")) }}
+{{- $n := mul $pods $pools $cv.dbMaxOpenConnections }}
+{{- $total = add $total $n }}
+{{- $parts = append $parts (printf "%s %d pods x %d pools x %d" $c $pods $pools (int $cv.dbMaxOpenConnections)) }}
+{{- end }}
+{{- if gt (int $total) (int $v.database.maxConnections) }}
+{{- fail (printf "MySQL connections at full scale (%s = %d) exceed database.maxConnections (%d): lower catalog/auth dbMaxOpenConnections or autoscaling.maxReplicas, or raise the server's max_connections and database.maxConnections to match" (join " + " $parts) (int $total) (int $v.database.maxConnections)) }}
 {{- end }}
 {{- end }}
 
@@ -201,6 +225,8 @@ The service-keys volume of a component: its own private key when it calls anothe
   value: mysql
 {{ include "movies.secretEnv" (dict "name" "MOVIES_CATALOG_DB_DSN" "secret" (include "movies.dbSecretName" $ctx) "key" "catalog-dsn") }}
 {{ include "movies.secretEnv" (dict "name" "MOVIES_CATALOG_DB_REPLICA_DSNS" "secret" (include "movies.dbSecretName" $ctx) "key" "catalog-replica-dsns" "optional" true) }}
+- name: MOVIES_CATALOG_DB_MAX_OPEN_CONNS
+  value: {{ $v.catalog.dbMaxOpenConnections | quote }}
 - name: MOVIES_CATALOG_MIGRATE
   value: "false"
 - name: MOVIES_CATALOG_IMPORT_IF_EMPTY
@@ -217,6 +243,8 @@ The service-keys volume of a component: its own private key when it calls anothe
 - name: MOVIES_AUTH_DB_DRIVER
   value: mysql
 {{ include "movies.secretEnv" (dict "name" "MOVIES_AUTH_DB_DSN" "secret" (include "movies.dbSecretName" $ctx) "key" "auth-dsn") }}
+- name: MOVIES_AUTH_DB_MAX_OPEN_CONNS
+  value: {{ $v.auth.dbMaxOpenConnections | quote }}
 - name: MOVIES_AUTH_MIGRATE
   value: "false"
 - name: MOVIES_ADMIN_USERNAME
