@@ -82,6 +82,7 @@ app.kubernetes.io/part-of: movies
 {{- fail "database.mode=external needs database.external.existingSecret (keys catalog-dsn, auth-dsn, optional catalog-replica-dsns)" }}
 {{- end }}
 {{- include "movies.validateConnections" . }}
+{{- include "movies.validateSecrets" . }}
 {{- if and (eq .Values.redis.mode "external") (not .Values.redis.external.addr) }}
 {{- fail "redis.mode=external needs redis.external.addr" }}
 {{- end }}
@@ -115,7 +116,8 @@ them out. With Vitess the catalog's @replica DSN reaches the same vtgate, so it 
 
 {{/*
 A random value generated on first install and read back from the live Secret afterwards, so
-upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, which is harmless.)
+upgrades keep it. Offline rendering cannot look it up and would make a fresh one each time, which
+a GitOps sync would apply as a rotation: generateSecrets=false (movies.validateSecrets) is for that.
 */}}
 {{- define "movies.generated" -}}
 {{- $existing := lookup "v1" "Secret" .ctx.Release.Namespace .secret }}
@@ -130,7 +132,27 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
 {{- if eq .Values.database.mode "external" }}
 {{- .Values.database.external.existingSecret }}
 {{- else }}
-{{- printf "%s-db" (include "movies.fullname" .) }}
+{{- default (printf "%s-db" (include "movies.fullname" .)) .Values.database.vitess.existingSecret }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.meiliSecretName" -}}
+{{- default (include "movies.componentName" (dict "ctx" . "component" "meilisearch")) .Values.meilisearch.internal.existingSecret }}
+{{- end }}
+
+{{/*
+With generateSecrets=false (offline rendering: helm template, Argo CD) a generated credential
+would differ on every render and rotate the live one on every sync, so each must be named.
+*/}}
+{{- define "movies.validateSecrets" -}}
+{{- if not .Values.generateSecrets }}
+{{- $missing := list }}
+{{- if not .Values.auth.admin.existingSecret }}{{ $missing = append $missing "auth.admin.existingSecret (key password)" }}{{ end }}
+{{- if and (eq .Values.database.mode "vitess") (not .Values.database.vitess.existingSecret) }}{{ $missing = append $missing "database.vitess.existingSecret (keys vtgate-password, catalog-dsn, catalog-replica-dsns, auth-dsn, users.json, init_db.sql)" }}{{ end }}
+{{- if and (eq .Values.meilisearch.mode "internal") (not .Values.meilisearch.internal.existingSecret) }}{{ $missing = append $missing "meilisearch.internal.existingSecret (key master-key)" }}{{ end }}
+{{- if $missing }}
+{{- fail (printf "generateSecrets=false: the chart will not invent credentials that change on every render; create these Secrets and set %s" (join ", " $missing)) }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -270,7 +292,7 @@ The service-keys volume of a component: its own private key when it calls anothe
 {{- if eq $v.meilisearch.mode "internal" }}
 - name: MOVIES_SEARCH_MEILI_URL
   value: {{ printf "http://%s:7700" (include "movies.componentName" (dict "ctx" $ctx "component" "meilisearch")) | quote }}
-{{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_KEY" "secret" (include "movies.componentName" (dict "ctx" $ctx "component" "meilisearch")) "key" "master-key") }}
+{{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_KEY" "secret" (include "movies.meiliSecretName" $ctx) "key" "master-key") }}
 {{- else }}
 - name: MOVIES_SEARCH_MEILI_URL
   value: {{ $v.meilisearch.external.url | quote }}
