@@ -33,8 +33,10 @@ type Config struct {
 	Identity servicetoken.Config `envPrefix:"AUTH_"`
 	DBDriver string              `env:"AUTH_DB_DRIVER" envDefault:"sqlite"`
 	// DBDSN may hold a database password, so the start-up log masks it.
-	DBDSN   string `env:"AUTH_DB_DSN" envDefault:"file:data/auth.db" secret:"true"`
-	Migrate bool   `env:"AUTH_MIGRATE" envDefault:"true"`
+	DBDSN string `env:"AUTH_DB_DSN" envDefault:"file:data/auth.db" secret:"true"`
+	// DBMaxOpenConns caps the MySQL pool; 0 keeps sqldb's 64.
+	DBMaxOpenConns int  `env:"AUTH_DB_MAX_OPEN_CONNS"`
+	Migrate        bool `env:"AUTH_MIGRATE" envDefault:"true"`
 	// AdminUsername and AdminPassword, when set, are made an admin account
 	// at every start (created, or its password and role fixed).
 	AdminUsername string `env:"ADMIN_USERNAME"`
@@ -75,7 +77,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			return nil, err
 		}
 	}
-	db, driver, err := open(ctx, cfg, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqldb.NewMetrics(reg), "primary"))
+	db, driver, err := open(ctx, cfg, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqldb.NewMetrics(reg), "primary"), sqldb.WithMaxOpenConns(cfg.DBMaxOpenConns))
 	if err != nil {
 		return nil, err
 	}

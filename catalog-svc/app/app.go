@@ -43,6 +43,9 @@ type Config struct {
 	// feed read from a healthy one, writes go to DBDSN. Behind vtgate, DBDSN
 	// ends in /<keyspace>@primary and the one replica DSN in @replica.
 	ReplicaDSNs []string `env:"CATALOG_DB_REPLICA_DSNS" envSeparator:"," secret:"true"`
+	// DBMaxOpenConns caps each MySQL pool (the primary's and every
+	// replica's); 0 keeps sqldb's 64.
+	DBMaxOpenConns int `env:"CATALOG_DB_MAX_OPEN_CONNS"`
 	// ReplicaMaxLag takes a replica lagging more out of read rotation. 0
 	// turns the lag check off, as do replica DSNs through vtgate
 	// (keyspace@replica), which checks lag itself.
@@ -105,7 +108,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		}
 	}
 	sqlm := sqldb.NewMetrics(reg)
-	db, s, err := open(ctx, cfg, cfg.Migrate, log, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqlm, "primary"))
+	db, s, err := open(ctx, cfg, cfg.Migrate, log, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqlm, "primary"), sqldb.WithMaxOpenConns(cfg.DBMaxOpenConns))
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +121,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	a := &App{Health: server.NewHealth(), db: db}
 	a.Health.AddCheck("database", s.Ping)
 	mws := endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{Log: log, Metrics: reg, Tracer: tr.TracerProvider()})
-	if a.replicas, err = openReplicaReads(ctx, cfg, db, log, reg, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqlm, "")); err != nil {
+	if a.replicas, err = openReplicaReads(ctx, cfg, db, log, reg, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqlm, ""), sqldb.WithMaxOpenConns(cfg.DBMaxOpenConns)); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -132,8 +132,12 @@ func openMySQL(dsn string, o options) (*sql.DB, error) {
 		return nil, err
 	}
 	db := o.openDB(connector, MySQL)
-	db.SetMaxOpenConns(64)
-	db.SetMaxIdleConns(64)
+	maxOpen := 64
+	if o.maxOpen > 0 {
+		maxOpen = o.maxOpen
+	}
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxOpen)
 	db.SetConnMaxLifetime(5 * time.Minute)
 	db.SetConnMaxIdleTime(time.Minute)
 	return db, nil

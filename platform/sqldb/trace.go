@@ -19,6 +19,7 @@ type options struct {
 	tracer  trace.TracerProvider
 	metrics *Metrics
 	dbName  string
+	maxOpen int
 }
 
 func newOptions(opts []Option) options {
@@ -27,6 +28,13 @@ func newOptions(opts []Option) options {
 		opt(&o)
 	}
 	return o
+}
+
+// WithMaxOpenConns caps each MySQL pool at n connections instead of 64, so
+// pods × pools × n can be kept under the server's max_connections (the Helm
+// chart checks that sum, docs/kubernetes.md). n <= 0 keeps 64.
+func WithMaxOpenConns(n int) Option {
+	return func(o *options) { o.maxOpen = n }
 }
 
 // WithTracing makes a span of every statement, transaction and new

@@ -81,6 +81,8 @@ app.kubernetes.io/part-of: movies
 {{- if and (eq .Values.database.mode "external") (not .Values.database.external.existingSecret) }}
 {{- fail "database.mode=external needs database.external.existingSecret (keys catalog-dsn, auth-dsn, optional catalog-replica-dsns)" }}
 {{- end }}
+{{- include "movies.validateConnections" . }}
+{{- include "movies.validateSecrets" . }}
 {{- if and (eq .Values.redis.mode "external") (not .Values.redis.external.addr) }}
 {{- fail "redis.mode=external needs redis.external.addr" }}
 {{- end }}
@@ -90,8 +92,32 @@ app.kubernetes.io/part-of: movies
 {{- end }}
 
 {{/*
+Fails when the catalog and auth pods at their most (HPA maxReplicas, or replicas without the
+HPA) could open more MySQL connections than database.maxConnections: past it the server refuses
+new connections and every pod's requests fail at once, during the very load spike that scaled
+them out. With Vitess the catalog's @replica DSN reaches the same vtgate, so it counts twice.
+*/}}
+{{- define "movies.validateConnections" -}}
+{{- $v := .Values }}
+{{- $total := 0 }}
+{{- $parts := list }}
+{{- range $c := list "catalog" "auth" }}
+{{- $cv := index $v $c }}
+{{- $pods := ternary $cv.autoscaling.maxReplicas $cv.replicas $cv.autoscaling.enabled | int }}
+{{- $pools := ternary 2 1 (and (eq $c "catalog") (eq $v.database.mode "vitess")) }}
+{{- $n := mul $pods $pools $cv.dbMaxOpenConnections }}
+{{- $total = add $total $n }}
+{{- $parts = append $parts (printf "%s %d pods x %d pools x %d" $c $pods $pools (int $cv.dbMaxOpenConnections)) }}
+{{- end }}
+{{- if gt (int $total) (int $v.database.maxConnections) }}
+{{- fail (printf "MySQL connections at full scale (%s = %d) exceed database.maxConnections (%d): lower catalog/auth dbMaxOpenConnections or autoscaling.maxReplicas, or raise the server's max_connections and database.maxConnections to match" (join " + " $parts) (int $total) (int $v.database.maxConnections)) }}
+{{- end }}
+{{- end }}
+
+{{/*
 A random value generated on first install and read back from the live Secret afterwards, so
-upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, which is harmless.)
+upgrades keep it. Offline rendering cannot look it up and would make a fresh one each time, which
+a GitOps sync would apply as a rotation: generateSecrets=false (movies.validateSecrets) is for that.
 */}}
 {{- define "movies.generated" -}}
 {{- $existing := lookup "v1" "Secret" .ctx.Release.Namespace .secret }}
@@ -106,7 +132,27 @@ upgrades keep it. (Offline rendering cannot look it up and makes a fresh one, wh
 {{- if eq .Values.database.mode "external" }}
 {{- .Values.database.external.existingSecret }}
 {{- else }}
-{{- printf "%s-db" (include "movies.fullname" .) }}
+{{- default (printf "%s-db" (include "movies.fullname" .)) .Values.database.vitess.existingSecret }}
+{{- end }}
+{{- end }}
+
+{{- define "movies.meiliSecretName" -}}
+{{- default (include "movies.componentName" (dict "ctx" . "component" "meilisearch")) .Values.meilisearch.internal.existingSecret }}
+{{- end }}
+
+{{/*
+With generateSecrets=false (offline rendering: helm template, Argo CD) a generated credential
+would differ on every render and rotate the live one on every sync, so each must be named.
+*/}}
+{{- define "movies.validateSecrets" -}}
+{{- if not .Values.generateSecrets }}
+{{- $missing := list }}
+{{- if not .Values.auth.admin.existingSecret }}{{ $missing = append $missing "auth.admin.existingSecret (key password)" }}{{ end }}
+{{- if and (eq .Values.database.mode "vitess") (not .Values.database.vitess.existingSecret) }}{{ $missing = append $missing "database.vitess.existingSecret (keys vtgate-password, catalog-dsn, catalog-replica-dsns, auth-dsn, users.json, init_db.sql)" }}{{ end }}
+{{- if and (eq .Values.meilisearch.mode "internal") (not .Values.meilisearch.internal.existingSecret) }}{{ $missing = append $missing "meilisearch.internal.existingSecret (key master-key)" }}{{ end }}
+{{- if $missing }}
+{{- fail (printf "generateSecrets=false: the chart will not invent credentials that change on every render; create these Secrets and set %s" (join ", " $missing)) }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -201,6 +247,8 @@ The service-keys volume of a component: its own private key when it calls anothe
   value: mysql
 {{ include "movies.secretEnv" (dict "name" "MOVIES_CATALOG_DB_DSN" "secret" (include "movies.dbSecretName" $ctx) "key" "catalog-dsn") }}
 {{ include "movies.secretEnv" (dict "name" "MOVIES_CATALOG_DB_REPLICA_DSNS" "secret" (include "movies.dbSecretName" $ctx) "key" "catalog-replica-dsns" "optional" true) }}
+- name: MOVIES_CATALOG_DB_MAX_OPEN_CONNS
+  value: {{ $v.catalog.dbMaxOpenConnections | quote }}
 - name: MOVIES_CATALOG_MIGRATE
   value: "false"
 - name: MOVIES_CATALOG_IMPORT_IF_EMPTY
@@ -217,6 +265,8 @@ The service-keys volume of a component: its own private key when it calls anothe
 - name: MOVIES_AUTH_DB_DRIVER
   value: mysql
 {{ include "movies.secretEnv" (dict "name" "MOVIES_AUTH_DB_DSN" "secret" (include "movies.dbSecretName" $ctx) "key" "auth-dsn") }}
+- name: MOVIES_AUTH_DB_MAX_OPEN_CONNS
+  value: {{ $v.auth.dbMaxOpenConnections | quote }}
 - name: MOVIES_AUTH_MIGRATE
   value: "false"
 - name: MOVIES_ADMIN_USERNAME
@@ -242,7 +292,7 @@ The service-keys volume of a component: its own private key when it calls anothe
 {{- if eq $v.meilisearch.mode "internal" }}
 - name: MOVIES_SEARCH_MEILI_URL
   value: {{ printf "http://%s:7700" (include "movies.componentName" (dict "ctx" $ctx "component" "meilisearch")) | quote }}
-{{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_KEY" "secret" (include "movies.componentName" (dict "ctx" $ctx "component" "meilisearch")) "key" "master-key") }}
+{{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_KEY" "secret" (include "movies.meiliSecretName" $ctx) "key" "master-key") }}
 {{- else }}
 - name: MOVIES_SEARCH_MEILI_URL
   value: {{ $v.meilisearch.external.url | quote }}
