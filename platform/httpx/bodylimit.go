@@ -19,7 +19,9 @@ const DrainBytes = 16 << 20
 // LimitBody answers 413 for a request body over limit and closes the
 // connection. A declared Content-Length over limit is refused before the
 // handler runs; a chunked body is cut at limit, so the handler's reads fail
-// with *http.MaxBytesError (the 413 the decoders already give).
+// with *http.MaxBytesError (the 413 the decoders already give). Either way,
+// and when a handler answers without reading a chunked body, up to drain
+// bytes are discarded first so that the client reads the answer.
 func LimitBody(limit, drain int64) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -38,11 +40,10 @@ func LimitBody(limit, drain int64) Middleware {
 			body := &cutBody{ReadCloser: orig, limit: limit, left: limit, onCut: func() { closeAfter(w, r) }}
 			r.Body = body
 			next.ServeHTTP(w, r)
-			if body.cut {
-				// The handler has written its 413 into the buffer; it goes
-				// out when the handler returns, after the body is gone.
-				discard(r, orig, drain)
-			}
+			// Past the limit (the handler wrote its 413) or not read at all
+			// (a 401 before decoding, say), the rest goes before the answer,
+			// which is still in the buffer until the handler returns.
+			discard(r, orig, drain)
 		})
 	}
 }

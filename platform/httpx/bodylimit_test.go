@@ -21,6 +21,10 @@ func bodyServer(t *testing.T, reached *atomic.Int32) *httptest.Server {
 	t.Helper()
 	h := httpx.LimitBody(httpx.MaxBodyBytes, httpx.DrainBytes)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reached.Add(1)
+		if r.URL.Path == "/unread" {
+			apierr.Encode(r.Context(), apierr.ErrNotProvided, w)
+			return
+		}
 		var v map[string]any
 		if err := httpx.DecodeJSON(w, r, &v); err != nil {
 			apierr.Encode(r.Context(), err, w)
@@ -87,6 +91,12 @@ func TestOversizedBodyWithoutExpectContinueGets413(t *testing.T) {
 	// hits the limit and the rest is drained.
 	head = fmt.Sprintf("POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n", addr)
 	want413(t, rawPost(t, addr, head, chunked(body, 32<<10)))
+
+	// A handler that answers without reading the body: its answer arrives.
+	head = strings.Replace(head, "POST / ", "POST /unread ", 1)
+	if resp := rawPost(t, addr, head, chunked(body, 32<<10)); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unread chunked body: status %d, want 401", resp.StatusCode)
+	}
 }
 
 func TestBodyWithinTheLimitKeepsTheConnection(t *testing.T) {
