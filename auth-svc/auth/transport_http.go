@@ -114,6 +114,7 @@ func encodeResponse(status int) httptransport.EncodeResponseFunc {
 		var body any
 		switch r := resp.(type) {
 		case loginResponse:
+			httpx.NoStore(w.Header())
 			body = r.Token
 		case introspectResponse:
 			body = r.Identity

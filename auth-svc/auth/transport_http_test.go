@@ -61,6 +61,9 @@ func tokenOf(t *testing.T, r reply) string {
 	if err := json.Unmarshal([]byte(r.body), &tok); err != nil || !tokenShape.MatchString(tok.Token) {
 		t.Fatalf("login body %s: %v", r.body, err)
 	}
+	if cc, pragma := r.header.Get("Cache-Control"), r.header.Get("Pragma"); cc != "no-store" || pragma != "no-cache" {
+		t.Fatalf("a token answer with Cache-Control %q, Pragma %q: a cache may keep it", cc, pragma)
+	}
 	return tok.Token
 }
 

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -29,6 +30,9 @@ func TestLoginWithJSONOrForm(t *testing.T) {
 		if got := decode[contract.TokenResponse](t, w); got.Token != authtest.UserToken {
 			t.Fatalf("token %+v", got)
 		}
+		if cc, pragma := w.Header().Get("Cache-Control"), w.Header().Get("Pragma"); cc != "no-store" || pragma != "no-cache" {
+			t.Fatalf("a token answer with Cache-Control %q, Pragma %q: a cache may keep it", cc, pragma)
+		}
 	}
 
 	w := f.do(t, req{method: http.MethodPost, path: "/api/auth/token/", body: `{"username": "alice", "password": "nope"}`})
@@ -44,6 +48,29 @@ func TestLoginWithJSONOrForm(t *testing.T) {
 	wantStatus(t, f.do(t, req{method: http.MethodPost, path: "/api/auth/token/", body: "x", contentType: "text/plain"}), http.StatusUnsupportedMediaType)
 	wantStatus(t, f.do(t, req{method: http.MethodPost, path: "/api/auth/token/", body: "username=" + strings.Repeat("a", 70<<10),
 		contentType: "application/x-www-form-urlencoded"}), http.StatusRequestEntityTooLarge)
+}
+
+// A client that writes its whole body before reading (no Expect:
+// 100-continue) reads its 413 instead of a reset connection, whichever route
+// and whoever it is.
+func TestOversizedBodyIsRefusedOverARealConnection(t *testing.T) {
+	f := newFixture(t, 0)
+	srv := httptest.NewServer(f.gw)
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/api/auth/token/", "/api/movies/"} {
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(strings.Repeat(" ", 10<<20)))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !resp.Close || !strings.Contains(string(b), apierr.MsgTooLarge) {
+			t.Fatalf("%s: status %d, close %v, body %q", path, resp.StatusCode, resp.Close, b)
+		}
+	}
+	if f.auth.LoginClient != "" || len(f.catalog.All()) != 0 {
+		t.Fatal("an oversized request reached a service")
+	}
 }
 
 func TestLoginNamesTheEndClientForThrottling(t *testing.T) {

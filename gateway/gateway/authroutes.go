@@ -24,6 +24,7 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	httpx.NoStore(w.Header())
 	return httpx.WriteJSON(w, http.StatusOK, tok)
 }
 

@@ -131,7 +131,8 @@ func New(o Options) *Gateway {
 		g.clientAddr = peer.ClientAddr
 	}
 	g.routes()
-	mws := []httpx.Middleware{httpx.WithRequestID, httpx.Recover(g.log), httpx.AccessLog(g.log), CORS}
+	mws := []httpx.Middleware{httpx.WithRequestID, httpx.Recover(g.log), httpx.AccessLog(g.log), CORS,
+		httpx.LimitBody(httpx.MaxBodyBytes, httpx.DrainBytes)}
 	if o.RateLimit != nil {
 		// Inside CORS, so that a browser can read a 429 and its headers.
 		mws = append(mws, o.RateLimit)

@@ -31,6 +31,13 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	return err
 }
 
+// NoStore marks an answer that carries a secret (a token): no cache, shared
+// or the browser's, may keep it. Pragma is for HTTP/1.0 caches.
+func NoStore(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+}
+
 // RequireJSON checks the request's content type is JSON (or absent with no
 // body), giving 415 otherwise.
 func RequireJSON(r *http.Request) error {
