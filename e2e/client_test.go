@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -88,4 +89,43 @@ func login(t testing.TB, base, username, password string) string {
 		t.Fatalf("token %q is too short", tok.Token)
 	}
 	return tok.Token
+}
+
+// call is do for goroutines: it returns what went wrong instead of failing
+// the test from outside its goroutine.
+func call(method, url, token string, body any, headers ...string) (response, error) {
+	return callContext(context.Background(), method, url, token, body, headers...)
+}
+
+// callContext is call bounded by ctx. An empty token sends no
+// Authorization header (an anonymous client).
+func callContext(ctx context.Context, method, url, token string, body any, headers ...string) (response, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return response{}, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return response{}, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Token "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return response{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, err
 }

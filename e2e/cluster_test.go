@@ -197,6 +197,16 @@ const (
 // settings (driver, catalog DSN, auth DSN).
 func startCluster(t testing.TB, l layout, driver, catalogDSN, authDSN string) *cluster {
 	t.Helper()
+	c := newCluster(t, l, driver, catalogDSN, authDSN)
+	c.startAll()
+	return c
+}
+
+// newCluster prepares the platform in layout l (ports, keys, environment)
+// without starting it, so a test can put something between the services
+// (setEnv) first; startAll starts it.
+func newCluster(t testing.TB, l layout, driver, catalogDSN, authDSN string) *cluster {
+	t.Helper()
 	ports := freePorts(t, 4+len(l.processes))
 	c := &cluster{
 		t:       t,
@@ -250,12 +260,21 @@ func startCluster(t testing.TB, l layout, driver, catalogDSN, authDSN string) *c
 		"MOVIES_SEARCH_SERVICE_KEY_FILE="+filepath.Join(c.keyDir, "search.key"),
 	)
 	t.Cleanup(c.stopAll)
+	return c
+}
+
+// setEnv overrides variables of the cluster's environment (NAME=value
+// each) for the processes started from now on.
+func (c *cluster) setEnv(vars ...string) { c.env = append(c.env, vars...) }
+
+// startAll starts every process of the layout, each after those it calls.
+func (c *cluster) startAll() {
+	c.t.Helper()
 	for _, s := range services {
 		if p := c.hostOf(s); c.procs[p.name] == nil {
 			c.startProcess(p)
 		}
 	}
-	return c
 }
 
 func (c *cluster) url(service string) string {
@@ -360,6 +379,21 @@ func (c *cluster) stopProcess(name string) {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}
+}
+
+// kill ends one process with SIGKILL, as a crash or an OOM kill would:
+// no shutdown, no flush. It returns once the process is gone.
+func (c *cluster) kill(name string) {
+	c.t.Helper()
+	p, ok := c.procs[name]
+	if !ok {
+		c.t.Fatalf("kill %s: not running", name)
+	}
+	delete(c.procs, name)
+	if err := p.cmd.Process.Kill(); err != nil {
+		c.t.Fatalf("kill %s: %v", name, err)
+	}
+	<-p.done
 }
 
 // stopAll stops the processes in reverse start order, showing their output

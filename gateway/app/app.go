@@ -58,6 +58,9 @@ type Config struct {
 	// service answers what it can instead of timing out and opening its
 	// circuit.
 	UpstreamMaxInFlight int `env:"GATEWAY_UPSTREAM_MAX_IN_FLIGHT" envDefault:"128"`
+	// UpstreamBreakerOpen is how long an upstream's open breaker refuses
+	// calls (503 with this as Retry-After) before one probe goes through.
+	UpstreamBreakerOpen time.Duration `env:"GATEWAY_UPSTREAM_BREAKER_OPEN" envDefault:"5s"`
 	// SQLSearches bounds concurrent SQL searches (the ?search= fallback).
 	SQLSearches int `env:"GATEWAY_SQL_SEARCHES" envDefault:"1"`
 
@@ -176,11 +179,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 
 	guards := upstream.NewMetrics(reg)
 	catalogGuards := upstream.CatalogGuards{
-		List:  upstream.NewGuard(upstream.Settings{Name: "catalog-list", Timeout: cfg.CatalogTimeout, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
-		Read:  upstream.NewGuard(upstream.Settings{Name: "catalog-read", Timeout: cfg.CatalogTimeout, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
-		Write: upstream.NewGuard(upstream.Settings{Name: "catalog-write", Timeout: cfg.CatalogTimeout, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
+		List:  upstream.NewGuard(upstream.Settings{Name: "catalog-list", Timeout: cfg.CatalogTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
+		Read:  upstream.NewGuard(upstream.Settings{Name: "catalog-read", Timeout: cfg.CatalogTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
+		Write: upstream.NewGuard(upstream.Settings{Name: "catalog-write", Timeout: cfg.CatalogTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
 	}
-	authGuard := upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout, MaxInFlight: cfg.UpstreamMaxInFlight}, guards)
+	authGuard := upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards)
 	a.Catalog = catalogEndpoints.Use(catalogGuards.Middleware()).Service()
 	a.Auth = authEndpoints.Use(authGuard.Middleware()).Service()
 	breakers := append(catalogGuards.All(), authGuard)
@@ -195,7 +198,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			}
 		}
 		// Search has the catalog as its fallback, so its breaker opens sooner.
-		searchGuard := upstream.NewGuard(upstream.Settings{Name: "search", Timeout: cfg.SearchTimeout, TripAfter: 3, MaxInFlight: cfg.UpstreamMaxInFlight}, guards)
+		searchGuard := upstream.NewGuard(upstream.Settings{Name: "search", Timeout: cfg.SearchTimeout, TripAfter: 3, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards)
 		searcher = searchEndpoints.Use(searchGuard.Middleware()).Service()
 		breakers = append(breakers, searchGuard)
 	}
