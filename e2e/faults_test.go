@@ -79,6 +79,8 @@ func TestFaultMatrix(t *testing.T) {
 	catalogDSN, authDSN := sqltest.MySQL(t), sqltest.MySQL(t)
 	redisAddr := redistest.RedisAddr(t)
 
+	// toxiproxy's toxics log through zerolog's global logger.
+	zerolog.SetGlobalLevel(zerolog.Disabled)
 	toxics := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
 	proxy := func(name, upstream string) *toxiproxy.Proxy {
 		p := toxiproxy.NewProxy(toxics, name, "127.0.0.1:0", upstream)

@@ -36,6 +36,11 @@ var (
 	ErrInvalidCursor = apierr.Validation(map[string][]string{contract.ParamCursor: {"Invalid cursor."}})
 	// ErrTooSlow is a read the database stopped at its statement limit.
 	ErrTooSlow = apierr.New(apierr.Timeout, "The query took too long. Narrow it with more search terms or filters.")
+	// ErrDatabaseUnavailable is a call whose database connection was lost
+	// (refused, reset, closed mid-answer): a 503 to retry, not a 500. A
+	// write that gets it may have been committed; a create retried with
+	// its Idempotency-Key is safe.
+	ErrDatabaseUnavailable = apierr.New(apierr.Unavailable, "The catalog's database is unreachable, try again shortly.").WithHeader("Retry-After", "1")
 	// ErrPreconditionFailed: If-Match named a version that is not current.
 	ErrPreconditionFailed = apierr.ErrPreconditionFailed
 	// ErrPreconditionRequired: a write without If-Match where Options

@@ -95,7 +95,7 @@ func (s *SQL) List(ctx context.Context, q contract.ListQuery) (contract.Page, er
 	if sqldb.StatementTimedOut(err) {
 		return page, catalog.ErrTooSlow
 	}
-	return page, err
+	return page, unavailable(err)
 }
 
 func (s *SQL) list(ctx context.Context, db querier, q contract.ListQuery) (contract.Page, error) {

@@ -185,7 +185,7 @@ func movieCount(ctx context.Context, q querier) (int64, error) {
 func (s *SQL) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return unavailable(err)
 	}
 	err = LockWriter(ctx, tx)
 	if err == nil {
@@ -193,9 +193,18 @@ func (s *SQL) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err != nil {
 		_ = tx.Rollback()
+		return unavailable(err)
+	}
+	return unavailable(tx.Commit())
+}
+
+// unavailable turns a lost database connection into the catalog's 503;
+// a deadline stays a deadline (net.Error matches those too).
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || !sqldb.Unreachable(err) {
 		return err
 	}
-	return tx.Commit()
+	return catalog.ErrDatabaseUnavailable.Wrap(err)
 }
 
 // Get returns one movie.
@@ -206,7 +215,7 @@ func (s *SQL) Get(ctx context.Context, id int64) (contract.Movie, error) {
 		m, err = getMovie(ctx, db, id, "")
 		return err
 	})
-	return m, err
+	return m, unavailable(err)
 }
 
 // querier is what reads need: a database or a transaction.

@@ -182,7 +182,7 @@ func (c *Cluster) Read(ctx context.Context, fn func(db *sql.DB) error) error {
 	}
 	var serverErr *mysql.MySQLError
 	switch {
-	case unreachable(err):
+	case Unreachable(err):
 		c.takeOut(r, err)
 	case !errors.As(err, &serverErr):
 		return err
@@ -227,8 +227,9 @@ func (c *Cluster) takeOut(r *member, err error) {
 	}
 }
 
-// unreachable tells a lost server or connection from an answer.
-func unreachable(err error) bool {
+// Unreachable tells a lost server or connection (refused, reset, closed
+// mid-answer) from an answer of the server.
+func Unreachable(err error) bool {
 	var netErr net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
 		errors.Is(err, sql.ErrConnDone) || errors.As(err, &netErr)
