@@ -34,7 +34,8 @@ import (
 //   - reads are answered, or refused with 503/504 where the hop is the
 //     catalog itself (never a 500, never a dropped connection);
 //   - no request waits past the gateway's deadlines (plus a generous margin);
-//   - every circuit breaker is closed again afterwards;
+//   - the hop's breakers open when every call through it is reset, and
+//     every circuit breaker is closed again afterwards;
 //   - search converges: every stored movie found once, by its stored name,
 //     and no deleted one.
 
@@ -69,6 +70,9 @@ type faultHop struct {
 	readsServed bool
 	// writesServed: admin writes still get their 2xx.
 	writesServed bool
+	// breakers are the breakers guarding this hop: a reset peer (every
+	// call fails at once) must open them.
+	breakers []string
 }
 
 func TestFaultMatrix(t *testing.T) {
@@ -98,12 +102,12 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	c := newCluster(t, layouts[i], string(sqldb.MySQL), catalogDSN, authDSN)
 	hops := []*faultHop{
-		{name: "gateway → catalog", proxy: proxy("gateway-catalog", hostOf(c.Catalog))},
-		{name: "gateway → auth", proxy: proxy("gateway-auth", hostOf(c.Auth)), readsServed: true},
-		{name: "gateway → search", proxy: proxy("gateway-search", hostOf(c.Search)), readsServed: true, writesServed: true},
-		{name: "catalog → MariaDB", proxy: proxy("catalog-mariadb", dsn.Addr)},
-		{name: "catalog → Redis", proxy: proxy("catalog-redis", redisAddr), readsServed: true, writesServed: true},
-		{name: "gateway → Redis", proxy: proxy("gateway-redis", redisAddr), readsServed: true, writesServed: true},
+		{name: "gateway → catalog", proxy: proxy("gateway-catalog", hostOf(c.Catalog)), breakers: []string{"catalog-read", "catalog-write"}},
+		{name: "gateway → auth", proxy: proxy("gateway-auth", hostOf(c.Auth)), readsServed: true, breakers: []string{"auth"}},
+		{name: "gateway → search", proxy: proxy("gateway-search", hostOf(c.Search)), readsServed: true, writesServed: true, breakers: []string{"search"}},
+		{name: "catalog → MariaDB", proxy: proxy("catalog-mariadb", dsn.Addr), breakers: []string{"catalog-write"}},
+		{name: "catalog → Redis", proxy: proxy("catalog-redis", redisAddr), readsServed: true, writesServed: true, breakers: []string{"catalog-redis"}},
+		{name: "gateway → Redis", proxy: proxy("gateway-redis", redisAddr), readsServed: true, writesServed: true, breakers: []string{"gateway-redis"}},
 		{name: "search → catalog feed", proxy: proxy("search-catalog", hostOf(c.Catalog)), readsServed: true, writesServed: true},
 	}
 	viaDSN := *dsn
@@ -200,6 +204,13 @@ func runFaultCell(t *testing.T, c *cluster, db *sql.DB, admin string, hop *fault
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	if toxicName == "reset_peer" {
+		for _, b := range hop.breakers {
+			if !opened[b] {
+				t.Errorf("breaker %s never seen open while every call through %s was reset", b, hop.name)
+			}
+		}
+	}
 	stored := w.checkStore(t, db)
 	converged := w.waitSearchConverges(t, stored, 60*time.Second)
 
