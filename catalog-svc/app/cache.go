@@ -8,6 +8,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/cache"
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/server"
 	"github.com/moviesplatform/platform/telemetry"
 )
@@ -35,7 +36,7 @@ func newCache(cfg Config, replicas *replicaReads, log *slog.Logger, reg promethe
 		return nil, err
 	}
 	if cc.Redis.Addr != "" {
-		health.AddCheck("redis-credentials", c.RedisCredentials)
+		health.AddCheck("redis-credentials", redisx.Logged("catalog-cache", log, c.RedisCredentials))
 	}
 	return c, nil
 }

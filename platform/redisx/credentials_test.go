@@ -11,9 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -23,63 +21,8 @@ import (
 
 	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/redisx"
+	"github.com/moviesplatform/platform/redisx/redistest"
 )
-
-// aclUser is the ACL docs/security.md gives the services' Redis user: the
-// movies key and channel namespace, no dangerous command.
-const aclUser = "on >acl-secret ~movies:* &movies:* +@read +@write +@scripting +@pubsub +@transaction +@connection -@dangerous"
-
-// startRedis runs a redis-server of the test's own on a free loopback port
-// with a requirepass and the services' ACL user; with tlsConf (redis.conf
-// lines) that port speaks TLS only. It returns the address.
-func startRedis(t *testing.T, tlsConf string) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server not installed: the Redis credentials tests cannot be skipped in CI")
-		}
-		t.Skip("redis-server not installed")
-	}
-	dir := t.TempDir()
-	port := freePort(t)
-	listen := fmt.Sprintf("port %d\n", port)
-	if tlsConf != "" {
-		listen = fmt.Sprintf("port 0\ntls-port %d\n%s\n", port, tlsConf)
-	}
-	conf := fmt.Sprintf("bind 127.0.0.1\n%sdir %s\nsave \"\"\nappendonly no\nrequirepass default-secret\nuser movies %s\n", listen, dir, aclUser)
-	if err := os.WriteFile(filepath.Join(dir, "redis.conf"), []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, filepath.Join(dir, "redis.conf"))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not start: %v", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 func client(t *testing.T, c config.Redis) *redisx.Client {
 	t.Helper()
@@ -103,19 +46,19 @@ func set(c *redisx.Client, key string) error {
 // the readiness check (ErrMisconfigured) and every call. The ACL user
 // reaches its namespace only. Redis down is no misconfiguration.
 func TestCredentialsAgainstARealRedis(t *testing.T) {
-	addr := startRedis(t, "")
+	addr := redistest.StartServer(t, "")
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
 		conf config.Redis
 		ok   bool
 	}{
-		{"requirepass", config.Redis{Addr: addr, Password: "default-secret"}, true},
-		{"acl user", config.Redis{Addr: addr, Username: "movies", Password: "acl-secret"}, true},
+		{"requirepass", config.Redis{Addr: addr, Password: redistest.DefaultPassword}, true},
+		{"acl user", config.Redis{Addr: addr, Username: redistest.ServiceUser, Password: redistest.ServicePassword}, true},
 		{"no password", config.Redis{Addr: addr}, false},
 		{"wrong password", config.Redis{Addr: addr, Password: "guess"}, false},
-		{"acl user, wrong password", config.Redis{Addr: addr, Username: "movies", Password: "default-secret"}, false},
-		{"unknown user", config.Redis{Addr: addr, Username: "nobody", Password: "acl-secret"}, false},
+		{"acl user, wrong password", config.Redis{Addr: addr, Username: redistest.ServiceUser, Password: redistest.DefaultPassword}, false},
+		{"unknown user", config.Redis{Addr: addr, Username: "nobody", Password: redistest.ServicePassword}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := client(t, tc.conf)
@@ -132,7 +75,7 @@ func TestCredentialsAgainstARealRedis(t *testing.T) {
 		})
 	}
 	t.Run("acl user outside its namespace", func(t *testing.T) {
-		c := client(t, config.Redis{Addr: addr, Username: "movies", Password: "acl-secret"})
+		c := client(t, config.Redis{Addr: addr, Username: redistest.ServiceUser, Password: redistest.ServicePassword})
 		if err := set(c, "other:k"); !redis.IsPermissionError(err) {
 			t.Fatalf("want NOPERM, got %v", err)
 		}
@@ -142,7 +85,7 @@ func TestCredentialsAgainstARealRedis(t *testing.T) {
 		}
 	})
 	t.Run("redis down", func(t *testing.T) {
-		c := client(t, config.Redis{Addr: "127.0.0.1:" + strconv.Itoa(freePort(t)), Password: "x"})
+		c := client(t, config.Redis{Addr: "127.0.0.1:" + strconv.Itoa(redistest.FreePort(t)), Password: "x"})
 		if err := c.Credentials(ctx); err != nil {
 			t.Fatalf("Redis down must not fail readiness: %v", err)
 		}
@@ -160,7 +103,7 @@ func TestTLSAgainstARealRedis(t *testing.T) {
 	ca.issue(t, dir, "server", "redis.test")
 	ca.issue(t, dir, "client", "movies-gateway")
 	f := func(n string) string { return filepath.Join(dir, n) }
-	tlsAddr := startRedis(t, fmt.Sprintf("tls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\ntls-auth-clients optional",
+	tlsAddr := redistest.StartServer(t, fmt.Sprintf("tls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\ntls-auth-clients optional",
 		f("server.crt"), f("server.key"), f("ca.crt")))
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -176,7 +119,7 @@ func TestTLSAgainstARealRedis(t *testing.T) {
 		{"system CAs", config.TLS{Enabled: true, ServerName: "redis.test"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := client(t, config.Redis{Addr: tlsAddr, Username: "movies", Password: "acl-secret", TLS: tc.tls})
+			c := client(t, config.Redis{Addr: tlsAddr, Username: redistest.ServiceUser, Password: redistest.ServicePassword, TLS: tc.tls})
 			err := c.Credentials(ctx)
 			if tc.ok != (err == nil) {
 				t.Fatalf("Credentials: %v", err)

@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -134,6 +135,18 @@ func (c *Client) Credentials(ctx context.Context) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %w", ErrMisconfigured, err)
+}
+
+// Logged is check (a Credentials) that logs every refusal as an error
+// under client, for the operator reading why a pod stays unready.
+func Logged(client string, log *slog.Logger, check func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		err := check(ctx)
+		if err != nil {
+			log.Error("redis refuses this service: fix its user, password or TLS settings", "client", client, "err", err)
+		}
+		return err
+	}
 }
 
 // refused tells a refusal of this client by a Redis that answered from
