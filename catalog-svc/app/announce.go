@@ -14,10 +14,14 @@ import (
 // nothing: an import only adds movies, and a "not found" cached for a new
 // id expires within the negative TTL.
 func announceImport(ctx context.Context, cfg Config, log *slog.Logger) {
-	if !cfg.Cache.Enabled || cfg.Cache.RedisAddr == "" {
+	if !cfg.Cache.Enabled || cfg.Cache.Redis.Addr == "" {
 		return
 	}
-	c := cache.New(cfg.Cache, log, prometheus.NewRegistry())
+	c, err := cache.New(cfg.Cache, log, prometheus.NewRegistry())
+	if err != nil {
+		log.Error("import: cannot tell the pods' caches", "err", err)
+		return
+	}
 	c.InvalidateAll(ctx)
 	c.Close()
 }

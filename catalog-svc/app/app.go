@@ -129,7 +129,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		s = s.With(a.replicas.storeOption)
 		a.Health.AddDetail("replicas", a.replicas.status)
 	}
-	a.cache = newCache(cfg, a.replicas, log, reg, tr)
+	if a.cache, err = newCache(cfg, a.replicas, log, reg, tr, a.Health); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if a.replicas != nil {
 		// Above the cache, which must see that a read wants the primary.
 		mws = append(mws, a.replicas.middleware(cfg, a.cache, log))

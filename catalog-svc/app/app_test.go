@@ -26,16 +26,21 @@ import (
 func TestConfigDefaultsAndNames(t *testing.T) {
 	var cfg app.Config
 	if err := config.LoadFrom(&cfg, map[string]string{
-		"MOVIES_CATALOG_DB_REPLICA_DSNS": "r1,r2",
-		"MOVIES_CATALOG_IMPORT_IF_EMPTY": "false",
-		"MOVIES_CATALOG_REDIS_ADDR":      "redis:6379",
-		"MOVIES_CATALOG_REDIS_PASSWORD":  "pw",
-		"MOVIES_CATALOG_CACHE_L1_TTL":    "2s",
+		"MOVIES_CATALOG_DB_REPLICA_DSNS":       "r1,r2",
+		"MOVIES_CATALOG_IMPORT_IF_EMPTY":       "false",
+		"MOVIES_CATALOG_REDIS_ADDR":            "redis:6379",
+		"MOVIES_CATALOG_REDIS_PASSWORD":        "pw",
+		"MOVIES_CATALOG_REDIS_USERNAME":        "catalog",
+		"MOVIES_CATALOG_REDIS_TLS_ENABLED":     "true",
+		"MOVIES_CATALOG_REDIS_TLS_SERVER_NAME": "redis.internal",
+		"MOVIES_CATALOG_CACHE_L1_TTL":          "2s",
 	}); err != nil {
 		t.Fatal(err)
 	}
 	wantCache := cache.DefaultConfig()
-	wantCache.RedisAddr, wantCache.RedisPassword, wantCache.L1TTL = "redis:6379", "pw", 2*time.Second
+	wantCache.Redis = config.Redis{Addr: "redis:6379", Username: "catalog", Password: "pw",
+		TLS: config.TLS{Enabled: true, ServerName: "redis.internal"}}
+	wantCache.L1TTL = 2 * time.Second
 	want := app.Config{Addr: ":8081", Identity: servicetoken.Config{TokenTTL: time.Minute}, DBDriver: "sqlite", DBDSN: "file:data/catalog.db",
 		ReplicaDSNs: []string{"r1", "r2"}, ReplicaMaxLag: 5 * time.Second, ReplicaCheckInterval: time.Second, ReadStatementTimeout: 3 * time.Second,
 		Migrate: true, ImportIfEmpty: false, IdempotencyTTL: 24 * time.Hour, Cache: wantCache}

@@ -28,7 +28,7 @@ func TestCacheOverALaggingReplica(t *testing.T) {
 	pair := sqltest.ReplicatedMySQL(t)
 	cfg := app.Config{DBDriver: "mysql", DBDSN: pair.PrimaryDSN, ReplicaDSNs: []string{pair.ReplicaDSN},
 		ReplicaMaxLag: 2 * time.Second, ReplicaCheckInterval: time.Hour, Migrate: true, Cache: cache.DefaultConfig()}
-	cfg.Cache.RedisAddr, cfg.Cache.Namespace = addr, redistest.Namespace()
+	cfg.Cache.Redis.Addr, cfg.Cache.Namespace = addr, redistest.Namespace()
 	var pods []catalog.Service
 	for range 2 {
 		a, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry(), nil)

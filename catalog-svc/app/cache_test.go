@@ -29,7 +29,7 @@ func TestTwoPodsShareTheCache(t *testing.T) {
 			ctx := context.Background()
 			cfg := app.Config{DBDriver: string(b.Driver), DBDSN: b.DSN(t), Migrate: true, ImportIfEmpty: true,
 				Cache: cache.DefaultConfig()}
-			cfg.Cache.RedisAddr, cfg.Cache.Namespace, cfg.Cache.L1TTL = redis, redistest.Namespace(), time.Minute
+			cfg.Cache.Redis.Addr, cfg.Cache.Namespace, cfg.Cache.L1TTL = redis, redistest.Namespace(), time.Minute
 			var pods []*app.App
 			for range 2 {
 				reg := server.NewRegistry()

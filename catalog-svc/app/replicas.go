@@ -34,7 +34,7 @@ type replicaReads struct {
 // holds the guarantee for one pod.
 func (r *replicaReads) middleware(cfg Config, c *cache.Cache, log *slog.Logger) endpointmw.Middleware {
 	local := sqldb.NewRecentWriters(r.window)
-	shared := c != nil && cfg.Cache.RedisAddr != ""
+	shared := c != nil && cfg.Cache.Redis.Addr != ""
 	log.Info("catalog read-your-writes", "writers_shared_through_redis", shared)
 	if c == nil {
 		return readyourwrites.Middleware(readyourwrites.Local(local))

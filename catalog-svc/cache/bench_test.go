@@ -35,7 +35,7 @@ func BenchmarkGet(b *testing.B) {
 			b.Fatal(err)
 		}
 		levels := map[string]func(*Config){
-			"l1":       func(c *Config) { c.RedisAddr = "" },
+			"l1":       func(c *Config) { c.Redis.Addr = "" },
 			"redis":    func(c *Config) { c.L1Size = 0 },
 			"l1+redis": func(*Config) {},
 		}
@@ -45,7 +45,10 @@ func BenchmarkGet(b *testing.B) {
 				cfg := testConfig(b, addr)
 				cfg.Timeout = DefaultConfig().Timeout
 				levels[level](&cfg)
-				c := New(cfg, logging.Discard(), prometheus.NewRegistry())
+				c, err := New(cfg, logging.Discard(), prometheus.NewRegistry())
+				if err != nil {
+					b.Fatal(err)
+				}
 				defer c.Close()
 				benchGet(b, catalogOn(c.Store(s)))
 			})

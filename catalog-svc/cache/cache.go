@@ -64,14 +64,15 @@ type Cache struct {
 	fills     sync.WaitGroup // Redis writes of fills, made off the request path
 }
 
-// New builds the cache from cfg. With cfg.RedisAddr set it connects to Redis
+// New builds the cache from cfg. With cfg.Redis.Addr set it connects to Redis
 // lazily (Redis down at start is not an error) and listens for other pods'
-// invalidations. Metrics go to reg. Close releases it.
-func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) *Cache {
+// invalidations. Metrics go to reg. Close releases it. A Redis TLS file
+// that cannot be read is an error.
+func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Cache, error) {
 	return newCache(cfg, ShapeVersion, log, reg)
 }
 
-func newCache(cfg Config, version string, log *slog.Logger, reg prometheus.Registerer) *Cache {
+func newCache(cfg Config, version string, log *slog.Logger, reg prometheus.Registerer) (*Cache, error) {
 	c := &Cache{cfg: cfg, keys: keys{ns: cfg.Namespace, version: version}, log: log, pending: newPending()}
 	c.m = newMetrics(reg, func() float64 { return float64(c.pending.count()) })
 	if cfg.L1Size > 0 && cfg.L1ListSize > 0 && cfg.L1TTL > 0 {
@@ -80,13 +81,27 @@ func newCache(cfg Config, version string, log *slog.Logger, reg prometheus.Regis
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	c.stop = stop
-	if cfg.RedisAddr != "" {
-		c.remote = newRemote(cfg, c.keys, c.m, reg)
+	if cfg.Redis.Addr != "" {
+		var err error
+		if c.remote, err = newRemote(cfg, c.keys, c.m, reg); err != nil {
+			stop()
+			return nil, err
+		}
 		c.bg.Add(2)
 		go func() { defer c.bg.Done(); c.listen(ctx) }()
 		go func() { defer c.bg.Done(); c.retry(ctx) }()
 	}
-	return c
+	return c, nil
+}
+
+// RedisCredentials is the readiness check of the cache's Redis: it fails
+// only when Redis refuses this pod's user, password or TLS
+// (redisx.Client.Credentials), never because Redis is down.
+func (c *Cache) RedisCredentials(ctx context.Context) error {
+	if c.remote == nil {
+		return nil
+	}
+	return c.remote.client.Credentials(ctx)
 }
 
 // Store returns next with reads through c and every write invalidating c.

@@ -3,6 +3,8 @@ package cache
 import (
 	"time"
 
+	"github.com/moviesplatform/platform/config"
+
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -14,11 +16,10 @@ type Config struct {
 	// Tracer, when it records, gets a span per Redis command (redisotel);
 	// the app sets it, no variable does.
 	Tracer trace.TracerProvider `env:"-"`
-	// RedisAddr is the shared second level (host:port); empty keeps the
-	// cache in-process only (L1), which is right for one replica.
-	RedisAddr     string `env:"CATALOG_REDIS_ADDR"`
-	RedisPassword string `env:"CATALOG_REDIS_PASSWORD" secret:"true"`
-	RedisDB       int    `env:"CATALOG_REDIS_DB" envDefault:"0"`
+	// Redis is the shared second level (MOVIES_CATALOG_REDIS_ADDR, _USERNAME,
+	// _PASSWORD, _DB, _TLS_*); an empty Addr keeps the cache in-process
+	// only (L1), which is right for one replica.
+	Redis config.Redis `envPrefix:"CATALOG_REDIS_"`
 	// Namespace starts every Redis key and the invalidation channel, so
 	// several environments can share one Redis.
 	Namespace string `env:"CATALOG_CACHE_NAMESPACE" envDefault:"movies:catalog"`

@@ -158,6 +158,6 @@ func podsWithOneBehindProxy(t *testing.T, store *memStore, tune func(*Config)) (
 	cfg := testConfig(t, addr)
 	tune(&cfg)
 	direct = newPod(t, cfg, store)
-	cfg.RedisAddr = px.addr()
+	cfg.Redis.Addr = px.addr()
 	return direct, newPod(t, cfg, store), px
 }

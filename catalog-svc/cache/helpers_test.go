@@ -27,7 +27,7 @@ func redisAddr(t testing.TB) string { return redistest.RedisAddr(t) }
 // tests sharing one Redis never see each other's keys or messages.
 func testConfig(t testing.TB, addr string) Config {
 	cfg := DefaultConfig()
-	cfg.RedisAddr = addr
+	cfg.Redis.Addr = addr
 	cfg.Namespace = redistest.Namespace()
 	cfg.Timeout = 200 * time.Millisecond // generous: loopback under a loaded test run
 	cfg.RetryEvery = 20 * time.Millisecond
@@ -60,7 +60,10 @@ func newPodVersion(t testing.TB, cfg Config, version string, store catalog.Store
 // newUnreachablePod starts a pod without waiting for Redis.
 func newUnreachablePod(t testing.TB, cfg Config, version string, store catalog.Store) pod {
 	t.Helper()
-	c := newCache(cfg, version, logging.Discard(), prometheus.NewRegistry())
+	c, err := newCache(cfg, version, logging.Discard(), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { c.Close() })
 	return pod{Cache: c, svc: catalog.New(c.Store(store), catalog.Options{}).Service()}
 }

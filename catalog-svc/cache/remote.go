@@ -30,11 +30,13 @@ type remote struct {
 	m      *metrics // for values Redis holds that cannot be read or written
 }
 
-func newRemote(cfg Config, k keys, m *metrics, reg prometheus.Registerer) *remote {
-	client := redisx.New(redisx.Settings{
-		Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
-		Budget: cfg.Timeout, BreakerOpen: cfg.BreakerOpen, Name: "redis",
-	}, redisx.Hooks{
+func newRemote(cfg Config, k keys, m *metrics, reg prometheus.Registerer) (*remote, error) {
+	s, err := redisx.SettingsFor(cfg.Redis)
+	if err != nil {
+		return nil, fmt.Errorf("MOVIES_CATALOG_REDIS_*: %w", err)
+	}
+	s.Budget, s.BreakerOpen, s.Name = cfg.Timeout, cfg.BreakerOpen, "redis"
+	client := redisx.New(s, redisx.Hooks{
 		Failure:      m.redisError,
 		BreakerState: func(to gobreaker.State) { m.breaker.Set(float64(to)) },
 	})
@@ -42,7 +44,7 @@ func newRemote(cfg Config, k keys, m *metrics, reg prometheus.Registerer) *remot
 	if telemetry.On(cfg.Tracer) {
 		_ = redisotel.InstrumentTracing(client.Redis(), redisotel.WithTracerProvider(cfg.Tracer))
 	}
-	return &remote{client: client, rdb: client.Redis(), keys: k, quiet: cfg.QuietTTL, m: m}
+	return &remote{client: client, rdb: client.Redis(), keys: k, quiet: cfg.QuietTTL, m: m}, nil
 }
 
 // do runs fn within the budget and through the breaker, counting failures

@@ -25,6 +25,9 @@ func TestBrokenValuesAreRejected(t *testing.T) {
 		// The admin port's only opening must stay narrow: {} is every namespace (or pod).
 		"monitoring-every-namespace":      {"namespaceSelector", true},
 		"monitoring-without-pod-selector": {"podSelector", true},
+		// Client addresses and limits: a host name is no proxy address; a limit is positive.
+		"trusted-proxy-not-a-cidr": {"trustedProxies", true},
+		"rate-limit-zero":          {"anonymous", true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

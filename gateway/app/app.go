@@ -17,6 +17,7 @@ import (
 
 	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/server"
@@ -94,9 +95,9 @@ type Config struct {
 
 	// RedisAddr is the answer cache's shared second level (host:port);
 	// empty keeps it in process. Used only while CacheTTL is on.
-	RedisAddr     string `env:"GATEWAY_REDIS_ADDR"`
-	RedisPassword string `env:"GATEWAY_REDIS_PASSWORD" secret:"true"`
-	RedisDB       int    `env:"GATEWAY_REDIS_DB" envDefault:"0"`
+	// MOVIES_GATEWAY_REDIS_ADDR, _USERNAME, _PASSWORD, _DB, _TLS_*: also
+	// the rate limits' shared state.
+	Redis config.Redis `envPrefix:"GATEWAY_REDIS_"`
 	// RedisNamespace starts every key, so environments can share a Redis.
 	RedisNamespace string `env:"GATEWAY_REDIS_NAMESPACE" envDefault:"movies:gateway"`
 	// RedisTTL is how long Redis keeps an answer: the staleness bound when
@@ -202,11 +203,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		searcher = searchEndpoints.Use(searchGuard.Middleware()).Service()
 		breakers = append(breakers, searchGuard)
 	}
+	redisConn, err := redisx.SettingsFor(cfg.Redis)
+	if err != nil {
+		return nil, fmt.Errorf("MOVIES_GATEWAY_REDIS_*: %w", err)
+	}
 	a.shared = respcache.NewShared(respcache.SharedSettings{
-		Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB, Namespace: cfg.RedisNamespace,
-		TTL: cfg.RedisTTL, Budget: cfg.RedisTimeout, BreakerOpen: cfg.RedisBreakerOpen, IndexLag: cfg.CacheIndexLag,
+		Addr: redisConn.Addr, Username: redisConn.Username, Password: redisConn.Password, DB: redisConn.DB, TLS: redisConn.TLS,
+		Namespace: cfg.RedisNamespace,
+		TTL:       cfg.RedisTTL, Budget: cfg.RedisTimeout, BreakerOpen: cfg.RedisBreakerOpen, IndexLag: cfg.CacheIndexLag,
 		Tracer: tr.TracerProvider(),
 	}, reg)
+	if a.shared != nil {
+		// Redis down leaves the gateway serving; Redis refusing its
+		// credentials is a misconfiguration that must stop a rollout.
+		a.Health.AddCheck("redis-credentials", redisx.Logged("gateway-cache", log, a.shared.Credentials))
+	}
 	a.Health.AddDetail("breakers", func(context.Context) any {
 		states := map[string]string{}
 		for _, g := range breakers {
@@ -224,7 +235,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	var limit httpx.Middleware
 	if cfg.RateLimit {
-		limit = a.rateLimit(cfg, clients, reg)
+		limit = a.rateLimit(cfg, redisConn, clients, reg)
 	}
 	a.Gateway = gateway.New(gateway.Options{
 		Catalog: a.Catalog,
@@ -247,13 +258,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 
 // rateLimit is the per-client limit of every request, shared through
 // Redis when the gateway has one.
-func (a *App) rateLimit(cfg Config, clients clientip.Resolver, reg prometheus.Registerer) httpx.Middleware {
+func (a *App) rateLimit(cfg Config, conn redisx.Settings, clients clientip.Resolver, reg prometheus.Registerer) httpx.Middleware {
 	s := ratelimit.Settings{Namespace: cfg.RedisNamespace + ":rate"}
-	if cfg.RedisAddr != "" {
-		a.rateRedis = redisx.New(redisx.Settings{
-			Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
-			Budget: cfg.RedisTimeout, BreakerOpen: cfg.RedisBreakerOpen, Name: "ratelimit-redis",
-		}, redisx.Hooks{})
+	if conn.Addr != "" {
+		conn.Budget, conn.BreakerOpen, conn.Name = cfg.RedisTimeout, cfg.RedisBreakerOpen, "ratelimit-redis"
+		a.rateRedis = redisx.New(conn, redisx.Hooks{})
 		reg.MustRegister(a.rateRedis.PoolCollector("ratelimit"))
 		s.Redis = a.rateRedis
 	}

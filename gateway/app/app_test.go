@@ -349,3 +349,24 @@ func TestTheGatewayRateLimitsAnonymousClients(t *testing.T) {
 		t.Fatalf("another client: %d", w.Code)
 	}
 }
+
+// No route of the public API starts a reindex, or reaches any internal
+// route: an admin's token gets the 404 anyone gets. A reindex is for an
+// operator on search-svc's own port (docs/security.md).
+func TestNoReindexAtTheEdge(t *testing.T) {
+	a := newApp(t, defaults(t), app.Deps{Catalog: catalogtest.NewCatalog(), Auth: authtest.NewAuth(), Search: hangingSearch{}})
+	for _, path := range []string{contract.RouteInternalReindex, "/api/search/reindex", "/api/search/reindex/", "/api/reindex/",
+		"/api/admin/reindex", contract.RouteInternalSearch, "/internal/changes"} {
+		for _, token := range []string{"", authtest.AdminToken} {
+			r := httptest.NewRequest(http.MethodPost, path, nil)
+			if token != "" {
+				r.Header.Set("Authorization", "Token "+token)
+			}
+			w := httptest.NewRecorder()
+			a.Handler.ServeHTTP(w, r)
+			if w.Code != http.StatusNotFound {
+				t.Errorf("POST %s (token %q): %d %s, want 404", path, token, w.Code, w.Body.String())
+			}
+		}
+	}
+}

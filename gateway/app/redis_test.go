@@ -18,7 +18,7 @@ import (
 
 func redisConfig(t *testing.T, addr string) app.Config {
 	cfg := defaults(t)
-	cfg.RedisAddr, cfg.RedisNamespace = addr, redistest.Namespace()
+	cfg.Redis.Addr, cfg.RedisNamespace = addr, redistest.Namespace()
 	cfg.CacheTTL = time.Hour // the L1 never expires here: what a replica learns, it learns from Redis
 	return cfg
 }
@@ -112,5 +112,42 @@ func TestRedisDownOrSilentStillServes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A gateway given the Redis ACL user's credentials is ready and shares its
+// answers through that Redis; one given a wrong password is unready, says
+// why on /readyz, and still answers from memory.
+func TestRedisCredentials(t *testing.T) {
+	addr := redistest.StartServer(t, "")
+	ready := func(a *app.App) (bool, string) {
+		w := httptest.NewRecorder()
+		a.Health.Ready(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		return w.Code == http.StatusOK, w.Body.String()
+	}
+	cfg := redisConfig(t, addr)
+	cfg.RedisNamespace = "movies:gateway-test"
+	cfg.Redis.Username, cfg.Redis.Password = redistest.ServiceUser, redistest.ServicePassword
+	cat := catalogtest.NewCatalog(catalogtest.Seed(3)...)
+	good := newApp(t, cfg, app.Deps{Catalog: cat, Auth: authtest.NewAuth()})
+	if ok, body := ready(good); !ok {
+		t.Fatalf("right credentials: unready: %s", body)
+	}
+	if w := get(t, good.Handler, "/api/movie/2/"); w.Code != http.StatusOK {
+		t.Fatalf("%d %s", w.Code, w.Body.String())
+	}
+	other := catalogtest.NewCatalog(catalogtest.Seed(3)...)
+	waitFor(t, func() bool {
+		return servedWithout(t, newApp(t, cfg, app.Deps{Catalog: other, Auth: authtest.NewAuth()}).Handler, other, "/api/movie/2/")
+	})
+
+	cfg.Redis.Password = "wrong"
+	bad := newApp(t, cfg, app.Deps{Catalog: catalogtest.NewCatalog(catalogtest.Seed(3)...), Auth: authtest.NewAuth()})
+	ok, body := ready(bad)
+	if ok || !strings.Contains(body, "WRONGPASS") {
+		t.Fatalf("wrong password: ready=%v %s", ok, body)
+	}
+	if w := get(t, bad.Handler, "/api/movie/2/"); w.Code != http.StatusOK {
+		t.Fatalf("wrong Redis password must not stop serving: %d %s", w.Code, w.Body.String())
 	}
 }

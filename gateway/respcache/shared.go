@@ -2,6 +2,7 @@ package respcache
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -22,8 +23,11 @@ import (
 type SharedSettings struct {
 	// Addr is Redis (host:port); empty turns the second level off.
 	Addr     string
+	Username string
 	Password string
 	DB       int
+	// TLS, when set, encrypts the connections (config.TLS.Config).
+	TLS *tls.Config
 	// Namespace starts every key, so environments can share one Redis.
 	Namespace string
 	// TTL is how long Redis keeps an answer: the staleness bound when a
@@ -78,7 +82,7 @@ func NewShared(s SharedSettings, reg prometheus.Registerer) *Shared {
 		Help: "Circuit breaker in front of the answer cache's Redis: 0 closed, 1 half-open, 2 open.",
 	})
 	sh.client = redisx.New(redisx.Settings{
-		Addr: s.Addr, Password: s.Password, DB: s.DB,
+		Addr: s.Addr, Username: s.Username, Password: s.Password, DB: s.DB, TLS: s.TLS,
 		Budget: s.Budget, BreakerOpen: s.BreakerOpen, Name: "gateway-redis",
 	}, redisx.Hooks{
 		Failure:      func(op string, _ error) { sh.failures.WithLabelValues(op).Inc() },
@@ -96,6 +100,10 @@ func NewShared(s SharedSettings, reg prometheus.Registerer) *Shared {
 	}
 	return sh
 }
+
+// Credentials is the readiness check of the answer cache's Redis: it
+// fails only when Redis refuses the gateway's user, password or TLS.
+func (s *Shared) Credentials(ctx context.Context) error { return s.client.Credentials(ctx) }
 
 func (s *Shared) genKey() string   { return s.prefix + "gen" }
 func (s *Shared) quietKey() string { return s.prefix + "index-behind" }

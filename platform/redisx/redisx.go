@@ -8,12 +8,18 @@ package redisx
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
+
+	"github.com/moviesplatform/platform/config"
 )
 
 // TripAfter is how many failures in a row open the breaker.
@@ -22,9 +28,14 @@ const TripAfter = 5
 // Settings configure a Client.
 type Settings struct {
 	// Addr is Redis as host:port.
-	Addr     string
+	Addr string
+	// Username is the ACL user; empty is "default" (requirepass).
+	Username string
 	Password string
 	DB       int
+	// TLS, when set, is how connections are encrypted and the server
+	// verified (config.TLS.Config).
+	TLS *tls.Config
 	// Budget bounds each call: dial, pool wait, write and read together.
 	Budget time.Duration
 	// BreakerOpen is how long Redis is left alone once the breaker opens.
@@ -57,9 +68,11 @@ type Client struct {
 func New(s Settings, h Hooks) *Client {
 	c := &Client{
 		rdb: redis.NewClient(&redis.Options{
-			Addr:     s.Addr,
-			Password: s.Password,
-			DB:       s.DB,
+			Addr:      s.Addr,
+			Username:  s.Username,
+			Password:  s.Password,
+			DB:        s.DB,
+			TLSConfig: s.TLS,
 			// The budget is the context's deadline; go-redis must honour it
 			// on dial, write and read, and never retry past it.
 			ContextTimeoutEnabled: true,
@@ -90,6 +103,68 @@ func New(s Settings, h Hooks) *Client {
 		},
 	})
 	return c
+}
+
+// SettingsFor is the connection part of Settings (address, credentials,
+// TLS) from a service's config.Redis; the caller adds the budget, breaker
+// and name. A TLS file that cannot be read is an error now, not at the
+// first call.
+func SettingsFor(c config.Redis) (Settings, error) {
+	tlsConfig, err := c.TLS.Config()
+	if err != nil {
+		return Settings{}, fmt.Errorf("redis %s: %w", c.Addr, err)
+	}
+	return Settings{Addr: c.Addr, Username: c.Username, Password: c.Password, DB: c.DB, TLS: tlsConfig}, nil
+}
+
+// ErrMisconfigured wraps what Credentials reports: Redis answered, and
+// refused us.
+var ErrMisconfigured = errors.New("redis refuses this client's credentials or TLS")
+
+// Credentials pings Redis and fails only when Redis refuses the client:
+// a wrong password or user (WRONGPASS, NOAUTH), an ACL that forbids the
+// command (NOPERM), or a TLS handshake that fails on the certificates.
+// Redis down or slow is no error here: the services serve without it.
+// Use it as a readiness check, so a rollout with wrong credentials stops
+// at its first pod instead of running every pod without its cache.
+func (c *Client) Credentials(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, max(c.budget, time.Second))
+	defer cancel()
+	err := c.rdb.Ping(ctx).Err()
+	if err == nil || !refused(err) {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrMisconfigured, err)
+}
+
+// Logged is check (a Credentials) that logs every refusal as an error
+// under client, for the operator reading why a pod stays unready.
+func Logged(client string, log *slog.Logger, check func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		err := check(ctx)
+		if err != nil {
+			log.Error("redis refuses this service: fix its user, password or TLS settings", "client", client, "err", err)
+		}
+		return err
+	}
+}
+
+// refused tells a refusal of this client by a Redis that answered from
+// Redis not answering.
+func refused(err error) bool {
+	if redis.IsAuthError(err) || redis.IsPermissionError(err) {
+		return true
+	}
+	var (
+		unknownCA x509.UnknownAuthorityError
+		badName   x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		verify    *tls.CertificateVerificationError
+		alert     tls.AlertError
+		notTLS    tls.RecordHeaderError
+	)
+	return errors.As(err, &unknownCA) || errors.As(err, &badName) || errors.As(err, &invalid) ||
+		errors.As(err, &verify) || errors.As(err, &alert) || errors.As(err, &notTLS)
 }
 
 // Do runs fn within the budget and through the breaker; op names the call

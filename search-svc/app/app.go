@@ -59,7 +59,10 @@ type Config struct {
 	// empty keeps nothing across restarts.
 	MemoryPath string `env:"SEARCH_MEMORY_PATH" envDefault:"data/search-memory.snapshot"`
 	MeiliURL   string `env:"SEARCH_MEILI_URL"`
-	MeiliKey   string `env:"SEARCH_MEILI_KEY" secret:"true"`
+	// MeiliKey is the indexer's key (writes, settings, swaps); MeiliSearchKey
+	// a search-only key, the only one queries carry (empty: MeiliKey).
+	MeiliKey       string `env:"SEARCH_MEILI_KEY" secret:"true"`
+	MeiliSearchKey string `env:"SEARCH_MEILI_SEARCH_KEY" secret:"true"`
 	// MeiliIndex is the live index uid; reindexes build "<uid>_staging_*".
 	MeiliIndex string `env:"SEARCH_MEILI_INDEX" envDefault:"movies"`
 	// CatalogURL is where the change feed is read when none is passed in.
@@ -170,7 +173,7 @@ func openEngine(ctx context.Context, cfg Config, hc *http.Client, log *slog.Logg
 	case EngineMemory:
 		return memengine.Open(memengine.Config{Path: cfg.MemoryPath, Log: log})
 	case EngineMeilisearch:
-		return meiliengine.Open(ctx, meiliengine.Config{URL: cfg.MeiliURL, APIKey: cfg.MeiliKey, Index: cfg.MeiliIndex, HTTPClient: hc})
+		return meiliengine.Open(ctx, meiliengine.Config{URL: cfg.MeiliURL, APIKey: cfg.MeiliKey, SearchKey: cfg.MeiliSearchKey, Index: cfg.MeiliIndex, HTTPClient: hc})
 	default:
 		return nil, errors.New("search-svc: MOVIES_SEARCH_ENGINE must be bleve, memory or meilisearch, not " + cfg.Engine)
 	}

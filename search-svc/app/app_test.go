@@ -117,10 +117,17 @@ func testWiring(t *testing.T, cfg app.Config) {
 		}
 	}
 
-	// A reindex is an operator's (or an admin's through the gateway), not
-	// the gateway's own.
+	// A reindex is an operator's only: not the gateway's, even acting for
+	// an admin (the public API has no reindex route).
 	if _, err := keys.Client(servicetoken.Gateway, search.ServiceName, nil).Post(srv.URL+contract.RouteInternalReindex, "", nil); err == nil {
 		t.Fatal("the gateway acting for no one started a reindex")
+	}
+	asAdmin, _ := http.NewRequest(http.MethodPost, srv.URL+contract.RouteInternalReindex, nil)
+	asAdmin.Header.Set("Authorization", keys.Header(servicetoken.Gateway, search.ServiceName, servicetoken.Actor{Username: "root", Admin: true}))
+	if resp, err := http.DefaultClient.Do(asAdmin); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("the gateway acting for an admin: %v %v, want 403", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	resp, err := keys.Client(servicetoken.Operator, search.ServiceName, nil).Post(srv.URL+contract.RouteInternalReindex, "", nil)
 	if err != nil || resp.StatusCode != http.StatusAccepted {

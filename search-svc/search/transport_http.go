@@ -22,8 +22,8 @@ import (
 //	     &page_size=&cursor=&facets=
 //	                            a contract.SearchResult (hits, facets, estimated
 //	                            total, next/prev cursors); the list's parameters
-//	POST /internal/search/reindex   202: a full reindex started;           gateway for an admin,
-//	                                409 if one runs                        operator
+//	POST /internal/search/reindex   202: a full reindex started;           operator only: no public
+//	                                409 if one runs                        route leads here
 //
 // Every call carries a service token (guard). metrics may be nil.
 func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics, guard *servicetoken.Guard) *httpx.Router {
@@ -33,7 +33,7 @@ func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics, g
 	}
 	rt := httpx.NewRouter(metrics)
 	rt.Handle(http.MethodGet, contract.RouteInternalSearch, serve(servicetoken.Allow(servicetoken.Gateway), e.Search, decodeSearch, encodeSearch))
-	rt.Handle(http.MethodPost, contract.RouteInternalReindex, serve(servicetoken.AllowAdmin(servicetoken.Gateway, servicetoken.Operator),
+	rt.Handle(http.MethodPost, contract.RouteInternalReindex, serve(servicetoken.Allow(servicetoken.Operator),
 		e.StartReindex, decodeReindex, encodeReindex))
 	return rt
 }

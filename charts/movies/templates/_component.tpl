@@ -124,10 +124,18 @@ spec:
             - name: index
               mountPath: /data/search
             {{- end }}
+            {{- if include "movies.redisTLSVolume" . }}
+            - name: redis-tls
+              mountPath: {{ include "movies.redisTLSDir" $ctx }}
+              readOnly: true
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir: {sizeLimit: 64Mi}
         {{- include "movies.serviceKeysVolume" . | nindent 8 }}
+        {{- with include "movies.redisTLSVolume" . }}
+        {{- . | nindent 8 }}
+        {{- end }}
         {{- if and (eq .component "search") (eq $ctx.Values.meilisearch.mode "disabled") }}
         # Each pod keeps its own Bleve index, rebuilt from the catalog change feed.
         - name: index

@@ -196,6 +196,67 @@ The service-keys volume of a component: its own private key when it calls anothe
 {{- end }}
 {{- end }}
 
+{{/* Where a pod finds the Redis CA and client certificate (the redis-tls volume). */}}
+{{- define "movies.redisTLSDir" -}}/etc/movies/redis-tls{{- end }}
+
+{{/*
+Redis of the gateway or catalog (.prefix MOVIES_GATEWAY_REDIS_ / MOVIES_CATALOG_REDIS_): address,
+ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/config.Redis).
+*/}}
+{{- define "movies.redisEnv" -}}
+{{- $r := .ctx.Values.redis }}
+{{- with include "movies.redisAddr" .ctx }}
+- name: {{ $.prefix }}ADDR
+  value: {{ . | quote }}
+{{- with $r.auth.username }}
+- name: {{ $.prefix }}USERNAME
+  value: {{ . | quote }}
+{{- end }}
+{{- if $r.auth.existingSecret }}
+{{ include "movies.secretEnv" (dict "name" (printf "%sPASSWORD" $.prefix) "secret" $r.auth.existingSecret "key" $r.auth.passwordKey) }}
+{{- end }}
+{{- if $r.tls.enabled }}
+- name: {{ $.prefix }}TLS_ENABLED
+  value: "true"
+{{- with $r.tls.serverName }}
+- name: {{ $.prefix }}TLS_SERVER_NAME
+  value: {{ . | quote }}
+{{- end }}
+{{- if $r.tls.caSecret }}
+- name: {{ $.prefix }}TLS_CA_FILE
+  value: {{ printf "%s/ca.crt" (include "movies.redisTLSDir" $.ctx) | quote }}
+{{- end }}
+{{- if $r.tls.clientCertSecret }}
+- name: {{ $.prefix }}TLS_CERT_FILE
+  value: {{ printf "%s/tls.crt" (include "movies.redisTLSDir" $.ctx) | quote }}
+- name: {{ $.prefix }}TLS_KEY_FILE
+  value: {{ printf "%s/tls.key" (include "movies.redisTLSDir" $.ctx) | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The redis-tls volume (CA, client certificate) of a Redis user, when TLS has files to mount. */}}
+{{- define "movies.redisTLSVolume" -}}
+{{- $t := .ctx.Values.redis.tls }}
+{{- if and (has .component (list "gateway" "catalog")) (include "movies.redisAddr" .ctx) $t.enabled (or $t.caSecret $t.clientCertSecret) }}
+- name: redis-tls
+  projected:
+    defaultMode: 0440
+    sources:
+      {{- with $t.caSecret }}
+      - secret:
+          name: {{ . }}
+          items: [{key: {{ $t.caKey }}, path: ca.crt}]
+      {{- end }}
+      {{- with $t.clientCertSecret }}
+      - secret:
+          name: {{ . }}
+          items: [{key: tls.crt, path: tls.crt}, {key: tls.key, path: tls.key}]
+      {{- end }}
+{{- end }}
+{{- end }}
+
 {{- define "movies.secretEnv" -}}
 - name: {{ .name }}
   valueFrom:
@@ -234,10 +295,23 @@ The service-keys volume of a component: its own private key when it calls anothe
   value: {{ $v.gateway.authCacheTTL | quote }}
 - name: MOVIES_GATEWAY_SERVICE_KEY_FILE
   value: {{ printf "%s/identity/gateway.key" (include "movies.serviceKeysDir" $ctx) | quote }}
-{{- with include "movies.redisAddr" $ctx }}
-- name: MOVIES_GATEWAY_REDIS_ADDR
-  value: {{ . | quote }}
+{{- with $v.gateway.trustedProxies }}
+- name: MOVIES_GATEWAY_TRUSTED_PROXIES
+  value: {{ join "," . | quote }}
 {{- end }}
+{{- with $v.gateway.rateLimit }}
+- name: MOVIES_GATEWAY_RATE_LIMIT
+  value: {{ .enabled | quote }}
+- name: MOVIES_GATEWAY_RATE_ANONYMOUS
+  value: {{ .anonymous | quote }}
+- name: MOVIES_GATEWAY_RATE_USER
+  value: {{ .user | quote }}
+- name: MOVIES_GATEWAY_RATE_LOGIN
+  value: {{ .login | quote }}
+- name: MOVIES_GATEWAY_RATE_USER_ADMIN
+  value: {{ .userAdmin | quote }}
+{{- end }}
+{{- include "movies.redisEnv" (dict "ctx" $ctx "prefix" "MOVIES_GATEWAY_REDIS_") }}
 {{- else if eq .component "catalog" }}
 - name: MOVIES_CATALOG_ADDR
   value: {{ printf ":%v" $v.catalog.service.port | quote }}
@@ -253,10 +327,7 @@ The service-keys volume of a component: its own private key when it calls anothe
   value: "false"
 - name: MOVIES_CATALOG_IMPORT_IF_EMPTY
   value: "false"
-{{- with include "movies.redisAddr" $ctx }}
-- name: MOVIES_CATALOG_REDIS_ADDR
-  value: {{ . | quote }}
-{{- end }}
+{{- include "movies.redisEnv" (dict "ctx" $ctx "prefix" "MOVIES_CATALOG_REDIS_") }}
 {{- else if eq .component "auth" }}
 - name: MOVIES_AUTH_ADDR
   value: {{ printf ":%v" $v.auth.service.port | quote }}
@@ -293,10 +364,12 @@ The service-keys volume of a component: its own private key when it calls anothe
 - name: MOVIES_SEARCH_MEILI_URL
   value: {{ printf "http://%s:7700" (include "movies.componentName" (dict "ctx" $ctx "component" "meilisearch")) | quote }}
 {{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_KEY" "secret" (include "movies.meiliSecretName" $ctx) "key" "master-key") }}
+{{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_SEARCH_KEY" "secret" (include "movies.meiliSecretName" $ctx) "key" $v.meilisearch.internal.searchKeySecretKey "optional" true) }}
 {{- else }}
 - name: MOVIES_SEARCH_MEILI_URL
   value: {{ $v.meilisearch.external.url | quote }}
 {{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_KEY" "secret" $v.meilisearch.external.existingSecret "key" $v.meilisearch.external.existingSecretKey) }}
+{{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_SEARCH_KEY" "secret" $v.meilisearch.external.existingSecret "key" $v.meilisearch.external.searchKeySecretKey "optional" true) }}
 {{- end }}
 {{- end }}
 {{- end }}

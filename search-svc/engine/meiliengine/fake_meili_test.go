@@ -23,6 +23,11 @@ type fakeMeiliServer struct {
 	*httptest.Server
 	t   *testing.T
 	key string
+	// searchKey, when set, is also accepted, for searches only, as
+	// Meilisearch treats a key whose actions are ["search"].
+	searchKey string
+	// bearers holds the key each call of log carried.
+	bearers []string
 
 	mu       sync.Mutex
 	indexes  map[string]map[string]json.RawMessage // uid → document id → document
@@ -90,7 +95,14 @@ func (f *fakeMeiliServer) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.log = append(f.log, r.Method+" "+r.URL.Path)
-	if f.key != "" && r.Header.Get("Authorization") != "Bearer "+f.key {
+	bearer := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	f.bearers = append(f.bearers, bearer)
+	isSearch := r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/search")
+	if f.searchKey != "" && bearer == f.searchKey && !isSearch {
+		f.apiError(w, http.StatusForbidden, "invalid_api_key", "The provided API key is invalid.")
+		return
+	}
+	if f.key != "" && bearer != f.key && (bearer != f.searchKey || f.searchKey == "") {
 		f.apiError(w, http.StatusUnauthorized, "invalid_api_key", "The provided API key is invalid.")
 		return
 	}

@@ -27,8 +27,15 @@ import (
 
 // Config locates and tunes the Meilisearch engine.
 type Config struct {
-	URL    string
+	URL string
+	// APIKey is the indexer's key: index creation, settings, documents,
+	// tasks, swaps. It never carries a query.
 	APIKey string
+	// SearchKey is a search-only key (actions ["search"]), the only one
+	// queries carry, so the query path cannot write or read settings
+	// whatever a request makes it send. Empty: queries use APIKey (a
+	// Meilisearch without keys, in development).
+	SearchKey string
 	// Index is the live index uid ("movies").
 	Index string
 	// BatchSize is how many documents one write carries (1000).
@@ -45,8 +52,10 @@ type Config struct {
 type Engine struct {
 	*index // the live index: Apply, Cursor, Count
 	cli    meilisearch.ServiceManager
-	cfg    Config
-	meta   string
+	// searcher carries queries with Config.SearchKey.
+	searcher meilisearch.ServiceManager
+	cfg      Config
+	meta     string
 }
 
 type index struct {
@@ -96,11 +105,18 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 25 * time.Millisecond
 	}
-	opts := []meilisearch.Option{meilisearch.WithAPIKey(cfg.APIKey)}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, meilisearch.WithCustomClient(cfg.HTTPClient))
+	client := func(key string) meilisearch.ServiceManager {
+		opts := []meilisearch.Option{meilisearch.WithAPIKey(key)}
+		if cfg.HTTPClient != nil {
+			opts = append(opts, meilisearch.WithCustomClient(cfg.HTTPClient))
+		}
+		return meilisearch.New(cfg.URL, opts...)
 	}
-	e := &Engine{cli: meilisearch.New(cfg.URL, opts...), cfg: cfg, meta: cfg.Index + "_meta"}
+	e := &Engine{cli: client(cfg.APIKey), cfg: cfg, meta: cfg.Index + "_meta"}
+	e.searcher = e.cli
+	if cfg.SearchKey != "" {
+		e.searcher = client(cfg.SearchKey)
+	}
 	e.index = &index{e: e, uid: cfg.Index}
 	if err := e.ensureIndex(ctx, e.meta, nil); err != nil {
 		return nil, err
@@ -175,6 +191,9 @@ func (e *Engine) Ping(ctx context.Context) error {
 // Close releases the client's connections.
 func (e *Engine) Close() error {
 	e.cli.Close()
+	if e.searcher != e.cli {
+		e.searcher.Close()
+	}
 	return nil
 }
 
@@ -307,7 +326,7 @@ func (ix *index) Count(ctx context.Context) (int64, error) {
 
 // Search implements engine.Engine.
 func (e *Engine) Search(ctx context.Context, q contract.SearchQuery) (contract.SearchResult, error) {
-	resp, err := e.cli.Index(e.index.uid).Search(ctx, q.Text, SearchRequest(q))
+	resp, err := e.searcher.Index(e.index.uid).Search(ctx, q.Text, SearchRequest(q))
 	if err != nil {
 		return contract.SearchResult{}, fmt.Errorf("meilisearch: search: %w", err)
 	}

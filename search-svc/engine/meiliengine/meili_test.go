@@ -234,3 +234,43 @@ func TestStagingSwapsWithSwapIndexes(t *testing.T) {
 		t.Errorf("indexes left: %v", len(f.indexes))
 	}
 }
+
+// Queries carry the search-only key and nothing else does: the indexer's
+// writes, settings, tasks and swaps carry the admin key.
+func TestSearchKeyForQueriesAdminKeyForTheIndexer(t *testing.T) {
+	f := newFakeMeiliServer(t, "admin-key")
+	f.searchKey = "search-key"
+	e := openFake(t, f, Config{Index: "movies", APIKey: "admin-key", SearchKey: "search-key"})
+	if err := e.Apply(ctx, engine.Batch{Upserts: catalogtest.ReferenceMovies()[:3], Cursor: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Search(ctx, contract.SearchQuery{Text: "star", Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.Staging(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Swap(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Search(ctx, contract.SearchQuery{Text: "star", Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	searches := 0
+	for i, call := range f.log {
+		want := "admin-key"
+		if strings.HasSuffix(call, "/search") {
+			want = "search-key"
+			searches++
+		}
+		if f.bearers[i] != want {
+			t.Errorf("%s carried %q, want %q", call, f.bearers[i], want)
+		}
+	}
+	if searches != 2 {
+		t.Errorf("%d searches seen, want 2: %q", searches, f.log)
+	}
+}
