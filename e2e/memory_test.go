@@ -16,7 +16,7 @@ import (
 
 // idleRSSBound is issue 11's target 6: each service under 64 MiB resident
 // when idle, as its own process. A memory assertion, not a speed one: the
-// processes measure 33-47 MiB here (docs/performance.md, Idle memory).
+// processes measure 23-53 MiB here (docs/performance.md, Idle memory).
 const idleRSSBound = 64 << 20
 
 // TestIdleMemory checks every process of every layout stays under
