@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -132,9 +133,14 @@ func AccessLog(log *slog.Logger) Middleware {
 			case rec.status >= 500:
 				level = slog.LevelWarn
 			}
-			log.Log(r.Context(), level, "request",
-				"method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "duration", time.Since(start))
+			// Asked first: the arguments would be boxed (allocated) on every
+			// request even when the level is off, as it is for 2xx and 4xx.
+			if !log.Enabled(r.Context(), level) {
+				return
+			}
+			log.LogAttrs(r.Context(), level, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+				slog.Int("bytes", rec.bytes), slog.Duration("duration", time.Since(start)))
 		})
 	}
 }
@@ -165,9 +171,31 @@ func NewHTTPMetrics(reg prometheus.Registerer) *HTTPMetrics {
 	return m
 }
 
+// routeSeries are one route's series for one method and status.
+type routeSeries struct {
+	method   string
+	code     int
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
 // Route instruments the handler of one route; route is the contract pattern,
 // so label cardinality stays bounded.
 func (m *HTTPMetrics) Route(route string, next http.Handler) http.Handler {
+	// The series of the last method and status seen, so the common case
+	// (the same GET answered 200 again and again) skips the label look-up
+	// and its allocations; any other pair replaces it.
+	var last atomic.Pointer[routeSeries]
+	series := func(method string, code int) *routeSeries {
+		if s := last.Load(); s != nil && s.method == method && s.code == code {
+			return s
+		}
+		s := &routeSeries{method: method, code: code,
+			requests: m.requests.WithLabelValues(route, method, strconv.Itoa(code)),
+			duration: m.duration.WithLabelValues(route, method)}
+		last.Store(s)
+		return s
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.inflight.Inc()
 		start := time.Now()
@@ -183,8 +211,9 @@ func (m *HTTPMetrics) Route(route string, next http.Handler) http.Handler {
 			case rec.status == 0:
 				rec.status = http.StatusOK
 			}
-			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-			exemplar.Observe(r.Context(), m.duration.WithLabelValues(route, r.Method), time.Since(start).Seconds())
+			s := series(r.Method, rec.status)
+			s.requests.Inc()
+			exemplar.Observe(r.Context(), s.duration, time.Since(start).Seconds())
 		}()
 		next.ServeHTTP(rec, r)
 		panicked = false

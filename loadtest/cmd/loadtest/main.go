@@ -8,6 +8,8 @@
 //	                                          (MOVIES_CATALOG_DB_DRIVER, MOVIES_CATALOG_DB_DSN)
 //	loadtest run [flags]                      drive the traffic model at a loopback target
 //	                                          (loadtest run -h for the flags)
+//	loadtest closed [flags]                   drive one GET closed-loop at full speed: N workers,
+//	                                          each sending as soon as it is answered
 package main
 
 import (
@@ -22,7 +24,7 @@ func main() {
 	}
 }
 
-const usage = "usage: loadtest gen|bulkload|run [flags] (-h after a command for its flags)"
+const usage = "usage: loadtest gen|bulkload|run|closed [flags] (-h after a command for its flags)"
 
 func run(args []string) error {
 	if len(args) == 0 {
@@ -35,6 +37,8 @@ func run(args []string) error {
 		return bulkloadCmd(args[1:])
 	case "run":
 		return runCmd(args[1:])
+	case "closed":
+		return closedCmd(args[1:])
 	}
 	return fmt.Errorf(usage)
 }
