@@ -28,14 +28,7 @@ func TestReferenceDataset(t *testing.T) {
 	for _, b := range sqltest.Backends(t) {
 		t.Run(string(b.Driver), func(t *testing.T) {
 			ctx := context.Background()
-			db := sqltest.Open(t, b)
-			if err := store.Migrate(ctx, db, b.Driver); err != nil {
-				t.Fatal(err)
-			}
-			s, err := store.New(db, b.Driver)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, s := newCatalog(t, b)
 			// A small batch size makes the import span many transactions.
 			res, err := importer.Import(ctx, importer.ReferenceDataset(), s, 50)
 			if err != nil {
@@ -140,23 +133,12 @@ func TestImportEmptyEqualsImport(t *testing.T) {
 	for _, b := range sqltest.Backends(t) {
 		t.Run(string(b.Driver), func(t *testing.T) {
 			ctx := context.Background()
-			open := func() (*sql.DB, *store.SQL) {
-				db := sqltest.Open(t, b)
-				if err := store.Migrate(ctx, db, b.Driver); err != nil {
-					t.Fatal(err)
-				}
-				s, err := store.New(db, b.Driver)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return db, s
-			}
-			_, rowByRow := open()
+			_, rowByRow := newCatalog(t, b)
 			want, err := importer.Import(ctx, strings.NewReader(withRepeats), rowByRow, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			db, bulk := open()
+			db, bulk := newCatalog(t, b)
 			got, err := importer.ImportEmpty(ctx, strings.NewReader(withRepeats), db, b.Driver)
 			if err != nil {
 				t.Fatal(err)
@@ -210,15 +192,8 @@ func TestImportEmptyEqualsImport(t *testing.T) {
 func TestImportEmptyStopsAtAnInvalidMovie(t *testing.T) {
 	ctx := context.Background()
 	b := sqltest.Backends(t)[0]
-	db := sqltest.Open(t, b)
-	if err := store.Migrate(ctx, db, b.Driver); err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.New(db, b.Driver)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = importer.ImportEmpty(ctx, strings.NewReader(`[
+	db, s := newCatalog(t, b)
+	_, err := importer.ImportEmpty(ctx, strings.NewReader(`[
 		{"99popularity": 1, "imdb_score": 1, "name": "fine"},
 		{"99popularity": 1, "imdb_score": 11, "name": "too good"}
 	]`), db, b.Driver)
@@ -237,4 +212,18 @@ func count(t *testing.T, s *store.SQL) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// newCatalog opens a new database of backend b with the catalog schema.
+func newCatalog(t *testing.T, b sqltest.Backend) (*sql.DB, *store.SQL) {
+	t.Helper()
+	db := sqltest.Open(t, b)
+	if err := store.Migrate(context.Background(), db, b.Driver); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.New(db, b.Driver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, s
 }
