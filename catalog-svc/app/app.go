@@ -7,6 +7,7 @@ package app
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -113,7 +114,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		return nil, err
 	}
 	if cfg.ImportIfEmpty {
-		if err := importIfEmpty(ctx, cfg, s, log); err != nil {
+		if err := importIfEmpty(ctx, cfg, db, s, log); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -175,14 +176,14 @@ func Import(ctx context.Context, cfg Config, log *slog.Logger, path string) erro
 		return err
 	}
 	defer db.Close()
-	if err := runImport(ctx, s, log, path); err != nil {
+	if err := runImport(ctx, cfg, db, s, log, path); err != nil {
 		return err
 	}
 	announceImport(ctx, cfg, log)
 	return nil
 }
 
-func importIfEmpty(ctx context.Context, cfg Config, s *store.SQL, log *slog.Logger) error {
+func importIfEmpty(ctx context.Context, cfg Config, db *sql.DB, s *store.SQL, log *slog.Logger) error {
 	n, err := s.Count(ctx)
 	if err != nil {
 		return fmt.Errorf("count movies: %w", err)
@@ -190,10 +191,13 @@ func importIfEmpty(ctx context.Context, cfg Config, s *store.SQL, log *slog.Logg
 	if n > 0 {
 		return nil
 	}
-	return runImport(ctx, s, log, cfg.ImportFile)
+	return runImport(ctx, cfg, db, s, log, cfg.ImportFile)
 }
 
-func runImport(ctx context.Context, s *store.SQL, log *slog.Logger, path string) error {
+// runImport imports the file at path ("" = the reference dataset): into an
+// empty catalog with the bulk loader, else movie by movie through s,
+// skipping those present.
+func runImport(ctx context.Context, cfg Config, db *sql.DB, s *store.SQL, log *slog.Logger, path string) error {
 	var src io.Reader = importer.ReferenceDataset()
 	name := "reference dataset"
 	if path != "" {
@@ -204,11 +208,23 @@ func runImport(ctx context.Context, s *store.SQL, log *slog.Logger, path string)
 		defer f.Close()
 		src, name = f, path
 	}
-	res, err := importer.Import(ctx, src, s, importer.DefaultBatchSize)
+	driver, err := sqldb.ParseDriver(cfg.DBDriver)
 	if err != nil {
 		return err
 	}
-	log.Info("catalog import done", "source", name, "read", res.Read, "added", res.Added, "skipped", res.Skipped)
+	began := time.Now()
+	method := "bulk"
+	res, err := importer.ImportEmpty(ctx, src, db, driver)
+	if errors.Is(err, importer.ErrNotEmpty) {
+		method = "row by row"
+		res, err = importer.Import(ctx, src, s, importer.DefaultBatchSize)
+	}
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(began)
+	log.Info("catalog import done", "source", name, "method", method, "read", res.Read, "added", res.Added, "skipped", res.Skipped,
+		"elapsed", elapsed.Round(time.Millisecond), "movies_per_s", int(float64(res.Read)/max(elapsed.Seconds(), 1e-9)))
 	return nil
 }
 

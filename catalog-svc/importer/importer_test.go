@@ -1,8 +1,12 @@
 package importer_test
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +14,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/importer"
 	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/sqldb"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
@@ -23,14 +28,7 @@ func TestReferenceDataset(t *testing.T) {
 	for _, b := range sqltest.Backends(t) {
 		t.Run(string(b.Driver), func(t *testing.T) {
 			ctx := context.Background()
-			db := sqltest.Open(t, b)
-			if err := store.Migrate(ctx, db, b.Driver); err != nil {
-				t.Fatal(err)
-			}
-			s, err := store.New(db, b.Driver)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, s := newCatalog(t, b)
 			// A small batch size makes the import span many transactions.
 			res, err := importer.Import(ctx, importer.ReferenceDataset(), s, 50)
 			if err != nil {
@@ -116,4 +114,116 @@ func TestImportNormalizesAndValidates(t *testing.T) {
 			t.Errorf("%s: wrote %d batches before failing", name, len(rec.batches))
 		}
 	}
+}
+
+// ImportEmpty, the bulk path into an empty catalog, leaves exactly what
+// Import leaves: the same movies under the same ids, a file's repeated
+// movie skipped, and a feed that serves the same upserts by the same actor.
+func TestImportEmptyEqualsImport(t *testing.T) {
+	var file bytes.Buffer
+	if _, err := file.ReadFrom(importer.ReferenceDataset()); err != nil {
+		t.Fatal(err)
+	}
+	// The first movie again, spelled differently, and one whose name and
+	// director match nothing else: skipped, then added.
+	withRepeats := string(bytes.TrimSuffix(bytes.TrimSpace(file.Bytes()), []byte("]"))) + `,
+		{"99popularity": 1.0, "director": " VICTOR fleming", "genre": ["Drama"], "imdb_score": 1.0, "name": "the wizard of oz "},
+		{"99popularity": 2.0, "director": "Someone", "genre": [" Brand New", "drama"], "imdb_score": 2.0, "name": "The Wizard of Oz"}
+	]`
+	for _, b := range sqltest.Backends(t) {
+		t.Run(string(b.Driver), func(t *testing.T) {
+			ctx := context.Background()
+			_, rowByRow := newCatalog(t, b)
+			want, err := importer.Import(ctx, strings.NewReader(withRepeats), rowByRow, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, bulk := newCatalog(t, b)
+			got, err := importer.ImportEmpty(ctx, strings.NewReader(withRepeats), db, b.Driver)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want || got != (importer.Result{Read: 250, Added: 249, Skipped: 1}) {
+				t.Fatalf("ImportEmpty %+v, Import %+v", got, want)
+			}
+			for id := int64(1); id <= 250; id++ {
+				x, errX := rowByRow.Get(ctx, id)
+				y, errY := bulk.Get(ctx, id)
+				if (errX == nil) != (errY == nil) || !reflect.DeepEqual(x, y) {
+					t.Fatalf("movie %d: row by row %+v (%v), bulk %+v (%v)", id, x, errX, y, errY)
+				}
+			}
+			if a, b := count(t, rowByRow), count(t, bulk); a != b || a != 249 {
+				t.Fatalf("count: row by row %d, bulk %d", a, b)
+			}
+			feedA, err := rowByRow.Changes(ctx, 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			feedB, err := bulk.Changes(ctx, 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(feedA.Changes) != 249 || len(feedB.Changes) != len(feedA.Changes) {
+				t.Fatalf("feeds of %d and %d changes", len(feedA.Changes), len(feedB.Changes))
+			}
+			for i, x := range feedA.Changes {
+				y := feedB.Changes[i]
+				if x.Seq != y.Seq || x.MovieID != y.MovieID || x.Op != y.Op || x.Actor != y.Actor || x.Movie == nil || y.Movie == nil ||
+					x.Movie.Name != y.Movie.Name || !slices.Equal(x.Movie.Genre, y.Movie.Genre) {
+					t.Fatalf("change %d: row by row %+v, bulk %+v", i, x, y)
+				}
+			}
+
+			// Into a catalog with movies it reads and writes nothing.
+			src := strings.NewReader(withRepeats)
+			if _, err := importer.ImportEmpty(ctx, src, db, b.Driver); !errors.Is(err, importer.ErrNotEmpty) {
+				t.Fatalf("second ImportEmpty: %v, want ErrNotEmpty", err)
+			}
+			if src.Len() != len(withRepeats) || count(t, bulk) != 249 {
+				t.Fatalf("second ImportEmpty read %d bytes, catalog has %d movies", len(withRepeats)-src.Len(), count(t, bulk))
+			}
+		})
+	}
+}
+
+// An invalid movie stops ImportEmpty with Import's message; on SQLite the
+// one transaction leaves the catalog as empty as it was.
+func TestImportEmptyStopsAtAnInvalidMovie(t *testing.T) {
+	ctx := context.Background()
+	b := sqltest.Backends(t)[0]
+	db, s := newCatalog(t, b)
+	_, err := importer.ImportEmpty(ctx, strings.NewReader(`[
+		{"99popularity": 1, "imdb_score": 1, "name": "fine"},
+		{"99popularity": 1, "imdb_score": 11, "name": "too good"}
+	]`), db, b.Driver)
+	if err == nil || !strings.Contains(err.Error(), `import: movie 2 ("too good")`) {
+		t.Fatalf("error %v", err)
+	}
+	if b.Driver == sqldb.SQLite && count(t, s) != 0 {
+		t.Fatalf("%d movies after a failed import", count(t, s))
+	}
+}
+
+func count(t *testing.T, s *store.SQL) int64 {
+	t.Helper()
+	n, err := s.Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// newCatalog opens a new database of backend b with the catalog schema.
+func newCatalog(t *testing.T, b sqltest.Backend) (*sql.DB, *store.SQL) {
+	t.Helper()
+	db := sqltest.Open(t, b)
+	if err := store.Migrate(context.Background(), db, b.Driver); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.New(db, b.Driver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, s
 }

@@ -75,7 +75,16 @@ type Options struct {
 	// Progress, when set, is called after every committed transaction with
 	// the number of movies loaded so far.
 	Progress func(loaded int64)
+	// RequireEmpty makes the load fail with ErrNotEmpty, having written
+	// nothing, when the catalog has movies once the writer lock is held:
+	// for a caller whose meaning holds only in an empty catalog (the
+	// importer, which must otherwise skip movies already there).
+	RequireEmpty bool
 }
+
+// ErrNotEmpty is the error of a load with RequireEmpty into a catalog that
+// has movies.
+var ErrNotEmpty = errors.New("bulk: the catalog is not empty")
 
 // How a load sent its rows (Result.Method).
 const (
@@ -239,7 +248,10 @@ type loader struct {
 	genres *sql.Conn
 	// dropped are the movies indexes to build again when the load ends.
 	dropped []secondaryIndex
-	turns   turnstile
+	// sqliteIndexes are the CREATE INDEX statements of the indexes a load
+	// into an empty SQLite catalog dropped, run again before its commit.
+	sqliteIndexes []string
+	turns         turnstile
 
 	firstID, firstSeq int64
 	loaded            int64 // movies committed, in id order
@@ -324,6 +336,25 @@ func newLoader(ctx context.Context, db *sql.DB, driver sqldb.Driver, opt Options
 	if err := first.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) + 1 FROM movies").Scan(&l.firstID); err != nil {
 		return fail(err)
 	}
+	if opt.RequireEmpty {
+		if empty, err := isEmpty(ctx, first.tx); err != nil {
+			return fail(err)
+		} else if !empty {
+			l.close()
+			return nil, ErrNotEmpty
+		}
+	}
+	if driver == sqldb.SQLite && !opt.KeepIndexes {
+		var err error
+		if l.sqliteIndexes, err = dropSQLiteIndexes(ctx, first.tx); err != nil {
+			return fail(err)
+		}
+		// The load's one transaction works on many more pages than the
+		// default cache of 2 MiB holds; close restores the default.
+		if _, err := first.tx.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+			return fail(err)
+		}
+	}
 	if err := first.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM movie_changes").Scan(&l.firstSeq); err != nil {
 		return fail(err)
 	}
@@ -377,6 +408,15 @@ func (t *turnstile) fail() {
 func (l *loader) commit(e *executor, unit int) error {
 	if !l.turns.wait(unit) {
 		return context.Canceled
+	}
+	if e.tx != nil && l.sqliteIndexes != nil {
+		began := time.Now()
+		for _, create := range l.sqliteIndexes {
+			if _, err := e.tx.ExecContext(context.Background(), create); err != nil {
+				return fmt.Errorf("rebuild an index after the load: %w", err)
+			}
+		}
+		l.sqliteIndexes, l.indexBuild = nil, time.Since(began)
 	}
 	if e.tx != nil {
 		// The store's movie counter, in the transaction of the movies it
@@ -448,6 +488,8 @@ func (l *loader) close() {
 		if l.driver == sqldb.MySQL {
 			// The connection goes back to the pool: restore its checks.
 			_, _ = e.conn.ExecContext(context.Background(), "SET SESSION unique_checks = 1, foreign_key_checks = 1")
+		} else {
+			_, _ = e.conn.ExecContext(context.Background(), "PRAGMA cache_size = -2000") // SQLite's default
 		}
 		_ = e.conn.Close()
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/bulkload"
 	"github.com/moviesplatform/loadtest/gen"
 	"github.com/moviesplatform/platform/config"
+	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/runner"
 	"github.com/moviesplatform/platform/sqldb"
 )
@@ -37,18 +39,74 @@ func generator(fs *flag.FlagSet, args []string) (*gen.Generator, error) {
 }
 
 func genCmd(args []string) error {
-	g, err := generator(flag.NewFlagSet("gen", flag.ContinueOnError), args)
+	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	format := fs.String("format", "jsonl", `"jsonl": one movie a line as the API shows it (for bulkload); "imdb": the seed's imdb.json format, a JSON array (for MOVIES_CATALOG_IMPORT_FILE)`)
+	g, err := generator(fs, args)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	switch *format {
+	case "jsonl":
+		err = writeJSONLines(w, g)
+	case "imdb":
+		err = writeIMDB(w, g)
+	default:
+		return fmt.Errorf("gen: unknown -format %q (jsonl or imdb)", *format)
+	}
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func writeJSONLines(w io.Writer, g *gen.Generator) error {
 	enc := json.NewEncoder(w)
 	for m := range g.Movies() {
 		if err := enc.Encode(m); err != nil {
 			return err
 		}
 	}
-	return w.Flush()
+	return nil
+}
+
+// imdbRecord is one movie of the seed's imdb.json: no id, popularity under
+// "99popularity", and genre names after the first with a leading space, as
+// the seed's file has them (the importer trims them).
+type imdbRecord struct {
+	Popularity contract.Float `json:"99popularity"`
+	Director   string         `json:"director"`
+	Genre      []string       `json:"genre"`
+	IMDBScore  contract.Float `json:"imdb_score"`
+	Name       string         `json:"name"`
+}
+
+// writeIMDB writes g's movies as one JSON array in the seed's imdb.json
+// format, one movie a line.
+func writeIMDB(w io.Writer, g *gen.Generator) error {
+	if _, err := io.WriteString(w, "[\n"); err != nil {
+		return err
+	}
+	sep := ""
+	for m := range g.Movies() {
+		r := imdbRecord{Popularity: m.Popularity, Director: m.Director, IMDBScore: m.IMDBScore, Name: m.Name, Genre: make([]string, len(m.Genre))}
+		for i, genre := range m.Genre {
+			r.Genre[i] = genre.Name
+			if i > 0 {
+				r.Genre[i] = " " + genre.Name
+			}
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "%s%s", sep, b); err != nil {
+			return err
+		}
+		sep = ",\n"
+	}
+	_, err := io.WriteString(w, "\n]\n")
+	return err
 }
 
 func bulkloadCmd(args []string) error {

@@ -3,7 +3,8 @@
 //
 // Usage:
 //
-//	loadtest gen -n N -seed S                 write N synthetic movies as JSON Lines to stdout
+//	loadtest gen -n N -seed S [-format imdb]  write N synthetic movies to stdout: JSON Lines, or
+//	                                          an imdb.json-format array (MOVIES_CATALOG_IMPORT_FILE)
 //	loadtest bulkload -n N -seed S            load them straight into the catalog database
 //	                                          (MOVIES_CATALOG_DB_DRIVER, MOVIES_CATALOG_DB_DSN)
 //	loadtest run [flags]                      drive the traffic model at a loopback target
