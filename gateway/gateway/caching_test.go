@@ -209,7 +209,7 @@ func TestDegradedAnswersAreNotCached(t *testing.T) {
 
 func TestCachedListsKeepTheirClientsHostInLinks(t *testing.T) {
 	now := time.Now()
-	f := newFixture(t, 5, withCache(&now))
+	f := newFixture(t, 5, withCache(&now), behindProxy)
 	for _, host := range []string{"a.example", "b.example", "a.example"} {
 		w := f.do(t, req{method: http.MethodGet, path: "/api/movies/?page_size=2", header: http.Header{"X-Forwarded-Host": {host}}})
 		wantStatus(t, w, http.StatusOK)
