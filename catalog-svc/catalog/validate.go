@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 )
@@ -41,7 +43,7 @@ func apply(m contract.Movie, in contract.MovieWrite, requireAll bool) (contract.
 
 	switch {
 	case in.Name != nil:
-		name := strings.TrimSpace(*in.Name)
+		name := normalText(*in.Name)
 		if msg := checkText(name, MaxNameLength, false); msg != "" {
 			fail("name", msg)
 		}
@@ -50,7 +52,7 @@ func apply(m contract.Movie, in contract.MovieWrite, requireAll bool) (contract.
 		fail("name", apierr.MsgRequired)
 	}
 	if in.Director != nil {
-		director := strings.TrimSpace(*in.Director)
+		director := normalText(*in.Director)
 		if msg := checkText(director, MaxDirectorLength, true); msg != "" {
 			fail("director", msg)
 		}
@@ -80,10 +82,31 @@ func checkText(s string, maxLen int, blankOK bool) string {
 		return "This field may not be blank."
 	case !utf8.ValidString(s):
 		return "Not a valid string."
+	case strings.IndexFunc(s, isControl) >= 0:
+		return "Control and bidirectional formatting characters are not allowed."
 	case utf8.RuneCountInString(s) > maxLen:
 		return "Ensure this field has no more than " + strconv.Itoa(maxLen) + " characters."
 	}
 	return ""
+}
+
+// normalText is a name, director or genre as stored: trimmed and in
+// Unicode NFC, so "é" typed as one code point or as e + U+0301 is one name
+// (one sort key, one genre, one search match).
+func normalText(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
+// isControl reports the characters refused in text fields: C0 and C1
+// controls (tabs and newlines included) and DEL, and the bidirectional
+// formatting characters (U+061C, U+200E/F, U+202A-202E, U+2066-2069) that
+// make a name display as another ("Trojan Source", CVE-2021-42574).
+func isControl(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7f && r <= 0x9f:
+		return true
+	case r == 0x061c, r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
 }
 
 func checkNumber(field string, v *float64, lo, hi float64, required bool, dst *contract.Float, fail func(string, string)) {
@@ -109,7 +132,7 @@ func normalizeGenres(in []contract.Genre) ([]contract.Genre, string) {
 	out := make([]contract.Genre, 0, len(in))
 	seen := map[string]bool{}
 	for _, g := range in {
-		name := strings.TrimSpace(g.Name)
+		name := normalText(g.Name)
 		if name == "" {
 			return nil, "Genre names may not be blank."
 		}

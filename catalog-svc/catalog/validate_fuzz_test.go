@@ -18,6 +18,8 @@ func FuzzValidateNew(f *testing.F) {
 		`{"name":"","director":"x","popularity":101,"imdb_score":-1,"genre":[]}`,
 		`{"name":"  Spaces  ","director":" d ","popularity":0,"imdb_score":10,"genre":[{"name":" Drama"},{"name":"drama"}]}`,
 		`{"99popularity":5}`, `{}`, `{"genre":[{}]}`, `{"name":"\u202e","director":"x","popularity":1,"imdb_score":1,"genre":[]}`,
+		`{"name":"Ame\u0301lie","director":"x\u2066","popularity":1,"imdb_score":1,"genre":[{"name":"Come\u0301die"}]}`,
+		`{"name":"a\tb","director":"\u0085","popularity":1,"imdb_score":1,"genre":[{"name":"\u200e"}]}`,
 	} {
 		f.Add([]byte(seed))
 	}

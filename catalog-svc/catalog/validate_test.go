@@ -137,3 +137,39 @@ func TestValidatePatch(t *testing.T) {
 		})
 	}
 }
+
+// Names, directors and genres are stored in NFC; control and bidirectional
+// formatting characters are a 400 on the field that holds them.
+func TestTextIsNFCAndControlsAreRefused(t *testing.T) {
+	str := func(s string) *string { return &s }
+	num := func(f float64) *float64 { return &f }
+	write := func(name, director, genre string) contract.MovieWrite {
+		return contract.MovieWrite{Name: str(name), Director: str(director), Popularity: num(1), IMDBScore: num(1),
+			Genre: &[]contract.Genre{{Name: genre}}}
+	}
+	m, err := ValidateNew(write(" Ame\u0301lie ", "Jean-Pierre Jeunet", "Come\u0301die"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != "Am\u00e9lie" || m.Genre[0].Name != "Com\u00e9die" {
+		t.Fatalf("not NFC: %q %q", m.Name, m.Genre[0].Name)
+	}
+	for field, in := range map[string]contract.MovieWrite{
+		"name":     write("Evil\u202egnp.exe", "d", "g"),
+		"director": write("n", "a\u2066b", "g"),
+		"genre":    write("n", "d", "Dr\u200fama"),
+	} {
+		_, err := ValidateNew(in)
+		if apierr.KindOf(err) != apierr.Invalid {
+			t.Fatalf("%s: %v", field, err)
+		}
+		if e := err.(*apierr.Error); len(e.Fields[field]) != 1 {
+			t.Fatalf("%s: fields %v", field, e.Fields)
+		}
+	}
+	for _, c := range []string{"\x00", "\t", "\n", "\x7f", "\u0085", "\u061c", "\u200e", "\u202a", "\u2069"} {
+		if _, err := ValidateNew(write("a"+c+"b", "d", "g")); apierr.KindOf(err) != apierr.Invalid {
+			t.Errorf("%U accepted in a name", []rune(c)[0])
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 
 	"github.com/moviesplatform/gateway/authn"
 	"github.com/moviesplatform/gateway/clientip"
+	"github.com/moviesplatform/gateway/cursorsig"
 	"github.com/moviesplatform/gateway/gateway"
 	"github.com/moviesplatform/gateway/ratelimit"
 	"github.com/moviesplatform/gateway/respcache"
@@ -46,6 +48,15 @@ type Config struct {
 	// Identity is the key the gateway signs its calls to the services
 	// with (MOVIES_GATEWAY_SERVICE_KEY_FILE); needed when one is remote.
 	Identity servicetoken.Config `envPrefix:"GATEWAY_"`
+	// Cursor is the key the page cursors handed out are signed with
+	// (MOVIES_GATEWAY_CURSOR_KEY_FILE, or _KEY inline): the same on every
+	// replica. Unset, one is generated at start, which suits make run only.
+	Cursor cursorsig.Config `envPrefix:"GATEWAY_"`
+	// PublicURL is the API's address as clients use it
+	// (https://movies.example, a path prefix allowed): the base of Link and
+	// Location URLs. Empty: the request's host, or a trusted proxy's
+	// X-Forwarded-Host and -Proto.
+	PublicURL string `env:"GATEWAY_PUBLIC_URL"`
 	// AuthCacheTTL is how long a token check is trusted: the longest a token
 	// revoked through another gateway replica keeps working.
 	AuthCacheTTL time.Duration `env:"GATEWAY_AUTH_CACHE_TTL" envDefault:"5s"`
@@ -70,7 +81,8 @@ type Config struct {
 	// page or search answer after any write, and of a movie after a write
 	// through another replica. 0 turns the answer cache off.
 	CacheTTL time.Duration `env:"GATEWAY_CACHE_TTL" envDefault:"1s"`
-	// CacheBytes bounds the bodies the answer cache holds.
+	// CacheBytes bounds what the answer cache holds: every key, header and
+	// body it keeps, with each entry's overhead.
 	CacheBytes int `env:"GATEWAY_CACHE_BYTES" envDefault:"67108864"`
 	// CacheIndexLag is how long after a write through any replica
 	// ?search= answers of search-svc are not stored in Redis (RedisTTL
@@ -233,6 +245,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	if err != nil {
 		return nil, fmt.Errorf("MOVIES_GATEWAY_TRUSTED_PROXIES: %w", err)
 	}
+	var publicURL *url.URL
+	if cfg.PublicURL != "" {
+		if publicURL, err = gateway.ParsePublicURL(cfg.PublicURL); err != nil {
+			return nil, fmt.Errorf("MOVIES_GATEWAY_PUBLIC_URL: %w", err)
+		}
+	}
+	cursors, err := cfg.Cursor.Signer("MOVIES_GATEWAY_", log)
+	if err != nil {
+		return nil, err
+	}
 	var limit httpx.Middleware
 	if cfg.RateLimit {
 		limit = a.rateLimit(cfg, redisConn, clients, reg)
@@ -249,6 +271,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		MaxAge:  cfg.CacheMaxAge,
 
 		ClientAddr:  clients.ClientAddr,
+		TrustsProxy: clients.FromTrustedProxy,
+		PublicURL:   publicURL,
+		Cursors:     cursors,
 		RateLimit:   limit,
 		SQLSearches: cfg.SQLSearches,
 	})

@@ -76,3 +76,14 @@ func (r Resolver) ClientAddr(req *http.Request) string {
 	}
 	return client.Unmap().String()
 }
+
+// FromTrustedProxy tells whether req's peer is a trusted proxy, whose
+// X-Forwarded-* headers may then be believed.
+func (r Resolver) FromTrustedProxy(req *http.Request) bool {
+	host, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		host = req.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	return err == nil && r.trusts(peer)
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/moviesplatform/platform/contract"
 
+	"github.com/moviesplatform/gateway/cursorsig"
 	"github.com/moviesplatform/gateway/respcache"
 )
 
@@ -33,22 +34,27 @@ type answerKey struct {
 type cacheKey func(r *http.Request) (k answerKey, ok bool)
 
 func (g *Gateway) listKey(r *http.Request) (answerKey, bool) {
-	q, err := contract.ParseListQuery(r.URL.Query())
+	q, _, signed, err := g.parseList(r.URL.Query())
 	if err != nil {
 		return answerKey{}, false
 	}
-	query := q.Canonical()
 	fromIndex := g.search != nil && q.Search != ""
-	return answerKey{Key: "l " + baseURL(r).String() + " " + query, Query: query, About: respcache.Entry{FromIndex: fromIndex}}, true
+	q.Cursor = signed // verified: the fill's request parses it again
+	query := q.Canonical()
+	return answerKey{Key: "l " + g.baseURL(r).String() + " " + query, Query: query, About: respcache.Entry{FromIndex: fromIndex}}, true
 }
 
-func searchKey(r *http.Request) (answerKey, bool) {
-	q, err := contract.ParseSearchQuery(r.URL.Query())
+func (g *Gateway) searchKey(r *http.Request) (answerKey, bool) {
+	q, err := g.parseSearch(r.URL.Query())
 	if err != nil {
 		return answerKey{}, false
 	}
-	query := q.Values().Encode()
-	return answerKey{Key: "s " + baseURL(r).String() + " " + query, Query: query, About: respcache.Entry{FromIndex: true}}, true
+	v := q.Values()
+	if c := v.Get(contract.ParamCursor); c != "" {
+		v.Set(contract.ParamCursor, g.cursors.Sign(cursorsig.ScopeSearch, c))
+	}
+	query := v.Encode()
+	return answerKey{Key: "s " + g.baseURL(r).String() + " " + query, Query: query, About: respcache.Entry{FromIndex: true}}, true
 }
 
 func movieKey(r *http.Request) (answerKey, bool) {

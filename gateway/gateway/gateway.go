@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/moviesplatform/gateway/authn"
 	"github.com/moviesplatform/gateway/clientip"
+	"github.com/moviesplatform/gateway/cursorsig"
 	"github.com/moviesplatform/gateway/docs"
 	"github.com/moviesplatform/gateway/respcache"
 )
@@ -68,6 +70,18 @@ type Options struct {
 	// RateLimit bounds each client's requests (ratelimit.Limiter's
 	// Middleware); nil for none.
 	RateLimit httpx.Middleware
+	// Cursors signs the page cursors handed out and verifies those sent
+	// back; nil generates a key (for one process alone: see cursorsig).
+	Cursors *cursorsig.Signer
+	// PublicURL, when set, is the base of every URL the gateway hands out
+	// (Link, Location): the address clients use, whatever Host or
+	// forwarded headers a request carries (ParsePublicURL checks one).
+	PublicURL *url.URL
+	// TrustsProxy tells whether a request came through a trusted proxy
+	// (clientip.Resolver.FromTrustedProxy), whose X-Forwarded-Proto and
+	// X-Forwarded-Host are then believed when PublicURL is unset; nil
+	// trusts none.
+	TrustsProxy func(*http.Request) bool
 	// SQLSearches bounds the catalog's SQL searches (?search= when
 	// search-svc is down, slow or overloaded) this gateway runs at once; 0
 	// means DefaultSQLSearches. Each scans the catalog's names, holding a
@@ -90,7 +104,10 @@ type Gateway struct {
 	router  *httpx.Router
 	handler http.Handler
 
-	clientAddr func(*http.Request) string
+	clientAddr  func(*http.Request) string
+	trustsProxy func(*http.Request) bool
+	publicURL   *url.URL
+	cursors     *cursorsig.Signer
 
 	cache              *respcache.Cache
 	shared             *respcache.Shared
@@ -111,7 +128,10 @@ func New(o Options) *Gateway {
 		cache:   o.Cache,
 		shared:  o.Shared,
 
-		clientAddr: o.ClientAddr,
+		clientAddr:  o.ClientAddr,
+		trustsProxy: o.TrustsProxy,
+		publicURL:   o.PublicURL,
+		cursors:     o.Cursors,
 		// Whole seconds, rounded down: a CDN must not keep an answer
 		// longer than the gateway promises.
 		publicCacheControl: "public, max-age=" + strconv.Itoa(int(o.MaxAge/time.Second)),
@@ -125,6 +145,12 @@ func New(o Options) *Gateway {
 	}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
+	}
+	if g.cursors == nil {
+		g.cursors = cursorsig.Generate()
+	}
+	if g.trustsProxy == nil {
+		g.trustsProxy = func(*http.Request) bool { return false }
 	}
 	if g.clientAddr == nil {
 		var peer clientip.Resolver // trusts no proxy
@@ -161,7 +187,7 @@ func (g *Gateway) routes() {
 	rt := g.router
 	rt.Handle(http.MethodGet, contract.RouteMovies, g.cached(g.listKey, g.handle(g.listMovies)))
 	rt.Handle(http.MethodPost, contract.RouteMovies, g.handle(g.createMovie))
-	rt.Handle(http.MethodGet, contract.RouteSearch, g.cached(searchKey, g.handle(g.searchMovies)))
+	rt.Handle(http.MethodGet, contract.RouteSearch, g.cached(g.searchKey, g.handle(g.searchMovies)))
 	rt.Handle(http.MethodGet, contract.RouteMovie, g.cached(movieKey, g.handle(g.getMovie)))
 	rt.Handle(http.MethodPut, contract.RouteMovie, g.handle(g.replaceMovie))
 	rt.Handle(http.MethodPatch, contract.RouteMovie, g.handle(g.patchMovie))

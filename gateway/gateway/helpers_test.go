@@ -12,9 +12,13 @@ import (
 	"github.com/moviesplatform/auth-svc/auth/authtest"
 	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/authn"
+	"github.com/moviesplatform/gateway/clientip"
+	"github.com/moviesplatform/gateway/cursorsig"
 	"github.com/moviesplatform/gateway/gateway"
 	"github.com/moviesplatform/search-svc/search/searchtest"
 )
+
+var testCursors, _ = cursorsig.New([]byte("the test gateways' cursor key, 32+ bytes"))
 
 type fixture struct {
 	gw      *gateway.Gateway
@@ -29,12 +33,20 @@ func newFixture(t testing.TB, movies int, tweak ...func(*gateway.Options)) *fixt
 		Catalog: f.catalog,
 		Auth:    f.auth,
 		Tokens:  authn.NewCache(f.auth, authn.CacheSettings{TTL: time.Minute}, nil),
+		Cursors: testCursors, // every fixture's gateway is a replica of one deployment
 	}
 	for _, fn := range tweak {
 		fn(&o)
 	}
 	f.gw = gateway.New(o)
 	return f
+}
+
+// behindProxy trusts the test requests' peer (httptest's 192.0.2.1) as a
+// proxy, so their X-Forwarded-Proto and -Host are believed.
+func behindProxy(o *gateway.Options) {
+	proxies, _ := clientip.NewResolver([]string{"192.0.2.1"})
+	o.TrustsProxy = proxies.FromTrustedProxy
 }
 
 // withSearch puts search-svc (its service and HTTP handler over a fake

@@ -27,7 +27,7 @@ func links(t *testing.T, header string) map[string]string {
 
 func TestFollowingNextLinksYieldsEveryMovieOnce(t *testing.T) {
 	const n = 248
-	f := newFixture(t, n)
+	f := newFixture(t, n, behindProxy)
 	seen := map[int64]int{}
 	next := "/api/movies/?page_size=50&director=&unknown=kept"
 	var pages int

@@ -10,6 +10,8 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
+
+	"github.com/moviesplatform/gateway/cursorsig"
 )
 
 func (g *Gateway) listMovies(w http.ResponseWriter, r *http.Request) error {
@@ -17,7 +19,7 @@ func (g *Gateway) listMovies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, from, err := listQuery(r)
+	q, from, _, err := g.parseList(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -25,8 +27,9 @@ func (g *Gateway) listMovies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	g.signCursors(cursorsig.ScopeList, &page.Next, &page.Prev)
 	h := w.Header()
-	if links := pageLinks(r, contract.RouteMovies, page.Next, page.Prev); links != "" {
+	if links := g.pageLinks(r, contract.RouteMovies, page.Next, page.Prev); links != "" {
 		h.Set("Link", links)
 	}
 	if page.Total != nil {
@@ -85,9 +88,7 @@ func (g *Gateway) createMovie(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	loc := baseURL(r)
-	loc.Path = contract.MoviePath(m.ID)
-	w.Header().Set("Location", loc.String())
+	w.Header().Set("Location", g.absoluteURL(r, contract.MoviePath(m.ID)).String())
 	return writeMovie(w, http.StatusCreated, m)
 }
 

@@ -121,7 +121,7 @@ func TestWritesNeedAnAdmin(t *testing.T) {
 }
 
 func TestAdminWritesReachTheCatalogWithTheActor(t *testing.T) {
-	f := newFixture(t, 3)
+	f := newFixture(t, 3, behindProxy)
 	w := f.do(t, req{method: http.MethodPost, path: "/api/movies/", token: authtest.AdminToken,
 		body:   `{"id": 99, "name": "King Kong", "director": "Merian C. Cooper", "popularity": 80.0, "imdb_score": 8.0, "genre": [{"name": "Adventure"}]}`,
 		header: http.Header{"X-Forwarded-Proto": {"https"}, "X-Forwarded-Host": {"movies.example"}}})

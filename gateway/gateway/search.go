@@ -10,6 +10,8 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
+
+	"github.com/moviesplatform/gateway/cursorsig"
 )
 
 // HeaderPageRestarted is set to "true" when a ?search= page asked for with
@@ -56,17 +58,6 @@ func tagged(is issuer, p contract.Page) contract.Page {
 		}
 	}
 	return p
-}
-
-// listQuery parses the list's parameters, the cursor without its tag.
-func listQuery(r *http.Request) (contract.ListQuery, issuer, error) {
-	v := r.URL.Query()
-	from, raw := splitCursor(v.Get(contract.ParamCursor))
-	if from != noCursor {
-		v.Set(contract.ParamCursor, raw)
-	}
-	q, err := contract.ParseListQuery(v)
-	return q, from, err
 }
 
 // list answers a list query: searches from search-svc when there is one,
@@ -134,7 +125,7 @@ func (g *Gateway) searchMovies(w http.ResponseWriter, r *http.Request) error {
 	if _, err := g.reader(w, r); err != nil {
 		return err
 	}
-	q, err := contract.ParseSearchQuery(r.URL.Query())
+	q, err := g.parseSearch(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -145,8 +136,9 @@ func (g *Gateway) searchMovies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	g.signCursors(cursorsig.ScopeSearch, &res.Next, &res.Prev)
 	h := w.Header()
-	if links := pageLinks(r, contract.RouteSearch, res.Next, res.Prev); links != "" {
+	if links := g.pageLinks(r, contract.RouteSearch, res.Next, res.Prev); links != "" {
 		h.Set("Link", links)
 	}
 	h.Set(contract.HeaderTotalCount, strconv.FormatInt(res.EstimatedTotal, 10))

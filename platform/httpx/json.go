@@ -3,6 +3,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,13 +55,20 @@ func RequireJSON(r *http.Request) error {
 
 // DecodeJSON reads a JSON request body into dst: 415 for another content
 // type, 413 past MaxBodyBytes, 400 for malformed JSON, and a field error when
-// a value has the wrong type.
+// a value has the wrong type or a key is repeated or in the wrong case
+// (checkKeys).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := RequireJSON(r); err != nil {
 		return err
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return jsonError(err)
+	}
+	if err := checkKeys(raw, dst); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
 	}

@@ -1,0 +1,109 @@
+package gateway_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/moviesplatform/platform/contract"
+
+	"github.com/moviesplatform/gateway/gateway"
+)
+
+// A cursor the gateway did not sign is the contract's 400 and reaches no
+// service: the `?search=x&cursor=c.` that forced the catalog's SQL scan, a
+// hand-made or altered cursor, one signed for another route or by another
+// deployment's key. Cursors the gateway hands out, in Link headers and in
+// the search answer's body, come back and work.
+func TestForgedCursorsAreRefused(t *testing.T) {
+	f, _ := searchFixture(t, 30)
+	w := f.do(t, get("/api/movies/?page_size=4"))
+	wantStatus(t, w, http.StatusOK)
+	listNext := links(t, w.Header().Get("Link"))["next"]
+	u, _ := url.Parse(listNext)
+	signed := u.Query().Get(contract.ParamCursor)
+	inner := signed[:strings.LastIndexByte(signed, '.')]
+
+	w = f.do(t, get("/api/search/?search=star&page_size=3"))
+	wantStatus(t, w, http.StatusOK)
+	res := decode[contract.SearchResult](t, w)
+	if res.Next == "" || !strings.Contains(w.Header().Get("Link"), url.QueryEscape(res.Next)) {
+		t.Fatalf("search answer's next %q, Link %q", res.Next, w.Header().Get("Link"))
+	}
+	searchInner := res.Next[:strings.LastIndexByte(res.Next, '.')]
+
+	reads := f.catalog.Reads.Load()
+	for name, path := range map[string]string{
+		"the SQL-scan trick":         "/api/movies/?search=x&cursor=c.",
+		"a tagged unsigned cursor":   "/api/movies/?search=x&cursor=c." + inner,
+		"an unsigned list cursor":    "/api/movies/?page_size=4&cursor=" + inner,
+		"an altered signature":       "/api/movies/?page_size=4&cursor=" + inner + ".AAAAAAAAAAAAAAAAAAAAAA",
+		"a search cursor on a list":  "/api/movies/?page_size=4&cursor=" + url.QueryEscape(res.Next),
+		"an unsigned search cursor":  "/api/search/?search=star&cursor=" + searchInner,
+		"a list cursor on search":    "/api/search/?search=star&cursor=" + url.QueryEscape(signed),
+		"another deployment's":       "/api/movies/?page_size=4&cursor=" + url.QueryEscape(otherKeySign(t, inner)),
+		"an overlong signed garbage": "/api/movies/?cursor=" + strings.Repeat("a", 2000) + ".x",
+	} {
+		w := f.do(t, get(path))
+		wantStatus(t, w, http.StatusBadRequest)
+		if got := decode[map[string][]string](t, w)[contract.ParamCursor]; len(got) != 1 || got[0] != "Invalid cursor." {
+			t.Errorf("%s: body %s", name, w.Body)
+		}
+	}
+	if got := f.catalog.Reads.Load() - reads; got != 0 {
+		t.Fatalf("forged cursors made %d catalog reads", got)
+	}
+	for _, path := range []string{u.RequestURI(), "/api/search/?search=star&page_size=3&cursor=" + url.QueryEscape(res.Next)} {
+		wantStatus(t, f.do(t, get(path)), http.StatusOK)
+	}
+}
+
+func otherKeySign(t *testing.T, c string) string {
+	t.Helper()
+	other := newFixture(t, 30, func(o *gateway.Options) { o.Cursors = nil }) // a generated key
+	w := other.do(t, get("/api/movies/?page_size=4"))
+	l, _ := url.Parse(links(t, w.Header().Get("Link"))["next"])
+	return l.Query().Get(contract.ParamCursor)
+}
+
+// With a public URL configured, Link and Location are built on it, path
+// prefix included, whatever Host or forwarded headers a request carries.
+func TestLinksUseThePublicURLWhenSet(t *testing.T) {
+	public, err := gateway.ParsePublicURL("https://movies.example/v1/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, 5, behindProxy, func(o *gateway.Options) { o.PublicURL = public })
+	w := f.do(t, req{method: http.MethodGet, path: "/api/movies/?page_size=2",
+		header: http.Header{"X-Forwarded-Host": {"evil.example"}, "X-Forwarded-Proto": {"http"}}})
+	wantStatus(t, w, http.StatusOK)
+	if next := links(t, w.Header().Get("Link"))["next"]; !strings.HasPrefix(next, "https://movies.example/v1/api/movies/?") {
+		t.Fatalf("next %q", next)
+	}
+	for _, bad := range []string{"movies.example", "ftp://movies.example", "https://", "https://movies.example/?x=1", "https://u:p@movies.example"} {
+		if _, err := gateway.ParsePublicURL(bad); err == nil {
+			t.Errorf("%q accepted as a public URL", bad)
+		}
+	}
+}
+
+// Without a public URL, X-Forwarded-Host and -Proto are believed only from a
+// trusted proxy; from anyone else the request's own Host is used.
+func TestForwardedHostIsIgnoredFromAnUntrustedPeer(t *testing.T) {
+	header := http.Header{"X-Forwarded-Host": {"evil.example"}, "X-Forwarded-Proto": {"https"}}
+	for name, tc := range map[string]struct {
+		tweak []func(*gateway.Options)
+		want  string
+	}{
+		"untrusted peer": {nil, "http://example.com/api/movies/?"},
+		"trusted proxy":  {[]func(*gateway.Options){behindProxy}, "https://evil.example/api/movies/?"},
+	} {
+		f := newFixture(t, 5, tc.tweak...)
+		w := f.do(t, req{method: http.MethodGet, path: "/api/movies/?page_size=2", header: header})
+		wantStatus(t, w, http.StatusOK)
+		if next := links(t, w.Header().Get("Link"))["next"]; !strings.HasPrefix(next, tc.want) {
+			t.Errorf("%s: next %q, want %s…", name, next, tc.want)
+		}
+	}
+}
