@@ -8,6 +8,8 @@
 //	                                          (MOVIES_CATALOG_DB_DRIVER, MOVIES_CATALOG_DB_DSN)
 //	loadtest run [flags]                      drive the traffic model at a loopback target
 //	                                          (loadtest run -h for the flags)
+//	loadtest searchbench -n N -seed S         index them into the memory search engine and
+//	                                          measure indexing, snapshot, searches, recall
 package main
 
 import (
@@ -22,7 +24,7 @@ func main() {
 	}
 }
 
-const usage = "usage: loadtest gen|bulkload|run [flags] (-h after a command for its flags)"
+const usage = "usage: loadtest gen|bulkload|run|searchbench [flags] (-h after a command for its flags)"
 
 func run(args []string) error {
 	if len(args) == 0 {
@@ -35,6 +37,8 @@ func run(args []string) error {
 		return bulkloadCmd(args[1:])
 	case "run":
 		return runCmd(args[1:])
+	case "searchbench":
+		return searchbenchCmd(args[1:])
 	}
 	return fmt.Errorf(usage)
 }
