@@ -301,52 +301,82 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 	if len(out) >= need {
 		return out
 	}
-	// With typos: ranked per doc, as these are few next to the exact ones.
-	rest := roaring.AndNot(cand, exactly).ToArray()
-	type ranked struct {
-		n            uint32
-		typos, field int
+	// With typos: tiers by the total number of typos, each split by the
+	// attribute and exactness rules, all as bitmaps, so a tier costs a few
+	// bitmap operations however many docs it holds and ranking stops as
+	// soon as the page is full.
+	rest := roaring.AndNot(cand, exactly)
+	if rest.IsEmpty() {
+		return out
 	}
-	rs := make([]ranked, len(rest))
-	for i, n := range rest {
-		r := ranked{n: n}
-		for j := range matches {
-			d := 0
-			for d < 2 && !matches[j].atLevelContains(d, n) {
-				d++
-			}
-			r.typos += d
-			if !matches[j].inFieldAtOrBelow(fieldName, d, n) {
-				r.field = 1
-			}
+	tiers := ix.typoTiers(rest, matches)
+	for k := 1; k < len(tiers) && len(out) < need; k++ {
+		t := tiers[k]
+		if t.any == nil {
+			continue
 		}
-		rs[i] = r
-	}
-	slices.SortFunc(rs, func(a, b ranked) int {
-		return cmp.Or(cmp.Compare(a.typos, b.typos), cmp.Compare(a.field, b.field), ix.popularityOrder(a.n, b.n))
-	})
-	for _, r := range rs[:min(len(rs), need-len(out))] {
-		out = append(out, r.n)
+		isName := roaring.And(t.name, ix.nameWords[min(len(matches), maxNameWords)])
+		take(isName)
+		take(roaring.AndNot(t.name, isName))
+		take(roaring.AndNot(t.any, t.name))
 	}
 	return out
 }
 
-func (tm *termMatch) atLevelContains(d int, n uint32) bool {
-	for _, b := range tm.level[d] {
-		if b != nil && b.Contains(n) {
-			return true
-		}
-	}
-	return false
-}
+// typoTier is the docs whose terms' typos add up to one count: any has them
+// all, name those matching every term in the name.
+type typoTier struct{ any, name *roaring.Bitmap }
 
-func (tm *termMatch) inFieldAtOrBelow(f, d int, n uint32) bool {
-	for l := 0; l <= d; l++ {
-		if b := tm.level[l][f]; b != nil && b.Contains(n) {
-			return true
+// typoTiers splits rest by the total of each term's fewest typos. A doc
+// matches term j first at one level; walking the terms' levels depth first
+// with the running intersections, a branch ends as soon as it is empty, so
+// the walk stays small although it could have 3^terms leaves.
+func (ix *index) typoTiers(rest *roaring.Bitmap, matches []termMatch) []typoTier {
+	// first[j][d]: docs of rest matching term j with d typos and not fewer;
+	// name[j][d]: those of them matching it in the name with ≤ d typos.
+	first := make([][3]*roaring.Bitmap, len(matches))
+	name := make([][3]*roaring.Bitmap, len(matches))
+	for j := range matches {
+		seen := roaring.New()
+		inName := roaring.New()
+		for d := range 3 {
+			lv := roaring.And(rest, matches[j].atLevel(d))
+			lv.AndNot(seen)
+			if b := matches[j].level[d][fieldName]; b != nil {
+				inName.Or(b)
+			}
+			if !lv.IsEmpty() {
+				first[j][d] = lv
+				name[j][d] = roaring.And(lv, inName)
+				seen.Or(lv)
+			}
 		}
 	}
-	return false
+	tiers := make([]typoTier, 2*len(matches)+1)
+	var walk func(j, typos int, all, inName *roaring.Bitmap)
+	walk = func(j, typos int, all, inName *roaring.Bitmap) {
+		if j == len(matches) {
+			t := &tiers[typos]
+			if t.any == nil {
+				t.any, t.name = roaring.New(), roaring.New()
+			}
+			t.any.Or(all)
+			t.name.Or(inName)
+			return
+		}
+		for d := range 3 {
+			if first[j][d] == nil {
+				continue
+			}
+			a := roaring.And(all, first[j][d])
+			if a.IsEmpty() {
+				continue
+			}
+			walk(j+1, typos+d, a, roaring.And(inName, name[j][d]))
+		}
+	}
+	walk(0, 0, rest, rest)
+	return tiers
 }
 
 // byPopularity returns the first k docs of b by popularity (desc), then id.
