@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -34,6 +35,7 @@ func searchbenchCmd(args []string) error {
 	dir := fs.String("dir", "", "directory for the snapshot (default: a temporary one, removed after)")
 	batch := fs.Int("batch", 1000, "movies per Apply, as the indexer's feed pages")
 	queries := fs.Int("queries", 600, "distinct queries per phase")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	g, err := generator(fs, args)
 	if err != nil {
 		return err
@@ -43,6 +45,17 @@ func searchbenchCmd(args []string) error {
 			return err
 		}
 		defer os.RemoveAll(*dir)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	path := filepath.Join(*dir, "index.snapshot")
 	_ = os.Remove(path)
