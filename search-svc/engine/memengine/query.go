@@ -33,27 +33,26 @@ func newTypoBuilders() (typoBuilders, error) {
 
 // termMatch is where one query term matches, by typo count: level[0] holds
 // exact matches (and prefix matches for the last term), level[d] the docs
-// matching with d typos, per field.
+// matching with d typos, per field. byLevel and all are the fields merged,
+// made once per query (done) because ranking reads them several times.
 type termMatch struct {
-	level [3][numFields]*roaring.Bitmap
-	exact [numFields]*roaring.Bitmap // the word itself, no prefix
+	level   [3][numFields]*roaring.Bitmap
+	exact   [numFields]*roaring.Bitmap // the word itself, no prefix
+	byLevel [3]*roaring.Bitmap
+	all     *roaring.Bitmap
 }
 
-func (tm *termMatch) any() *roaring.Bitmap {
-	var all []*roaring.Bitmap
-	for _, l := range tm.level {
-		for _, b := range l {
-			if b != nil {
-				all = append(all, b)
-			}
-		}
+// done merges the fields once the levels are set.
+func (tm *termMatch) done() {
+	for d := range tm.level {
+		tm.byLevel[d] = orNil(or(tm.level[d][fieldName], tm.level[d][fieldDirector]))
 	}
-	return roaring.FastOr(all...)
+	tm.all = roaring.FastOr(tm.byLevel[:]...)
 }
 
-func (tm *termMatch) atLevel(d int) *roaring.Bitmap {
-	return orNil(or(tm.level[d][fieldName], tm.level[d][fieldDirector]))
-}
+func (tm *termMatch) any() *roaring.Bitmap { return tm.all }
+
+func (tm *termMatch) atLevel(d int) *roaring.Bitmap { return tm.byLevel[d] }
 
 // match finds the docs term t matches: exactly, within its typo budget, and
 // as a prefix when it is the word being typed.
@@ -68,9 +67,8 @@ func (ix *index) match(t string, prefix bool, typos typoBuilders) (termMatch, er
 		if err != nil {
 			return tm, err
 		}
-		for f := range p {
-			tm.level[0][f] = or(tm.level[0][f], p[f])
-		}
+		// Every word starting with t includes t itself: no union needed.
+		tm.level[0] = p
 	}
 	if budget := engine.Typos(t); budget > 0 {
 		ids := [3][]uint32{}
@@ -100,6 +98,7 @@ func (ix *index) match(t string, prefix bool, typos typoBuilders) (termMatch, er
 			tm.level[d] = ix.union(ids[d])
 		}
 	}
+	tm.done()
 	return tm, nil
 }
 
@@ -284,14 +283,15 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 		}
 	}
 	// No typo: every term matched exactly or as the typed prefix.
-	exactly := cand.Clone()
-	for i := range matches {
-		exactly.And(matches[i].atLevel(0))
+	exactly := roaring.And(cand, matches[0].atLevel(0))
+	for i := range matches[1:] {
+		exactly.And(matches[1+i].atLevel(0))
 	}
-	inName, wordsInName := exactly.Clone(), exactly.Clone()
-	for i := range matches {
-		inName.And(orNil(matches[i].level[0][fieldName]))
-		wordsInName.And(orNil(matches[i].exact[fieldName]))
+	inName := roaring.And(exactly, orNil(matches[0].level[0][fieldName]))
+	wordsInName := roaring.And(exactly, orNil(matches[0].exact[fieldName]))
+	for i := range matches[1:] {
+		inName.And(orNil(matches[1+i].level[0][fieldName]))
+		wordsInName.And(orNil(matches[1+i].exact[fieldName]))
 	}
 	isName := roaring.And(wordsInName, ix.nameWords[min(len(matches), maxNameWords)])
 	take(isName)
