@@ -11,6 +11,8 @@
 //	                                          (loadtest run -h for the flags)
 //	loadtest closed [flags]                   drive one GET closed-loop at full speed: N workers,
 //	                                          each sending as soon as it is answered
+//	loadtest searchbench -n N -seed S         index them into the memory search engine and
+//	                                          measure indexing, snapshot, searches, recall
 package main
 
 import (
@@ -25,7 +27,7 @@ func main() {
 	}
 }
 
-const usage = "usage: loadtest gen|bulkload|run|closed [flags] (-h after a command for its flags)"
+const usage = "usage: loadtest gen|bulkload|run|closed|searchbench [flags] (-h after a command for its flags)"
 
 func run(args []string) error {
 	if len(args) == 0 {
@@ -40,6 +42,8 @@ func run(args []string) error {
 		return runCmd(args[1:])
 	case "closed":
 		return closedCmd(args[1:])
+	case "searchbench":
+		return searchbenchCmd(args[1:])
 	}
 	return fmt.Errorf(usage)
 }

@@ -41,3 +41,14 @@ func TestSnapshotSurvivesReopen(t *testing.T) {
 		return e
 	})
 }
+
+// Titles typed with a typo find their movie in the first ten hits.
+func TestRecallOfTitlesWithTypos(t *testing.T) {
+	enginetest.RunRecall(t, func(t *testing.T) engine.Engine {
+		e, err := memengine.Open(memengine.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}, 20000)
+}

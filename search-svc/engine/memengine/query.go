@@ -33,27 +33,26 @@ func newTypoBuilders() (typoBuilders, error) {
 
 // termMatch is where one query term matches, by typo count: level[0] holds
 // exact matches (and prefix matches for the last term), level[d] the docs
-// matching with d typos, per field.
+// matching with d typos, per field. byLevel and all are the fields merged,
+// made once per query (done) because ranking reads them several times.
 type termMatch struct {
-	level [3][numFields]*roaring.Bitmap
-	exact [numFields]*roaring.Bitmap // the word itself, no prefix
+	level   [3][numFields]*roaring.Bitmap
+	exact   [numFields]*roaring.Bitmap // the word itself, no prefix
+	byLevel [3]*roaring.Bitmap
+	all     *roaring.Bitmap
 }
 
-func (tm *termMatch) any() *roaring.Bitmap {
-	var all []*roaring.Bitmap
-	for _, l := range tm.level {
-		for _, b := range l {
-			if b != nil {
-				all = append(all, b)
-			}
-		}
+// done merges the fields once the levels are set.
+func (tm *termMatch) done() {
+	for d := range tm.level {
+		tm.byLevel[d] = orNil(or(tm.level[d][fieldName], tm.level[d][fieldDirector]))
 	}
-	return roaring.FastOr(all...)
+	tm.all = roaring.FastOr(tm.byLevel[:]...)
 }
 
-func (tm *termMatch) atLevel(d int) *roaring.Bitmap {
-	return orNil(or(tm.level[d][fieldName], tm.level[d][fieldDirector]))
-}
+func (tm *termMatch) any() *roaring.Bitmap { return tm.all }
+
+func (tm *termMatch) atLevel(d int) *roaring.Bitmap { return tm.byLevel[d] }
 
 // match finds the docs term t matches: exactly, within its typo budget, and
 // as a prefix when it is the word being typed.
@@ -68,9 +67,8 @@ func (ix *index) match(t string, prefix bool, typos typoBuilders) (termMatch, er
 		if err != nil {
 			return tm, err
 		}
-		for f := range p {
-			tm.level[0][f] = or(tm.level[0][f], p[f])
-		}
+		// Every word starting with t includes t itself: no union needed.
+		tm.level[0] = p
 	}
 	if budget := engine.Typos(t); budget > 0 {
 		ids := [3][]uint32{}
@@ -100,6 +98,7 @@ func (ix *index) match(t string, prefix bool, typos typoBuilders) (termMatch, er
 			tm.level[d] = ix.union(ids[d])
 		}
 	}
+	tm.done()
 	return tm, nil
 }
 
@@ -284,14 +283,15 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 		}
 	}
 	// No typo: every term matched exactly or as the typed prefix.
-	exactly := cand.Clone()
-	for i := range matches {
-		exactly.And(matches[i].atLevel(0))
+	exactly := roaring.And(cand, matches[0].atLevel(0))
+	for i := range matches[1:] {
+		exactly.And(matches[1+i].atLevel(0))
 	}
-	inName, wordsInName := exactly.Clone(), exactly.Clone()
-	for i := range matches {
-		inName.And(orNil(matches[i].level[0][fieldName]))
-		wordsInName.And(orNil(matches[i].exact[fieldName]))
+	inName := roaring.And(exactly, orNil(matches[0].level[0][fieldName]))
+	wordsInName := roaring.And(exactly, orNil(matches[0].exact[fieldName]))
+	for i := range matches[1:] {
+		inName.And(orNil(matches[1+i].level[0][fieldName]))
+		wordsInName.And(orNil(matches[1+i].exact[fieldName]))
 	}
 	isName := roaring.And(wordsInName, ix.nameWords[min(len(matches), maxNameWords)])
 	take(isName)
@@ -301,52 +301,82 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 	if len(out) >= need {
 		return out
 	}
-	// With typos: ranked per doc, as these are few next to the exact ones.
-	rest := roaring.AndNot(cand, exactly).ToArray()
-	type ranked struct {
-		n            uint32
-		typos, field int
+	// With typos: tiers by the total number of typos, each split by the
+	// attribute and exactness rules, all as bitmaps, so a tier costs a few
+	// bitmap operations however many docs it holds and ranking stops as
+	// soon as the page is full.
+	rest := roaring.AndNot(cand, exactly)
+	if rest.IsEmpty() {
+		return out
 	}
-	rs := make([]ranked, len(rest))
-	for i, n := range rest {
-		r := ranked{n: n}
-		for j := range matches {
-			d := 0
-			for d < 2 && !matches[j].atLevelContains(d, n) {
-				d++
-			}
-			r.typos += d
-			if !matches[j].inFieldAtOrBelow(fieldName, d, n) {
-				r.field = 1
-			}
+	tiers := ix.typoTiers(rest, matches)
+	for k := 1; k < len(tiers) && len(out) < need; k++ {
+		t := tiers[k]
+		if t.any == nil {
+			continue
 		}
-		rs[i] = r
-	}
-	slices.SortFunc(rs, func(a, b ranked) int {
-		return cmp.Or(cmp.Compare(a.typos, b.typos), cmp.Compare(a.field, b.field), ix.popularityOrder(a.n, b.n))
-	})
-	for _, r := range rs[:min(len(rs), need-len(out))] {
-		out = append(out, r.n)
+		isName := roaring.And(t.name, ix.nameWords[min(len(matches), maxNameWords)])
+		take(isName)
+		take(roaring.AndNot(t.name, isName))
+		take(roaring.AndNot(t.any, t.name))
 	}
 	return out
 }
 
-func (tm *termMatch) atLevelContains(d int, n uint32) bool {
-	for _, b := range tm.level[d] {
-		if b != nil && b.Contains(n) {
-			return true
-		}
-	}
-	return false
-}
+// typoTier is the docs whose terms' typos add up to one count: any has them
+// all, name those matching every term in the name.
+type typoTier struct{ any, name *roaring.Bitmap }
 
-func (tm *termMatch) inFieldAtOrBelow(f, d int, n uint32) bool {
-	for l := 0; l <= d; l++ {
-		if b := tm.level[l][f]; b != nil && b.Contains(n) {
-			return true
+// typoTiers splits rest by the total of each term's fewest typos. A doc
+// matches term j first at one level; walking the terms' levels depth first
+// with the running intersections, a branch ends as soon as it is empty, so
+// the walk stays small although it could have 3^terms leaves.
+func (ix *index) typoTiers(rest *roaring.Bitmap, matches []termMatch) []typoTier {
+	// first[j][d]: docs of rest matching term j with d typos and not fewer;
+	// name[j][d]: those of them matching it in the name with ≤ d typos.
+	first := make([][3]*roaring.Bitmap, len(matches))
+	name := make([][3]*roaring.Bitmap, len(matches))
+	for j := range matches {
+		seen := roaring.New()
+		inName := roaring.New()
+		for d := range 3 {
+			lv := roaring.And(rest, matches[j].atLevel(d))
+			lv.AndNot(seen)
+			if b := matches[j].level[d][fieldName]; b != nil {
+				inName.Or(b)
+			}
+			if !lv.IsEmpty() {
+				first[j][d] = lv
+				name[j][d] = roaring.And(lv, inName)
+				seen.Or(lv)
+			}
 		}
 	}
-	return false
+	tiers := make([]typoTier, 2*len(matches)+1)
+	var walk func(j, typos int, all, inName *roaring.Bitmap)
+	walk = func(j, typos int, all, inName *roaring.Bitmap) {
+		if j == len(matches) {
+			t := &tiers[typos]
+			if t.any == nil {
+				t.any, t.name = roaring.New(), roaring.New()
+			}
+			t.any.Or(all)
+			t.name.Or(inName)
+			return
+		}
+		for d := range 3 {
+			if first[j][d] == nil {
+				continue
+			}
+			a := roaring.And(all, first[j][d])
+			if a.IsEmpty() {
+				continue
+			}
+			walk(j+1, typos+d, a, roaring.And(inName, name[j][d]))
+		}
+	}
+	walk(0, 0, rest, rest)
+	return tiers
 }
 
 // byPopularity returns the first k docs of b by popularity (desc), then id.
