@@ -383,14 +383,15 @@ func (s *BasicService) ChangeUser(ctx context.Context, id int64, c contract.User
 }
 
 // RevokeUserTokens revokes every token of a user.
-func (s *BasicService) RevokeUserTokens(ctx context.Context, id int64) error {
+func (s *BasicService) RevokeUserTokens(ctx context.Context, id int64) (contract.User, error) {
 	if err := s.requireAdmin(ctx); err != nil {
-		return err
+		return contract.User{}, err
 	}
-	if _, err := s.store.UserByID(ctx, id); err != nil {
-		return err
+	u, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return contract.User{}, err
 	}
-	return s.store.DeleteUserTokens(ctx, id)
+	return publicUser(u), s.store.DeleteUserTokens(ctx, id)
 }
 
 // CreateUser validates and adds a user.

@@ -45,7 +45,7 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
 		RevokeUserTokens: rm.Endpoint(http.MethodDelete, contract.RouteAuthUserTokens, func(_ context.Context, r *http.Request, req any) error {
 			r.URL.Path = rm.Path(contract.UserTokensPath(req.(userIDRequest).ID))
 			return nil
-		}, httpx.DecodeEmpty(revokeResponse{})),
+		}, httpx.DecodeInto(rm, func(u contract.User) any { return createUserResponse{User: u} })),
 	}, nil
 }
 

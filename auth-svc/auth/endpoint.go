@@ -73,7 +73,8 @@ func MakeEndpoints(s Service) Endpoints {
 			return createUserResponse{User: u, Err: err}, nil
 		},
 		RevokeUserTokens: func(ctx context.Context, req any) (any, error) {
-			return revokeResponse{Err: s.RevokeUserTokens(ctx, req.(userIDRequest).ID)}, nil
+			u, err := s.RevokeUserTokens(ctx, req.(userIDRequest).ID)
+			return createUserResponse{User: u, Err: err}, nil
 		},
 	}
 }
@@ -168,9 +169,9 @@ func (s endpointService) ChangeUser(ctx context.Context, id int64, c contract.Us
 	return r.User, err
 }
 
-func (s endpointService) RevokeUserTokens(ctx context.Context, id int64) error {
-	_, err := endpointmw.Call[revokeResponse](ctx, s.e.RevokeUserTokens, userIDRequest{id})
-	return err
+func (s endpointService) RevokeUserTokens(ctx context.Context, id int64) (contract.User, error) {
+	r, err := endpointmw.Call[createUserResponse](ctx, s.e.RevokeUserTokens, userIDRequest{id})
+	return r.User, err
 }
 
 // LogAttrs say what a call's log line records: usernames, never passwords

@@ -185,13 +185,13 @@ func TestUserAdministration(t *testing.T) {
 	}
 
 	// Revoking all of a user's tokens.
-	if err := s.RevokeUserTokens(actingAs("rita"), root.ID); err != nil {
+	if u, err := s.RevokeUserTokens(actingAs("rita"), root.ID); err != nil || u.Username != "root" {
 		t.Fatal(err)
 	}
-	if err := s.RevokeUserTokens(actingAs("rita"), 999); !errors.Is(err, auth.ErrUserNotFound) {
+	if _, err := s.RevokeUserTokens(actingAs("rita"), 999); !errors.Is(err, auth.ErrUserNotFound) {
 		t.Fatalf("unknown user: %v", err)
 	}
-	if err := s.RevokeUserTokens(actingAs("rita"), rita.ID); err != nil {
+	if _, err := s.RevokeUserTokens(actingAs("rita"), rita.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Introspect(context.Background(), ritaToken); !errors.Is(err, auth.ErrInvalidToken) {

@@ -42,8 +42,9 @@ type Service interface {
 	// ChangeUser promotes, demotes, disables or enables a user;
 	// ErrLastAdmin when the change would leave no active admin.
 	ChangeUser(ctx context.Context, id int64, c contract.UserChange) (contract.User, error)
-	// RevokeUserTokens revokes every token of a user.
-	RevokeUserTokens(ctx context.Context, id int64) error
+	// RevokeUserTokens revokes every token of a user, and says whose they
+	// were (for the gateway to forget them at once).
+	RevokeUserTokens(ctx context.Context, id int64) (contract.User, error)
 }
 
 // Errors of auth-svc.

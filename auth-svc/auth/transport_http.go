@@ -34,7 +34,7 @@ import (
 //	                                                                          operator
 //	PATCH  /api/auth/users/{id}/      {is_admin, is_active} → 200 user,       gateway for an admin,
 //	                                  409 when no active admin would remain   operator
-//	DELETE /api/auth/users/{id}/tokens/  revoke all of a user's → 204         gateway for an admin,
+//	DELETE /api/auth/users/{id}/tokens/  revoke all of a user's → 200 user     gateway for an admin,
 //	                                                                          operator
 //
 // Every path also answers without its trailing slash. Every call carries a
@@ -61,7 +61,7 @@ func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics, g
 	rt.Handle(http.MethodDelete, contract.RouteAuthTokenByID, serve(gateway, e.RevokeTokenByID, decodeTokenID, http.StatusNoContent))
 	rt.Handle(http.MethodGet, contract.RouteAuthUsers, serve(admin, e.ListUsers, decodeListUsers, http.StatusOK))
 	rt.Handle(http.MethodPatch, contract.RouteAuthUser, serve(admin, e.ChangeUser, decodeChangeUser, http.StatusOK))
-	rt.Handle(http.MethodDelete, contract.RouteAuthUserTokens, serve(admin, e.RevokeUserTokens, decodeUserID, http.StatusNoContent))
+	rt.Handle(http.MethodDelete, contract.RouteAuthUserTokens, serve(admin, e.RevokeUserTokens, decodeUserID, http.StatusOK))
 	return rt
 }
 

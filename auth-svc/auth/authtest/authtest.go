@@ -243,20 +243,20 @@ func (a *Auth) ChangeUser(ctx context.Context, id int64, c contract.UserChange) 
 }
 
 // RevokeUserTokens revokes every token of a user.
-func (a *Auth) RevokeUserTokens(ctx context.Context, id int64) error {
+func (a *Auth) RevokeUserTokens(ctx context.Context, id int64) (contract.User, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.requireAdmin(ctx); err != nil {
-		return err
+		return contract.User{}, err
 	}
 	name, err := a.byID(id)
 	if err != nil {
-		return err
+		return contract.User{}, err
 	}
 	for tok, owner := range a.tokens {
 		if owner == name {
 			delete(a.tokens, tok)
 		}
 	}
-	return nil
+	return a.public(name), nil
 }
