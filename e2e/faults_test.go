@@ -103,7 +103,7 @@ func TestFaultMatrix(t *testing.T) {
 	c := newCluster(t, layouts[i], string(sqldb.MySQL), catalogDSN, authDSN)
 	hops := []*faultHop{
 		{name: "gateway → catalog", proxy: proxy("gateway-catalog", hostOf(c.Catalog)), breakers: []string{"catalog-read", "catalog-write"}},
-		{name: "gateway → auth", proxy: proxy("gateway-auth", hostOf(c.Auth)), readsServed: true, breakers: []string{"auth"}},
+		{name: "gateway → auth", proxy: proxy("gateway-auth", hostOf(c.Auth)), readsServed: true, breakers: []string{"auth-introspect"}},
 		{name: "gateway → search", proxy: proxy("gateway-search", hostOf(c.Search)), readsServed: true, writesServed: true, breakers: []string{"search"}},
 		{name: "catalog → MariaDB", proxy: proxy("catalog-mariadb", dsn.Addr), breakers: []string{"catalog-write"}},
 		{name: "catalog → Redis", proxy: proxy("catalog-redis", redisAddr), readsServed: true, writesServed: true, breakers: []string{"catalog-redis"}},

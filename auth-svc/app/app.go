@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -48,6 +49,15 @@ type Config struct {
 	DevAdminFile string `env:"AUTH_DEV_ADMIN_FILE"`
 	// BcryptCost is the work factor of new password hashes.
 	BcryptCost int `env:"AUTH_BCRYPT_COST" envDefault:"10"`
+	// Zero or less in code means auth.Options' default.
+	// TokenMaxAge is how long a token lives from its login, however much
+	// it is used; TokenIdleTimeout how long it lives unused.
+	TokenMaxAge      time.Duration `env:"AUTH_TOKEN_MAX_AGE" envDefault:"720h"`
+	TokenIdleTimeout time.Duration `env:"AUTH_TOKEN_IDLE_TIMEOUT" envDefault:"168h"`
+	// TokenLastUsedStep is how stale a token's recorded last use may get
+	// before a check writes it again: the precision of the idle timeout,
+	// bought with one write per token per step instead of per request.
+	TokenLastUsedStep time.Duration `env:"AUTH_TOKEN_LAST_USED_STEP" envDefault:"1h"`
 }
 
 // App is a built auth-svc.
@@ -96,7 +106,9 @@ func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *s
 		}
 	}
 	users := store.New(a.db, driver)
-	basic, err := auth.NewBasicService(users, auth.Options{BcryptCost: cfg.BcryptCost})
+	basic, err := auth.NewBasicService(users, auth.Options{
+		BcryptCost: cfg.BcryptCost, TokenMaxAge: cfg.TokenMaxAge, TokenIdleTimeout: cfg.TokenIdleTimeout, LastUsedStep: cfg.TokenLastUsedStep,
+	})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/servicetoken"
 )
 
 // Options tune the service. The zero value of a field means its default.
@@ -35,6 +36,16 @@ type Options struct {
 	// MaxTokensPerUser bounds the tokens a user has: each login issues one,
 	// and the oldest go past this many (100).
 	MaxTokensPerUser int
+	// TokenMaxAge is how long a token lives from its login, however much
+	// it is used (30 days).
+	TokenMaxAge time.Duration
+	// TokenIdleTimeout is how long a token lives unused (7 days).
+	TokenIdleTimeout time.Duration
+	// LastUsedStep is how stale a token's recorded last use may get before
+	// an introspection writes it again (1 hour, at most a tenth of the idle
+	// timeout). A token in steady use then costs one write per step instead
+	// of one per request, and the idle timeout is honoured to within a step.
+	LastUsedStep time.Duration
 	// Now is the clock (time.Now).
 	Now func() time.Time
 }
@@ -58,6 +69,16 @@ func (o Options) withDefaults() Options {
 	if o.MaxTokensPerUser == 0 {
 		o.MaxTokensPerUser = 100
 	}
+	if o.TokenMaxAge <= 0 {
+		o.TokenMaxAge = 30 * 24 * time.Hour
+	}
+	if o.TokenIdleTimeout <= 0 {
+		o.TokenIdleTimeout = 7 * 24 * time.Hour
+	}
+	if o.LastUsedStep <= 0 {
+		o.LastUsedStep = time.Hour
+	}
+	o.LastUsedStep = min(o.LastUsedStep, o.TokenIdleTimeout/10)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -138,7 +159,9 @@ func (s *BasicService) Login(ctx context.Context, c contract.Credentials) (contr
 		try.succeeded()
 		return contract.TokenResponse{}, err
 	}
-	if !matches || hash == s.dummyHash {
+	if !matches || hash == s.dummyHash || u.Disabled {
+		// A disabled user's right password is refused alike, as Django
+		// refuses an inactive user: it tells a guesser nothing.
 		return contract.TokenResponse{}, ErrBadCredentials
 	}
 	try.succeeded()
@@ -150,7 +173,8 @@ func (s *BasicService) Login(ctx context.Context, c contract.Credentials) (contr
 	if err := s.store.CreateToken(ctx, HashToken(token), u.ID, now); err != nil {
 		return contract.TokenResponse{}, err
 	}
-	if err := s.store.PruneTokens(ctx, u.ID, s.opts.MaxTokensPerUser); err != nil {
+	if err := s.store.PruneTokens(ctx, u.ID, s.opts.MaxTokensPerUser,
+		now.Add(-s.opts.TokenMaxAge), now.Add(-s.opts.TokenIdleTimeout)); err != nil {
 		return contract.TokenResponse{}, err
 	}
 	return contract.TokenResponse{Token: token}, nil
@@ -190,16 +214,184 @@ func (s *BasicService) Revoke(ctx context.Context, token string) error {
 	return s.store.DeleteToken(ctx, HashToken(token))
 }
 
-// Introspect tells who a token belongs to.
+// Introspect tells who a token belongs to: ErrInvalidToken for an unknown
+// token or a disabled user's, ErrTokenExpired past its expiry. It records
+// the token's use when the recorded one is a step old (Options.LastUsedStep).
 func (s *BasicService) Introspect(ctx context.Context, token string) (contract.Identity, error) {
 	if !wellFormedToken(token) {
 		return contract.Identity{}, ErrInvalidToken
 	}
-	u, err := s.store.UserByToken(ctx, HashToken(token))
+	hash := HashToken(token)
+	t, u, err := s.store.TokenByHash(ctx, hash)
 	if err != nil {
 		return contract.Identity{}, err
 	}
+	if u.Disabled {
+		return contract.Identity{}, ErrInvalidToken
+	}
+	now := s.opts.Now()
+	if !now.Before(s.expires(t)) {
+		return contract.Identity{}, ErrTokenExpired
+	}
+	if now.Sub(lastUsed(t)) >= s.opts.LastUsedStep {
+		// A failed write only leaves the recorded use a step older, which
+		// the token's next use retries: not worth refusing a valid token.
+		_ = s.store.TouchToken(ctx, hash, now, now.Add(-s.opts.LastUsedStep))
+	}
 	return contract.Identity{Username: u.Username, IsAdmin: u.IsAdmin}, nil
+}
+
+// lastUsed is when t was last seen in use, its creation when never.
+func lastUsed(t TokenRecord) time.Time {
+	if t.LastUsedAt.IsZero() {
+		return t.CreatedAt
+	}
+	return t.LastUsedAt
+}
+
+// expires is when t stops working unless used before: the earlier of its
+// absolute and its idle expiry.
+func (s *BasicService) expires(t TokenRecord) time.Time {
+	absolute := t.CreatedAt.Add(s.opts.TokenMaxAge)
+	idle := lastUsed(t).Add(s.opts.TokenIdleTimeout)
+	if idle.Before(absolute) {
+		return idle
+	}
+	return absolute
+}
+
+// actor is the user a call acts for (servicetoken.ActorOf), who must exist
+// and be active.
+func (s *BasicService) actor(ctx context.Context) (UserRecord, error) {
+	name := servicetoken.ActorOf(ctx).Username
+	if name == "" {
+		return UserRecord{}, apierr.ErrForbidden
+	}
+	u, err := s.store.UserByUsername(ctx, name)
+	if errors.Is(err, ErrUserNotFound) || err == nil && u.Disabled {
+		return UserRecord{}, apierr.ErrForbidden
+	}
+	return u, err
+}
+
+// requireAdmin lets an operator's own credential through, or an actor who
+// is an active admin now: the admin flag in the caller's service token is
+// only as fresh as the gateway's token cache, the store is the truth.
+func (s *BasicService) requireAdmin(ctx context.Context) error {
+	if c, ok := servicetoken.CallerOf(ctx); ok && c.Service == servicetoken.Operator {
+		return nil
+	}
+	u, err := s.actor(ctx)
+	if err != nil {
+		return err
+	}
+	if !u.IsAdmin {
+		return apierr.ErrForbidden
+	}
+	return nil
+}
+
+// ListTokens lists the actor's live tokens.
+func (s *BasicService) ListTokens(ctx context.Context) ([]contract.TokenInfo, error) {
+	u, err := s.actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	records, err := s.store.ListTokens(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.opts.Now()
+	out := []contract.TokenInfo{}
+	for _, t := range records {
+		exp := s.expires(t)
+		if !now.Before(exp) {
+			continue // dead already; the next login prunes it
+		}
+		info := contract.TokenInfo{ID: TokenIDOfHash(t.Hash), Created: t.CreatedAt.UTC(), Expires: exp.UTC()}
+		if !t.LastUsedAt.IsZero() {
+			used := t.LastUsedAt.UTC()
+			info.LastUsed = &used
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// RevokeTokenByID revokes one of the actor's tokens.
+func (s *BasicService) RevokeTokenByID(ctx context.Context, id string) error {
+	u, err := s.actor(ctx)
+	if err != nil {
+		return err
+	}
+	if !validTokenID(id) {
+		return ErrTokenNotFound
+	}
+	return s.store.DeleteUserToken(ctx, u.ID, id)
+}
+
+// ListUsers returns a page of users.
+func (s *BasicService) ListUsers(ctx context.Context, q contract.UserListQuery) (contract.UserPage, error) {
+	if err := s.requireAdmin(ctx); err != nil {
+		return contract.UserPage{}, err
+	}
+	if q.PageSize <= 0 || q.PageSize > contract.MaxUserPageSize {
+		q.PageSize = contract.DefaultUserPageSize
+	}
+	records, err := s.store.ListUsers(ctx, max(q.After, 0), q.PageSize+1)
+	if err != nil {
+		return contract.UserPage{}, err
+	}
+	page := contract.UserPage{Users: []contract.User{}}
+	if len(records) > q.PageSize {
+		records = records[:q.PageSize]
+		page.Next = records[len(records)-1].ID
+	}
+	for _, u := range records {
+		page.Users = append(page.Users, publicUser(u))
+	}
+	return page, nil
+}
+
+// ChangeUser changes a user's admin and active flags, keeping at least one
+// active admin.
+func (s *BasicService) ChangeUser(ctx context.Context, id int64, c contract.UserChange) (contract.User, error) {
+	if c.IsAdmin == nil && c.IsActive == nil {
+		return contract.User{}, ErrNothingToChange
+	}
+	if err := s.requireAdmin(ctx); err != nil {
+		return contract.User{}, err
+	}
+	u, err := s.store.ChangeUser(ctx, id, func(cur UserRecord, activeAdmins int) (UserRecord, error) {
+		next := cur
+		if c.IsAdmin != nil {
+			next.IsAdmin = *c.IsAdmin
+		}
+		if c.IsActive != nil {
+			next.Disabled = !*c.IsActive
+		}
+		activeAdmin := func(u UserRecord) bool { return u.IsAdmin && !u.Disabled }
+		if activeAdmin(cur) && !activeAdmin(next) && activeAdmins <= 1 {
+			return UserRecord{}, ErrLastAdmin
+		}
+		return next, nil
+	})
+	if err != nil {
+		return contract.User{}, err
+	}
+	return publicUser(u), nil
+}
+
+// RevokeUserTokens revokes every token of a user.
+func (s *BasicService) RevokeUserTokens(ctx context.Context, id int64) (contract.User, error) {
+	if err := s.requireAdmin(ctx); err != nil {
+		return contract.User{}, err
+	}
+	u, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return contract.User{}, err
+	}
+	return publicUser(u), s.store.DeleteUserTokens(ctx, id)
 }
 
 // CreateUser validates and adds a user.
@@ -246,24 +438,30 @@ func (s *BasicService) EnsureAdmin(ctx context.Context, username, password strin
 		return contract.User{}, err
 	}
 	samePassword := passwordMatches(u.PasswordHash, password)
-	if samePassword && u.IsAdmin {
+	if samePassword && u.IsAdmin && !u.Disabled {
 		return publicUser(u), nil
 	}
-	hash := u.PasswordHash
 	if !samePassword {
-		if hash, err = hashPassword(password, s.opts.BcryptCost); err != nil {
+		hash, err := hashPassword(password, s.opts.BcryptCost)
+		if err != nil {
 			return contract.User{}, err
 		}
-	}
-	if err := s.store.UpdateUser(ctx, u.ID, hash, true); err != nil {
-		return contract.User{}, err
-	}
-	if !samePassword {
+		if err := s.store.UpdateUser(ctx, u.ID, hash, u.IsAdmin); err != nil {
+			return contract.User{}, err
+		}
 		if err := s.store.DeleteUserTokens(ctx, u.ID); err != nil {
 			return contract.User{}, err
 		}
 	}
-	u.IsAdmin = true
+	// The operator's account is an active admin whatever was done to it
+	// through the API: it is the way back in.
+	u, err = s.store.ChangeUser(ctx, u.ID, func(cur UserRecord, _ int) (UserRecord, error) {
+		cur.IsAdmin, cur.Disabled = true, false
+		return cur, nil
+	})
+	if err != nil {
+		return contract.User{}, err
+	}
 	return publicUser(u), nil
 }
 
@@ -271,5 +469,5 @@ func (s *BasicService) EnsureAdmin(ctx context.Context, username, password strin
 func (s *BasicService) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
 func publicUser(u UserRecord) contract.User {
-	return contract.User{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin}
+	return contract.User{ID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin, IsActive: !u.Disabled}
 }

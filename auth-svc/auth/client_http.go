@@ -27,6 +27,25 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
 		CreateUser: rm.Endpoint(http.MethodPost, contract.RouteAuthUsers, func(_ context.Context, r *http.Request, req any) error {
 			return httpx.SetJSONBody(r, req.(createUserRequest).User)
 		}, httpx.DecodeInto(rm, func(u contract.User) any { return createUserResponse{User: u} })),
+		ListTokens: rm.Endpoint(http.MethodGet, contract.RouteAuthTokens, nil,
+			httpx.DecodeInto(rm, func(ts []contract.TokenInfo) any { return listTokensResponse{Tokens: ts} })),
+		RevokeTokenByID: rm.Endpoint(http.MethodDelete, contract.RouteAuthTokenByID, func(_ context.Context, r *http.Request, req any) error {
+			r.URL.Path = rm.Path(contract.TokenPath(req.(tokenIDRequest).ID))
+			return nil
+		}, httpx.DecodeEmpty(revokeResponse{})),
+		ListUsers: rm.Endpoint(http.MethodGet, contract.RouteAuthUsers, func(_ context.Context, r *http.Request, req any) error {
+			r.URL.RawQuery = req.(listUsersRequest).Query.Values().Encode()
+			return nil
+		}, httpx.DecodeInto(rm, func(p contract.UserPage) any { return listUsersResponse{Page: p} })),
+		ChangeUser: rm.Endpoint(http.MethodPatch, contract.RouteAuthUser, func(_ context.Context, r *http.Request, req any) error {
+			cr := req.(changeUserRequest)
+			r.URL.Path = rm.Path(contract.UserPath(cr.ID))
+			return httpx.SetJSONBody(r, cr.Change)
+		}, httpx.DecodeInto(rm, func(u contract.User) any { return createUserResponse{User: u} })),
+		RevokeUserTokens: rm.Endpoint(http.MethodDelete, contract.RouteAuthUserTokens, func(_ context.Context, r *http.Request, req any) error {
+			r.URL.Path = rm.Path(contract.UserTokensPath(req.(userIDRequest).ID))
+			return nil
+		}, httpx.DecodeInto(rm, func(u contract.User) any { return createUserResponse{User: u} })),
 	}, nil
 }
 

@@ -1,9 +1,6 @@
 package auth
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,10 +25,6 @@ const (
 	msgPasswordShort   = "This password is too short. It must contain at least 8 characters."
 	msgPasswordLong    = "Ensure this password has no more than 72 bytes."
 )
-
-// TokenBytes is the entropy of a token: 160 bits, 40 hex characters, the
-// size of a DRF token.
-const TokenBytes = 20
 
 // normalizeUsername is the username as stored and shown: NFKC, like Django.
 func normalizeUsername(s string) string { return norm.NFKC.String(s) }
@@ -94,32 +87,4 @@ func hashPassword(p string, cost int) (string, error) {
 // passwordMatches compares in bcrypt's time whatever the answer.
 func passwordMatches(hash, p string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(p)) == nil
-}
-
-// newToken returns a fresh random token.
-func newToken() string {
-	var b [TokenBytes]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
-}
-
-// HashToken is the only form of a token the store keeps. A fast hash is
-// enough: the token has 160 bits of entropy, so there is nothing to guess.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-// wellFormedToken rejects what cannot be a token before any lookup.
-func wellFormedToken(t string) bool {
-	if len(t) != 2*TokenBytes {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

@@ -21,6 +21,12 @@ type Endpoints struct {
 	Revoke     endpoint.Endpoint `endpoint:"write"`
 	Introspect endpoint.Endpoint `endpoint:"read,class=introspect"`
 	CreateUser endpoint.Endpoint `endpoint:"write"`
+
+	ListTokens       endpoint.Endpoint `endpoint:"read"`
+	RevokeTokenByID  endpoint.Endpoint `endpoint:"write,log=info"`
+	ListUsers        endpoint.Endpoint `endpoint:"read"`
+	ChangeUser       endpoint.Endpoint `endpoint:"write,log=info"`
+	RevokeUserTokens endpoint.Endpoint `endpoint:"write,log=info"`
 }
 
 // ServiceName names auth-svc in metrics, logs and traces.
@@ -50,6 +56,26 @@ func MakeEndpoints(s Service) Endpoints {
 			u, err := s.CreateUser(ctx, req.(createUserRequest).User)
 			return createUserResponse{User: u, Err: err}, nil
 		},
+		ListTokens: func(ctx context.Context, _ any) (any, error) {
+			ts, err := s.ListTokens(ctx)
+			return listTokensResponse{Tokens: ts, Err: err}, nil
+		},
+		RevokeTokenByID: func(ctx context.Context, req any) (any, error) {
+			return revokeResponse{Err: s.RevokeTokenByID(ctx, req.(tokenIDRequest).ID)}, nil
+		},
+		ListUsers: func(ctx context.Context, req any) (any, error) {
+			p, err := s.ListUsers(ctx, req.(listUsersRequest).Query)
+			return listUsersResponse{Page: p, Err: err}, nil
+		},
+		ChangeUser: func(ctx context.Context, req any) (any, error) {
+			r := req.(changeUserRequest)
+			u, err := s.ChangeUser(ctx, r.ID, r.Change)
+			return createUserResponse{User: u, Err: err}, nil
+		},
+		RevokeUserTokens: func(ctx context.Context, req any) (any, error) {
+			u, err := s.RevokeUserTokens(ctx, req.(userIDRequest).ID)
+			return createUserResponse{User: u, Err: err}, nil
+		},
 	}
 }
 
@@ -72,12 +98,30 @@ type (
 		User contract.User
 		Err  error
 	}
+	listTokensRequest struct{}
+	tokenIDRequest    struct{ ID string }
+	listUsersRequest  struct{ Query contract.UserListQuery }
+	userIDRequest     struct{ ID int64 }
+	changeUserRequest struct {
+		ID     int64
+		Change contract.UserChange
+	}
+	listTokensResponse struct {
+		Tokens []contract.TokenInfo
+		Err    error
+	}
+	listUsersResponse struct {
+		Page contract.UserPage
+		Err  error
+	}
 )
 
 func (r loginResponse) Failed() error      { return r.Err }
 func (r revokeResponse) Failed() error     { return r.Err }
 func (r introspectResponse) Failed() error { return r.Err }
 func (r createUserResponse) Failed() error { return r.Err }
+func (r listTokensResponse) Failed() error { return r.Err }
+func (r listUsersResponse) Failed() error  { return r.Err }
 
 // Service returns the Service that calls e, so that callers cannot tell
 // local endpoints from remote ones.
@@ -105,6 +149,31 @@ func (s endpointService) CreateUser(ctx context.Context, u contract.NewUser) (co
 	return r.User, err
 }
 
+func (s endpointService) ListTokens(ctx context.Context) ([]contract.TokenInfo, error) {
+	r, err := endpointmw.Call[listTokensResponse](ctx, s.e.ListTokens, listTokensRequest{})
+	return r.Tokens, err
+}
+
+func (s endpointService) RevokeTokenByID(ctx context.Context, id string) error {
+	_, err := endpointmw.Call[revokeResponse](ctx, s.e.RevokeTokenByID, tokenIDRequest{id})
+	return err
+}
+
+func (s endpointService) ListUsers(ctx context.Context, q contract.UserListQuery) (contract.UserPage, error) {
+	r, err := endpointmw.Call[listUsersResponse](ctx, s.e.ListUsers, listUsersRequest{q})
+	return r.Page, err
+}
+
+func (s endpointService) ChangeUser(ctx context.Context, id int64, c contract.UserChange) (contract.User, error) {
+	r, err := endpointmw.Call[createUserResponse](ctx, s.e.ChangeUser, changeUserRequest{id, c})
+	return r.User, err
+}
+
+func (s endpointService) RevokeUserTokens(ctx context.Context, id int64) (contract.User, error) {
+	r, err := endpointmw.Call[createUserResponse](ctx, s.e.RevokeUserTokens, userIDRequest{id})
+	return r.User, err
+}
+
 // LogAttrs say what a call's log line records: usernames, never passwords
 // or tokens.
 func (r loginRequest) LogAttrs() []slog.Attr {
@@ -113,6 +182,9 @@ func (r loginRequest) LogAttrs() []slog.Attr {
 func (r introspectResponse) LogAttrs() []slog.Attr {
 	return []slog.Attr{slog.String("username", r.Identity.Username)}
 }
+func (r tokenIDRequest) LogAttrs() []slog.Attr    { return []slog.Attr{slog.String("token_id", r.ID)} }
+func (r userIDRequest) LogAttrs() []slog.Attr     { return []slog.Attr{slog.Int64("user_id", r.ID)} }
+func (r changeUserRequest) LogAttrs() []slog.Attr { return []slog.Attr{slog.Int64("user_id", r.ID)} }
 func (r createUserResponse) LogAttrs() []slog.Attr {
 	return []slog.Attr{slog.String("username", r.User.Username), slog.Bool("is_admin", r.User.IsAdmin)}
 }

@@ -34,7 +34,7 @@ func TestBehaviour(t *testing.T) {
 		name string
 		test func(t *testing.T, s auth.Service)
 	}{
-		{"login issues a new 40-hex token each time", testLoginTokens},
+		{"login issues a new mov_ token each time", testLoginTokens},
 		{"wrong credentials get DRF's answer", testBadCredentials},
 		{"missing fields are field errors", testMissingFields},
 		{"introspect and revoke", testIntrospectRevoke},
@@ -52,7 +52,7 @@ func TestBehaviour(t *testing.T) {
 	}
 }
 
-var tokenShape = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var tokenShape = regexp.MustCompile(`^mov_[0-9A-Za-z]{38}$`)
 
 func testLoginTokens(t *testing.T, s auth.Service) {
 	mustCreateUser(t, s, "Alice", "correct horse", false)
@@ -60,7 +60,7 @@ func testLoginTokens(t *testing.T, s auth.Service) {
 	second := mustLogin(t, s, "  alice ", "correct horse") // usernames: trimmed, any case
 	for _, tok := range []string{first, second} {
 		if !tokenShape.MatchString(tok) {
-			t.Fatalf("token %q is not 40 hex characters", tok)
+			t.Fatalf("token %q is not mov_ and 38 base62 characters", tok)
 		}
 	}
 	if first == second {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/go-kit/kit/endpoint"
@@ -26,7 +27,15 @@ import (
 //	POST   /api/auth/users/           create a user {username, password,      gateway for an admin,
 //	                                  is_admin} → 201 user                    operator
 //	POST   /internal/auth/introspect  {"token"} → 200 {username, is_admin},   gateway
-//	                                  401 when invalid
+//	                                  401 when invalid or expired
+//	GET    /api/auth/tokens/          the actor's tokens → 200 [TokenInfo]    gateway, for a user
+//	DELETE /api/auth/tokens/{id}/     revoke one of the actor's → 204         gateway, for a user
+//	GET    /api/auth/users/           ?after=&page_size= → 200 UserPage       gateway for an admin,
+//	                                                                          operator
+//	PATCH  /api/auth/users/{id}/      {is_admin, is_active} → 200 user,       gateway for an admin,
+//	                                  409 when no active admin would remain   operator
+//	DELETE /api/auth/users/{id}/tokens/  revoke all of a user's → 200 user     gateway for an admin,
+//	                                                                          operator
 //
 // Every path also answers without its trailing slash. Every call carries a
 // service token (guard); creating users also needs the token to name an
@@ -45,6 +54,14 @@ func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics, g
 	rt.Handle(http.MethodPost, contract.RouteAuthUsers, serve(servicetoken.AllowAdmin(servicetoken.Gateway, servicetoken.Operator),
 		e.CreateUser, decodeCreateUser, http.StatusCreated))
 	rt.Handle(http.MethodPost, contract.RouteInternalIntrospect, serve(gateway, e.Introspect, decodeTokenBody, http.StatusOK))
+	// The service itself checks the actor of these (an active user; an
+	// active admin), against the store.
+	admin := servicetoken.AllowAdmin(servicetoken.Gateway, servicetoken.Operator)
+	rt.Handle(http.MethodGet, contract.RouteAuthTokens, serve(gateway, e.ListTokens, decodeNothing, http.StatusOK))
+	rt.Handle(http.MethodDelete, contract.RouteAuthTokenByID, serve(gateway, e.RevokeTokenByID, decodeTokenID, http.StatusNoContent))
+	rt.Handle(http.MethodGet, contract.RouteAuthUsers, serve(admin, e.ListUsers, decodeListUsers, http.StatusOK))
+	rt.Handle(http.MethodPatch, contract.RouteAuthUser, serve(admin, e.ChangeUser, decodeChangeUser, http.StatusOK))
+	rt.Handle(http.MethodDelete, contract.RouteAuthUserTokens, serve(admin, e.RevokeUserTokens, decodeUserID, http.StatusOK))
 	return rt
 }
 
@@ -104,6 +121,45 @@ func decodeCreateUser(_ context.Context, r *http.Request) (any, error) {
 	return createUserRequest{u}, err
 }
 
+func decodeNothing(context.Context, *http.Request) (any, error) { return listTokensRequest{}, nil }
+
+func decodeTokenID(_ context.Context, r *http.Request) (any, error) {
+	return tokenIDRequest{r.PathValue("id")}, nil
+}
+
+func decodeListUsers(_ context.Context, r *http.Request) (any, error) {
+	q, bad := contract.ParseUserListQuery(r.URL.Query())
+	if bad != nil {
+		return nil, apierr.Validation(bad)
+	}
+	return listUsersRequest{q}, nil
+}
+
+// PathUserID reads the {id} of a user path; anything but a positive integer
+// is an unknown user.
+func PathUserID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, ErrUserNotFound
+	}
+	return id, nil
+}
+
+func decodeUserID(_ context.Context, r *http.Request) (any, error) {
+	id, err := PathUserID(r)
+	return userIDRequest{id}, err
+}
+
+func decodeChangeUser(_ context.Context, r *http.Request) (any, error) {
+	id, err := PathUserID(r)
+	if err != nil {
+		return nil, err
+	}
+	var c contract.UserChange
+	err = httpx.DecodeJSON(nil, r, &c)
+	return changeUserRequest{ID: id, Change: c}, err
+}
+
 // encodeResponse writes a successful response with status, or the error the
 // response carries.
 func encodeResponse(status int) httptransport.EncodeResponseFunc {
@@ -120,6 +176,11 @@ func encodeResponse(status int) httptransport.EncodeResponseFunc {
 			body = r.Identity
 		case createUserResponse:
 			body = r.User
+		case listTokensResponse:
+			httpx.NoStore(w.Header())
+			body = r.Tokens
+		case listUsersResponse:
+			body = r.Page
 		default:
 			w.WriteHeader(status)
 			return nil

@@ -161,7 +161,7 @@ func TestHTTPCreateUser(t *testing.T) {
 	srv := serve(t, sqlite(t, auth.Options{}).basic)
 	users := srv.URL + contract.RouteAuthUsers
 	do(t, "POST", users, jsonType, `{"username":"carol","password":"correct horse","is_admin":true}`).
-		want(t, 201, `{"id":1,"username":"carol","is_admin":true}`)
+		want(t, 201, `{"id":1,"username":"carol","is_admin":true,"is_active":true}`)
 	do(t, "POST", users, jsonType, `{"username":"Carol","password":"correct horse"}`).
 		want(t, 400, `{"username":["A user with that username already exists."]}`)
 	do(t, "POST", users, jsonType, `{"username":"dave"}`).want(t, 400, `{"password":["This field is required."]}`)

@@ -52,8 +52,8 @@ func New(db *sql.DB, driver sqldb.Driver) *SQL { return &SQL{db: db, driver: dri
 func (s *SQL) CreateUser(ctx context.Context, u auth.UserRecord) (auth.UserRecord, error) {
 	u.CreatedAt = u.CreatedAt.UTC()
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO users (username, username_key, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)`,
-		u.Username, auth.UsernameKey(u.Username), u.PasswordHash, u.IsAdmin, u.CreatedAt)
+		`INSERT INTO users (username, username_key, password_hash, is_admin, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		u.Username, auth.UsernameKey(u.Username), u.PasswordHash, u.IsAdmin, u.Disabled, u.CreatedAt)
 	if isDuplicate(err) {
 		return auth.UserRecord{}, auth.ErrUsernameTaken
 	}
@@ -66,30 +66,159 @@ func (s *SQL) CreateUser(ctx context.Context, u auth.UserRecord) (auth.UserRecor
 	return u, nil
 }
 
-const userColumns = `u.id, u.username, u.password_hash, u.is_admin, u.created_at`
+const userColumns = `u.id, u.username, u.password_hash, u.is_admin, u.disabled, u.created_at`
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanUser(row scanner, extra ...any) (auth.UserRecord, error) {
+	var u auth.UserRecord
+	err := row.Scan(append([]any{&u.ID, &u.Username, &u.PasswordHash, &u.IsAdmin, &u.Disabled, &u.CreatedAt}, extra...)...)
+	return u, err
+}
 
 // UserByUsername finds a user case-insensitively.
 func (s *SQL) UserByUsername(ctx context.Context, username string) (auth.UserRecord, error) {
-	return s.user(ctx, auth.ErrUserNotFound,
-		`SELECT `+userColumns+` FROM users u WHERE u.username_key = ?`, auth.UsernameKey(username))
+	return s.user(ctx, s.db, "", `WHERE u.username_key = ?`, auth.UsernameKey(username))
 }
 
-// UserByToken finds the owner of a token hash.
-func (s *SQL) UserByToken(ctx context.Context, tokenHash string) (auth.UserRecord, error) {
-	return s.user(ctx, auth.ErrInvalidToken,
-		`SELECT `+userColumns+` FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, tokenHash)
+// UserByID finds a user by id.
+func (s *SQL) UserByID(ctx context.Context, id int64) (auth.UserRecord, error) {
+	return s.user(ctx, s.db, "", `WHERE u.id = ?`, id)
 }
 
-func (s *SQL) user(ctx context.Context, notFound error, query string, arg any) (auth.UserRecord, error) {
-	var u auth.UserRecord
-	err := s.db.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Username, &u.PasswordHash, &u.IsAdmin, &u.CreatedAt)
+// querier is a *sql.DB or *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *SQL) user(ctx context.Context, q querier, suffix, where string, arg any) (auth.UserRecord, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u `+where+suffix, arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return auth.UserRecord{}, notFound
+		return auth.UserRecord{}, auth.ErrUserNotFound
 	}
 	if err != nil {
 		return auth.UserRecord{}, fmt.Errorf("find user: %w", err)
 	}
 	return u, nil
+}
+
+// ListUsers returns a page of users by id.
+func (s *SQL) ListUsers(ctx context.Context, afterID int64, limit int) ([]auth.UserRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id > ? ORDER BY u.id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []auth.UserRecord
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// ChangeUser applies change in a transaction. On MySQL the active admins
+// and then the user are locked (FOR UPDATE), always in that order, so
+// concurrent changes queue instead of each counting admins the other is
+// about to remove; SQLite takes its write lock at BEGIN (sqldb's
+// _txlock=immediate), which serializes them anyway.
+func (s *SQL) ChangeUser(ctx context.Context, id int64, change auth.UserChange) (auth.UserRecord, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return auth.UserRecord{}, fmt.Errorf("change user: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	lock := ""
+	if s.driver == sqldb.MySQL {
+		lock = " FOR UPDATE"
+	}
+	var admins int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE is_admin = ? AND disabled = ?`+lock, true, false).Scan(&admins); err != nil {
+		return auth.UserRecord{}, fmt.Errorf("count admins: %w", err)
+	}
+	cur, err := s.user(ctx, tx, lock, `WHERE u.id = ?`, id)
+	if err != nil {
+		return auth.UserRecord{}, err
+	}
+	next, err := change(cur, admins)
+	if err != nil {
+		return auth.UserRecord{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET is_admin = ?, disabled = ? WHERE id = ?`, next.IsAdmin, next.Disabled, id); err != nil {
+		return auth.UserRecord{}, fmt.Errorf("change user: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return auth.UserRecord{}, fmt.Errorf("change user: %w", err)
+	}
+	cur.IsAdmin, cur.Disabled = next.IsAdmin, next.Disabled
+	return cur, nil
+}
+
+// TokenByHash finds a token hash and its owner.
+func (s *SQL) TokenByHash(ctx context.Context, tokenHash string) (auth.TokenRecord, auth.UserRecord, error) {
+	t := auth.TokenRecord{Hash: tokenHash}
+	var used sql.NullTime
+	u, err := scanUser(s.db.QueryRowContext(ctx,
+		`SELECT `+userColumns+`, t.created_at, t.last_used_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`,
+		tokenHash), &t.CreatedAt, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return auth.TokenRecord{}, auth.UserRecord{}, auth.ErrInvalidToken
+	}
+	if err != nil {
+		return auth.TokenRecord{}, auth.UserRecord{}, fmt.Errorf("find token: %w", err)
+	}
+	t.UserID, t.LastUsedAt = u.ID, used.Time
+	return t, u, nil
+}
+
+// TouchToken records a use of a token when the recorded one is stale.
+func (s *SQL) TouchToken(ctx context.Context, tokenHash string, at, staleBefore time.Time) error {
+	_, err := s.db.ExecContext(ctx,
+		`UPDATE tokens SET last_used_at = ? WHERE token_hash = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+		at.UTC(), tokenHash, staleBefore.UTC())
+	if err != nil {
+		return fmt.Errorf("touch token: %w", err)
+	}
+	return nil
+}
+
+// ListTokens returns a user's tokens, newest first.
+func (s *SQL) ListTokens(ctx context.Context, userID int64) ([]auth.TokenRecord, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT token_hash, created_at, last_used_at FROM tokens WHERE user_id = ? ORDER BY created_at DESC, token_hash`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []auth.TokenRecord
+	for rows.Next() {
+		t := auth.TokenRecord{UserID: userID}
+		var used sql.NullTime
+		if err := rows.Scan(&t.Hash, &t.CreatedAt, &used); err != nil {
+			return nil, fmt.Errorf("list tokens: %w", err)
+		}
+		t.LastUsedAt = used.Time
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteUserToken removes one of a user's tokens by its id. The id is a
+// prefix of the hash; a user has at most Options.MaxTokensPerUser tokens,
+// so the user's index bounds the rows compared.
+func (s *SQL) DeleteUserToken(ctx context.Context, userID int64, id string) error {
+	return s.execOne(ctx, auth.ErrTokenNotFound,
+		`DELETE FROM tokens WHERE user_id = ? AND SUBSTR(token_hash, 1, ?) = ?`, userID, len(id), id)
 }
 
 // UpdateUser sets a user's password hash and admin flag.
@@ -130,19 +259,23 @@ func (s *SQL) DeleteUserTokens(ctx context.Context, userID int64) error {
 	return nil
 }
 
-// PruneTokens removes a user's tokens older than its keep newest ones. It
-// finds the cut-off first because MySQL cannot LIMIT an IN subquery.
-func (s *SQL) PruneTokens(ctx context.Context, userID int64, keep int) error {
+// PruneTokens removes a user's tokens older than its keep newest ones and
+// its expired ones. It finds the cut-off first because MySQL cannot LIMIT an
+// IN subquery.
+func (s *SQL) PruneTokens(ctx context.Context, userID int64, keep int, createdBefore, usedBefore time.Time) error {
 	var cutoff time.Time
 	err := s.db.QueryRowContext(ctx,
 		`SELECT created_at FROM tokens WHERE user_id = ? ORDER BY created_at DESC LIMIT 1 OFFSET ?`, userID, keep-1).Scan(&cutoff)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // keep or fewer tokens
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, sql.ErrNoRows): // keep or fewer tokens
+	case err != nil:
 		return fmt.Errorf("prune tokens: %w", err)
+	case cutoff.After(createdBefore):
+		createdBefore = cutoff
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND created_at < ?`, userID, cutoff); err != nil {
+	if _, err := s.db.ExecContext(ctx,
+		`DELETE FROM tokens WHERE user_id = ? AND (created_at < ? OR COALESCE(last_used_at, created_at) < ?)`,
+		userID, createdBefore.UTC(), usedBefore.UTC()); err != nil {
 		return fmt.Errorf("prune tokens: %w", err)
 	}
 	return nil

@@ -196,10 +196,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		Read:  upstream.NewGuard(upstream.Settings{Name: "catalog-read", Timeout: cfg.CatalogTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
 		Write: upstream.NewGuard(upstream.Settings{Name: "catalog-write", Timeout: cfg.CatalogTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
 	}
-	authGuard := upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards)
+	authGuards := upstream.AuthGuards{
+		Login:      upstream.NewGuard(upstream.Settings{Name: "auth-login", Timeout: cfg.AuthTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
+		Introspect: upstream.NewGuard(upstream.Settings{Name: "auth-introspect", Timeout: cfg.AuthTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
+		Other:      upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
+	}
 	a.Catalog = catalogEndpoints.Use(catalogGuards.Middleware()).Service()
-	a.Auth = authEndpoints.Use(authGuard.Middleware()).Service()
-	breakers := append(catalogGuards.All(), authGuard)
+	a.Auth = authEndpoints.Use(authGuards.Middleware()).Service()
+	breakers := append(catalogGuards.All(), authGuards.All()...)
 	var searcher gateway.Searcher
 	if deps.Search != nil || remoteSearch {
 		searchEndpoints := search.MakeEndpoints(deps.Search)

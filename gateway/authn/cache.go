@@ -3,7 +3,6 @@ package authn
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"sync"
 	"time"
 
@@ -50,6 +49,9 @@ type key [sha256.Size]byte
 type entry struct {
 	identity contract.Identity
 	valid    bool
+	// refusal is auth-svc's answer for a token it refused (invalid or
+	// expired); nil means ErrInvalidToken.
+	refusal error
 }
 
 // Cache is an Introspector that remembers answers. Only definite answers are
@@ -91,6 +93,9 @@ func (c *Cache) Introspect(ctx context.Context, token string) (contract.Identity
 	if e, ok := c.entries.Get(k); ok {
 		c.lookups.WithLabelValues("hit").Inc()
 		if !e.valid {
+			if e.refusal != nil {
+				return contract.Identity{}, e.refusal
+			}
 			return contract.Identity{}, apierr.ErrInvalidToken
 		}
 		return e.identity, nil
@@ -103,8 +108,8 @@ func (c *Cache) Introspect(ctx context.Context, token string) (contract.Identity
 		switch {
 		case err == nil:
 			c.put(k, entry{identity: id, valid: true}, c.settings.TTL)
-		case errors.Is(err, apierr.ErrInvalidToken):
-			c.put(k, entry{}, c.settings.NegativeTTL)
+		case apierr.KindOf(err) == apierr.Unauthenticated: // invalid or expired
+			c.put(k, entry{refusal: err}, c.settings.NegativeTTL)
 		}
 		return id, err
 	})
@@ -120,6 +125,15 @@ func (c *Cache) Forget(token string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entries.Add(key(sha256.Sum256([]byte(token))), entry{}, max(c.settings.TTL, c.settings.NegativeTTL))
+}
+
+// ForgetUser drops every answer naming username, so a change to the user
+// (disabled, demoted, tokens revoked) holds on this gateway at once. Other
+// replicas learn it when their answers expire: TTL is the bound.
+func (c *Cache) ForgetUser(username string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries.RemoveFunc(func(_ key, e entry) bool { return e.valid && e.identity.Username == username })
 }
 
 func (c *Cache) put(k key, e entry, ttl time.Duration) {

@@ -184,3 +184,54 @@ func TestZeroTTLCachesNothing(t *testing.T) {
 		t.Fatalf("%d calls, want 6", n)
 	}
 }
+
+// userIntrospector knows two tokens of alice and one of bob.
+type userIntrospector struct{ calls atomic.Int64 }
+
+func (u *userIntrospector) Introspect(_ context.Context, token string) (contract.Identity, error) {
+	u.calls.Add(1)
+	switch token {
+	case "alice-1", "alice-2":
+		return contract.Identity{Username: "alice"}, nil
+	case "bob":
+		return contract.Identity{Username: "bob"}, nil
+	case "old":
+		return contract.Identity{}, errExpired
+	}
+	return contract.Identity{}, apierr.ErrInvalidToken
+}
+
+var errExpired = apierr.New(apierr.Unauthenticated, "Token has expired.")
+
+func TestForgetUserDropsEveryTokenOfTheUserAtOnce(t *testing.T) {
+	up := &userIntrospector{}
+	c, _ := newTestCache(up, CacheSettings{TTL: time.Hour})
+	ctx := context.Background()
+	for _, tok := range []string{"alice-1", "alice-2", "bob"} {
+		if _, err := c.Introspect(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.ForgetUser("alice")
+	for _, tok := range []string{"alice-1", "alice-2", "bob"} {
+		if _, err := c.Introspect(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := up.calls.Load(); n != 5 {
+		t.Fatalf("%d upstream calls, want 5: alice's two asked again, bob's kept", n)
+	}
+}
+
+func TestRefusalsKeepTheirReason(t *testing.T) {
+	up := &userIntrospector{}
+	c, _ := newTestCache(up, CacheSettings{TTL: time.Hour})
+	for range 2 {
+		if _, err := c.Introspect(context.Background(), "old"); !errors.Is(err, errExpired) {
+			t.Fatalf("expired token: %v", err)
+		}
+	}
+	if n := up.calls.Load(); n != 1 {
+		t.Fatalf("%d upstream calls, want the refusal cached", n)
+	}
+}

@@ -41,6 +41,8 @@ type TokenCache interface {
 	authn.Introspector
 	// Forget drops what is known about a token, at once.
 	Forget(token string)
+	// ForgetUser drops what is known about every token of a user, at once.
+	ForgetUser(username string)
 }
 
 // Options are the gateway's collaborators.
@@ -181,6 +183,12 @@ func New(o Options) *Gateway {
 //	DELETE /api/auth/token/    revoke the presented token               token holder
 //	GET    /api/auth/me/       who the token belongs to                 token holder
 //	POST   /api/auth/users/    create a user                            admin
+//	GET    /api/auth/tokens/   my tokens (never the secrets)            token holder
+//	DELETE /api/auth/tokens/{id}/  revoke one of my tokens              token holder
+//	GET    /api/auth/users/    users, by id, ?after=&page_size=         admin
+//	PATCH  /api/auth/users/{id}/  {is_admin, is_active}; 409 when no    admin
+//	                           active admin would remain
+//	DELETE /api/auth/users/{id}/tokens/  revoke all of a user's tokens  admin
 //	GET    /api/openapi.json   the OpenAPI 3.1 document                 anyone
 //	GET    /api/docs/          the document rendered with Swagger UI    anyone
 func (g *Gateway) routes() {
@@ -196,6 +204,7 @@ func (g *Gateway) routes() {
 	rt.Handle(http.MethodDelete, contract.RouteAuthToken, g.handle(g.logout))
 	rt.Handle(http.MethodGet, contract.RouteAuthMe, g.handle(g.me))
 	rt.Handle(http.MethodPost, contract.RouteAuthUsers, g.handle(g.createUser))
+	g.adminRoutes()
 	docs.Register(rt)
 }
 
@@ -226,4 +235,5 @@ func (g *Gateway) handle(h func(http.ResponseWriter, *http.Request) error) http.
 
 type uncached struct{ auth.Service }
 
-func (uncached) Forget(string) {}
+func (uncached) Forget(string)     {}
+func (uncached) ForgetUser(string) {}

@@ -76,7 +76,8 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 		"/api/movie/1":      {http.MethodPost, "DELETE, GET, HEAD, OPTIONS, PATCH, PUT"},
 		"/api/auth/token/":  {http.MethodGet, "DELETE, OPTIONS, POST"},
 		"/api/auth/me/":     {http.MethodPost, "GET, HEAD, OPTIONS"},
-		"/api/auth/users/":  {http.MethodGet, "OPTIONS, POST"},
+		"/api/auth/users/":  {http.MethodPut, "GET, HEAD, OPTIONS, POST"},
+		"/api/auth/tokens/": {http.MethodPost, "GET, HEAD, OPTIONS"},
 		"/api/openapi.json": {http.MethodPost, "GET, HEAD, OPTIONS"},
 	}
 	for path, c := range cases {

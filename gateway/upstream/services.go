@@ -57,3 +57,31 @@ func (g CatalogGuards) Middleware() endpointmw.Middleware {
 		}
 	})
 }
+
+// AuthGuards are auth-svc's guards by class of call (the auth endpoints'
+// class tag). Logins are slow by design (bcrypt) and are what a flood
+// sends; token checks are on every authenticated request. Apart, a login
+// flood fills and trips only its own bound and breaker, and token checks
+// keep answering.
+type AuthGuards struct {
+	Login      *Guard // class login
+	Introspect *Guard // class introspect
+	Other      *Guard // revocation, token lists, user administration
+}
+
+// All lists the guards, for readiness detail and metrics.
+func (g AuthGuards) All() []*Guard { return []*Guard{g.Login, g.Introspect, g.Other} }
+
+// Middleware guards every auth call by its class.
+func (g AuthGuards) Middleware() endpointmw.Middleware {
+	return Guarding(func(m endpointmw.Method) *Guard {
+		switch m.Class {
+		case "login":
+			return g.Login
+		case "introspect":
+			return g.Introspect
+		default:
+			return g.Other
+		}
+	})
+}

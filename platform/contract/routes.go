@@ -18,6 +18,15 @@ const (
 	RouteDocsAssets = "/api/docs/assets/"
 )
 
+// Token and user administration (issue 9), public through the gateway: a
+// user's own tokens, and an admin's view of the users.
+const (
+	RouteAuthTokens     = "/api/auth/tokens/"
+	RouteAuthTokenByID  = "/api/auth/tokens/{id}/"
+	RouteAuthUser       = "/api/auth/users/{id}/"
+	RouteAuthUserTokens = "/api/auth/users/{id}/tokens/"
+)
+
 // Internal routes: served by a service to other services, never through the
 // gateway. NetworkPolicies keep them inside the cluster.
 const (
