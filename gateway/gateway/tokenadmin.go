@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/moviesplatform/auth-svc/auth"
@@ -79,11 +80,7 @@ func (g *Gateway) listUsers(w http.ResponseWriter, r *http.Request) error {
 // holds on this gateway at once (ForgetUser), on others within the token
 // cache's TTL.
 func (g *Gateway) changeUser(w http.ResponseWriter, r *http.Request) error {
-	ctx, err := g.admin(r)
-	if err != nil {
-		return err
-	}
-	userID, err := auth.PathUserID(r)
+	ctx, userID, err := g.adminOnUser(r)
 	if err != nil {
 		return err
 	}
@@ -101,11 +98,7 @@ func (g *Gateway) changeUser(w http.ResponseWriter, r *http.Request) error {
 
 // revokeUserTokens revokes every token of a user.
 func (g *Gateway) revokeUserTokens(w http.ResponseWriter, r *http.Request) error {
-	ctx, err := g.admin(r)
-	if err != nil {
-		return err
-	}
-	userID, err := auth.PathUserID(r)
+	ctx, userID, err := g.adminOnUser(r)
 	if err != nil {
 		return err
 	}
@@ -116,4 +109,15 @@ func (g *Gateway) revokeUserTokens(w http.ResponseWriter, r *http.Request) error
 	g.tokens.ForgetUser(u.Username)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// adminOnUser is the admin's context and the user id a user-administration
+// route names in its path.
+func (g *Gateway) adminOnUser(r *http.Request) (context.Context, int64, error) {
+	ctx, err := g.admin(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	userID, err := auth.PathUserID(r)
+	return ctx, userID, err
 }
