@@ -24,51 +24,14 @@ func (r response) JSON(t testing.TB, v any) {
 	}
 }
 
-// do sends a request; body may be nil, a string (sent as is) or a value
-// (sent as JSON).
+// do is callContext that fails the test when the request cannot be made.
 func do(t testing.TB, method, url, token string, body any, headers ...string) response {
 	t.Helper()
-	var rd io.Reader
-	contentType := ""
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-		contentType = "application/json"
-	case []byte:
-		rd = bytes.NewReader(b)
-		contentType = "application/json"
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-		contentType = "application/json"
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Token "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
+	r, err := callContext(context.Background(), method, url, token, body, headers...)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	return r
 }
 
 func expectStatus(t testing.TB, r response, want int) {
@@ -97,12 +60,19 @@ func call(method, url, token string, body any, headers ...string) (response, err
 	return callContext(context.Background(), method, url, token, body, headers...)
 }
 
-// callContext is call bounded by ctx. An empty token sends no
+// callContext is call bounded by ctx; body may be nil, a string or bytes
+// (sent as is) or a value (sent as JSON). An empty token sends no
 // Authorization header (an anonymous client).
 func callContext(ctx context.Context, method, url, token string, body any, headers ...string) (response, error) {
 	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
 		if err != nil {
 			return response{}, err
 		}
