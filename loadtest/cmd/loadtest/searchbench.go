@@ -19,7 +19,7 @@ import (
 	"github.com/moviesplatform/loadtest/procstat"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
-	"github.com/moviesplatform/search-svc/engine/enginetest"
+	"github.com/moviesplatform/search-svc/engine/relevance"
 	"github.com/moviesplatform/search-svc/engine/memengine"
 )
 
@@ -139,7 +139,7 @@ func searchbenchCmd(args []string) error {
 	for len(titles) < *queries {
 		titles = append(titles, g.Movie(1+r.Int64N(g.N())))
 	}
-	rec, err := enginetest.MeasureRecall(ctx, e, titles, r)
+	rec, err := relevance.MeasureRecall(ctx, e, titles, r)
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func typedQueries(g *gen.Generator, r *rand.Rand, terms, n int) []string {
 		if typoAt < 0 {
 			continue
 		}
-		q[typoAt] = enginetest.Typo(r, q[typoAt])
+		q[typoAt] = relevance.Typo(r, q[typoAt])
 		if last := len(q) - 1; last > 0 {
 			q[last] = q[last][:1+r.IntN(len(q[last]))]
 		}

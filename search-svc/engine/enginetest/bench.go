@@ -16,6 +16,7 @@ import (
 
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
+	"github.com/moviesplatform/search-svc/engine/relevance"
 )
 
 // BenchSynthetic measures an engine on synthetic movies:
@@ -131,38 +132,10 @@ func (c *corpus) queries(terms, n int) []string {
 		if len(q[longest]) < engine.MinWordSizeOneTypo {
 			continue
 		}
-		q[longest] = Typo(r, q[longest])
+		q[longest] = relevance.Typo(r, q[longest])
 		out = append(out, strings.Join(q, " "))
 	}
 	return out
-}
-
-// Typo makes one typo in w (five letters or more), as Meilisearch counts
-// them: a letter replaced, inserted, dropped, or two neighbours swapped. The
-// first letter is kept (people rarely miss it) and a drop never takes w
-// under the length that tolerates a typo.
-func Typo(r *rand.Rand, w string) string {
-	b := []byte(w)
-	i := 1 + r.IntN(len(b)-1)
-	other := func(not byte) byte {
-		c := byte('a' + r.IntN(26))
-		for c == not {
-			c = byte('a' + r.IntN(26))
-		}
-		return c
-	}
-	switch kind := r.IntN(4); {
-	case kind == 1:
-		return string(slices.Insert(b, i, other(0)))
-	case kind == 2 && len(b) > engine.MinWordSizeOneTypo:
-		return string(slices.Delete(b, i, i+1))
-	case kind == 3 && i < len(b)-1 && b[i] != b[i+1]:
-		b[i], b[i+1] = b[i+1], b[i]
-		return string(b)
-	default:
-		b[i] = other(b[i])
-		return string(b)
-	}
 }
 
 // generator makes plausible movies: names of 1–5 words drawn from a
