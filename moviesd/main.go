@@ -23,6 +23,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/moviesplatform/gateway/cursorsig"
 	"github.com/moviesplatform/platform/runner"
 	"github.com/moviesplatform/platform/servicetoken"
 
@@ -64,7 +65,7 @@ func main() {
 					return err
 				}
 			}
-			return nil
+			return cursorsig.GenerateKeyFile(rest[0])
 		case cmd == "token" && (len(rest) == 2 || len(rest) == 3):
 			return printOperatorToken(rest)
 		case cmd == "serve" && len(rest) == 0:

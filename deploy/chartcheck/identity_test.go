@@ -15,7 +15,7 @@ import (
 // itself holds no key.
 func TestServiceKeys(t *testing.T) {
 	want := map[string][]string{
-		"movies-gateway": {"identity/gateway.key"},
+		"movies-gateway": {"identity/gateway.key", "cursor/cursor.key"},
 		"movies-catalog": {"trusted/gateway.pub", "trusted/search.pub", "trusted/operator.pub"},
 		"movies-auth":    {"trusted/gateway.pub", "trusted/search.pub", "trusted/operator.pub"},
 		"movies-search":  {"identity/search.key", "trusted/gateway.pub", "trusted/search.pub", "trusted/operator.pub"},
@@ -59,7 +59,7 @@ func TestServiceKeys(t *testing.T) {
 			env[e.Name] = e.Value
 		}
 		for name, value := range env {
-			if strings.Contains(name, "SERVICE_KEY_FILE") && !slices.Contains(paths, strings.TrimPrefix(value, "/etc/movies/service-keys/")) ||
+			if (strings.Contains(name, "SERVICE_KEY_FILE") || strings.Contains(name, "CURSOR_KEY_FILE")) && !slices.Contains(paths, strings.TrimPrefix(value, "/etc/movies/service-keys/")) ||
 				strings.Contains(name, "SERVICE_TRUSTED_KEYS") && value != "/etc/movies/service-keys/trusted" {
 				t.Errorf("%s: %s=%s does not point at its mounted keys", d.Name, name, value)
 			}

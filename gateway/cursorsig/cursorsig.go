@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -60,6 +61,25 @@ func Generate() *Signer {
 	key := make([]byte, MinKeyBytes)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24)
 	return &Signer{key: key}
+}
+
+// KeyFileName is the cursor key's file in the service-keys directory that
+// `moviesd keys` fills and the chart mounts from its Secret.
+const KeyFileName = "cursor.key"
+
+// GenerateKeyFile writes a random key to dir/KeyFileName unless one is
+// there already, so running `moviesd keys` again keeps every cursor valid.
+func GenerateKeyFile(dir string) error {
+	path := filepath.Join(dir, KeyFileName)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	key := make([]byte, MinKeyBytes)
+	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600)
 }
 
 // Sign returns cursor c with its tag: c + "." + base64url(HMAC(scope, c)).

@@ -110,3 +110,28 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestGeneratedKeyFileIsKept: `moviesd keys` writes a key every replica can
+// read, and running it again keeps it, so cursors already handed out stay valid.
+func TestGeneratedKeyFileIsKept(t *testing.T) {
+	dir := t.TempDir()
+	if err := cursorsig.GenerateKeyFile(dir); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, cursorsig.KeyFileName)
+	first, err := cursorsig.Config{KeyFile: file}.Signer("MOVIES_GATEWAY_", logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := first.Sign(cursorsig.ScopeList, "x")
+	if err := cursorsig.GenerateKeyFile(dir); err != nil {
+		t.Fatal(err)
+	}
+	again, err := cursorsig.Config{KeyFile: file}.Signer("MOVIES_GATEWAY_", logging.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := again.Verify(cursorsig.ScopeList, signed); !ok {
+		t.Fatal("a second GenerateKeyFile replaced the key")
+	}
+}

@@ -181,6 +181,9 @@ The service-keys volume of a component: its own private key when it calls anothe
       {{- if has .component (list "gateway" "search") }}
       - {key: {{ printf "%s.key" .component }}, path: {{ printf "identity/%s.key" .component }}}
       {{- end }}
+      {{- if eq .component "gateway" }}
+      - {key: cursor.key, path: cursor/cursor.key}
+      {{- end }}
       {{- if has .component (list "catalog" "auth" "search") }}
       {{- range $v.publicKeys }}
       - {key: {{ . }}, path: {{ printf "trusted/%s" . }}}
@@ -295,6 +298,8 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
   value: {{ $v.gateway.authCacheTTL | quote }}
 - name: MOVIES_GATEWAY_SERVICE_KEY_FILE
   value: {{ printf "%s/identity/gateway.key" (include "movies.serviceKeysDir" $ctx) | quote }}
+- name: MOVIES_GATEWAY_CURSOR_KEY_FILE
+  value: {{ printf "%s/cursor/cursor.key" (include "movies.serviceKeysDir" $ctx) | quote }}
 {{- with $v.gateway.trustedProxies }}
 - name: MOVIES_GATEWAY_TRUSTED_PROXIES
   value: {{ join "," . | quote }}
