@@ -118,14 +118,15 @@ func applyBatch(ix *index, b engine.Batch) {
 	ix.cursor = b.Cursor
 }
 
-// rebuildLocked renumbers the live index in popularity order with a fresh
-// term dictionary. The caller holds writeMu, so docs do not change while
+// rebuildLocked renumbers the live index in popularity order (mapping its
+// postings through the permutation, see renumbered) with a fresh term
+// dictionary. The caller holds writeMu, so docs do not change while
 // the copy is built; searches go on against the old index meanwhile.
 func (e *Engine) rebuildLocked() error {
 	e.mu.RLock()
 	old := e.live
 	e.mu.RUnlock()
-	fresh, err := buildIndex(e.an, old.liveMovies(), old.cursor)
+	fresh, err := old.renumbered()
 	if err != nil {
 		return err
 	}
@@ -276,7 +277,7 @@ func (s *staging) Apply(ctx context.Context, b engine.Batch) error {
 	defer s.mu.Unlock()
 	applyBatch(s.ix, b)
 	if s.ix.tail() > max(rebuildMinTail, int(s.ix.ordered)) {
-		fresh, err := buildIndex(s.e.an, s.ix.liveMovies(), s.ix.cursor)
+		fresh, err := s.ix.renumbered()
 		if err != nil {
 			return err
 		}
@@ -302,7 +303,7 @@ func (s *staging) Count(context.Context) (int64, error) {
 func (s *staging) Swap(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fresh, err := buildIndex(s.e.an, s.ix.liveMovies(), s.ix.cursor)
+	fresh, err := s.ix.renumbered()
 	if err != nil {
 		return err
 	}

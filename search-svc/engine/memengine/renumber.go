@@ -1,0 +1,123 @@
+package memengine
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// retired marks a doc number with no place in the renumbered index.
+const retired = ^uint32(0)
+
+// renumbered returns a copy of ix whose live docs are numbered in
+// popularity order, with retired docs dropped and a dictionary over every
+// term. It maps each posting through the permutation of doc numbers instead
+// of analysing the movies again: the profile put re-analysis and per-doc
+// roaring adds at most of the indexing CPU, while a bitmap's members can be
+// mapped, sorted and added in one go.
+//
+// ix is only read, so searches may go on against it; the copy shares
+// nothing ix's writers change.
+func (ix *index) renumbered() (*index, error) {
+	order := ix.alive.ToArray()
+	// The built part is in order already; only the tail needs sorting in,
+	// which the sort finds cheaply when the tail is small.
+	slices.SortFunc(order, ix.popularityOrder)
+	perm := make([]uint32, len(ix.docs))
+	for i := range perm {
+		perm[i] = retired
+	}
+	for to, from := range order {
+		perm[from] = uint32(to)
+	}
+	r := &remapper{perm: perm}
+
+	out := newIndex(ix.an)
+	out.docs = make([]doc, len(order))
+	out.byID = make(map[int64]uint32, len(order))
+	for to, from := range order {
+		out.docs[to] = ix.docs[from]
+		out.byID[ix.docs[from].id] = uint32(to)
+	}
+	out.alive.AddRange(0, uint64(len(order)))
+	out.alive.RunOptimize()
+	out.ordered = uint32(len(order))
+	out.cursor = ix.cursor
+
+	out.terms = slices.Clone(ix.terms)
+	out.termID = maps.Clone(ix.termID)
+	out.postings = make([][numFields]*roaring.Bitmap, len(ix.postings))
+	for id, fields := range ix.postings {
+		for f, b := range fields {
+			// A term whose docs are all retired keeps its id (the
+			// dictionary maps to it) but no posting.
+			if m := r.remap(b); m != nil && !m.IsEmpty() {
+				out.postings[id][f] = m
+			}
+		}
+	}
+	for f := range ix.prefix {
+		for pre, b := range ix.prefix[f] {
+			if m := r.remap(b); !m.IsEmpty() {
+				out.prefix[f][pre] = m
+			}
+		}
+	}
+	for k, b := range ix.nameWords {
+		out.nameWords[k] = r.remap(b)
+	}
+
+	out.genres = slices.Clone(ix.genres)
+	out.genreIndex = maps.Clone(ix.genreIndex)
+	out.genreByKey = maps.Clone(ix.genreByKey)
+	out.genreDocs = make([]*roaring.Bitmap, len(ix.genreDocs))
+	for gi, b := range ix.genreDocs {
+		out.genreDocs[gi] = r.remap(b)
+	}
+	for key, b := range ix.directorKey {
+		if m := r.remap(b); !m.IsEmpty() {
+			out.directorKey[key] = m
+		}
+	}
+	out.directors = maps.Clone(ix.directors)
+
+	if err := out.buildDict(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// remapper maps bitmaps of old doc numbers to new ones through perm,
+// reusing one buffer across bitmaps.
+type remapper struct {
+	perm  []uint32
+	buf   []uint32
+	chunk [256]uint32
+}
+
+// remap returns b's live members renumbered; nil stays nil.
+func (r *remapper) remap(b *roaring.Bitmap) *roaring.Bitmap {
+	if b == nil {
+		return nil
+	}
+	r.buf = r.buf[:0]
+	it := b.ManyIterator()
+	for {
+		n := it.NextMany(r.chunk[:])
+		if n == 0 {
+			break
+		}
+		for _, from := range r.chunk[:n] {
+			if to := r.perm[from]; to != retired {
+				r.buf = append(r.buf, to)
+			}
+		}
+	}
+	// A built index with deletions only maps in order; the sort sees that
+	// in one pass.
+	slices.Sort(r.buf)
+	out := roaring.New()
+	out.AddMany(r.buf)
+	return out
+}
