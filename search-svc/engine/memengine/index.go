@@ -66,7 +66,9 @@ type index struct {
 	// expansion; terms added since are scanned (recentTerms).
 	dict    *vellum.FST
 	dictLen int
-	prefix  [numFields]map[string]*roaring.Bitmap
+	// expansions caches what typo and long-prefix terms expand to in dict.
+	expansions *lru[expansionKey, expansion]
+	prefix     [numFields]map[string]*roaring.Bitmap
 	// nameWords[k] holds the docs whose name has k words (exactness rule).
 	nameWords [maxNameWords + 1]*roaring.Bitmap
 
@@ -88,6 +90,7 @@ func newIndex(an analyzer) *index {
 		genreByKey:  map[string][]uint16{},
 		directorKey: map[string]*roaring.Bitmap{},
 		directors:   map[string]string{},
+		expansions:  newLRU[expansionKey, expansion](maxCachedExpansions),
 	}
 	for f := range ix.prefix {
 		ix.prefix[f] = map[string]*roaring.Bitmap{}

@@ -49,7 +49,7 @@ const (
 type Engine struct {
 	cfg   Config
 	an    analyzer
-	typos typoBuilders
+	typos *typoAutomata
 	snap  *snapshotter
 
 	writeMu sync.Mutex // one writer: batches, rebuilds, swaps
@@ -74,7 +74,7 @@ func Open(cfg Config) (*Engine, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	typos, err := newTypoBuilders()
+	typos, err := newTypoAutomata()
 	if err != nil {
 		return nil, fmt.Errorf("memengine: %w", err)
 	}

@@ -15,21 +15,70 @@ import (
 	"github.com/moviesplatform/search-svc/engine"
 )
 
-// typoBuilders build Levenshtein automata for one and two typos; a
-// transposition counts as one typo, as in Meilisearch.
-type typoBuilders [3]*levenshtein.LevenshteinAutomatonBuilder
+const (
+	// maxCachedAutomata bounds the typo automata kept for reuse. Building
+	// one costs about as much as the rest of a term's matching (a tenth of
+	// search CPU in the 1M profile), while the words people type repeat;
+	// one is at most a few hundred KB (1 KB per state).
+	maxCachedAutomata = 128
+	// maxCachedExpansions bounds the term ids kept per index for a typo or
+	// a long prefix: walking the dictionary again finds the same ones until
+	// the next rebuild makes a new index.
+	maxCachedExpansions = 512
+)
 
-func newTypoBuilders() (typoBuilders, error) {
-	var b typoBuilders
+// typoAutomata builds Levenshtein automata for one and two typos, a
+// transposition counting as one typo as in Meilisearch, and keeps the
+// recently used ones: an automaton depends on the word only, never on the
+// index, so it outlives rebuilds.
+type typoAutomata struct {
+	builders [3]*levenshtein.LevenshteinAutomatonBuilder
+	built    *lru[typoKey, *levenshtein.DFA]
+}
+
+type typoKey struct {
+	term  string
+	typos int
+}
+
+func newTypoAutomata() (*typoAutomata, error) {
+	a := &typoAutomata{built: newLRU[typoKey, *levenshtein.DFA](maxCachedAutomata)}
 	for d := 1; d <= 2; d++ {
 		lab, err := levenshtein.NewLevenshteinAutomatonBuilder(uint8(d), true)
 		if err != nil {
-			return b, err
+			return nil, err
 		}
-		b[d] = lab
+		a.builders[d] = lab
 	}
-	return b, nil
+	return a, nil
 }
+
+// dfa is the automaton matching words within typos of t. A DFA is only read
+// once built, so searches share it.
+func (a *typoAutomata) dfa(t string, typos int) (*levenshtein.DFA, error) {
+	k := typoKey{t, typos}
+	if dfa, ok := a.built.get(k); ok {
+		return dfa, nil
+	}
+	dfa, err := a.builders[typos].BuildDfa(t, uint8(typos))
+	if err != nil {
+		return nil, err
+	}
+	a.built.put(k, dfa)
+	return dfa, nil
+}
+
+// expansionKey names the dictionary terms a query term stands for: those
+// within its typo budget (by distance), or those it is a prefix of.
+type expansionKey struct {
+	term   string
+	prefix bool
+}
+
+// expansion is the term ids of the dictionary an expansionKey matches, per
+// typo count (prefix expansions use [0]). Shared through the cache: never
+// appended to in place.
+type expansion [3][]uint32
 
 // termMatch is where one query term matches, by typo count: level[0] holds
 // exact matches (and prefix matches for the last term), level[d] the docs
@@ -56,7 +105,7 @@ func (tm *termMatch) atLevel(d int) *roaring.Bitmap { return tm.byLevel[d] }
 
 // match finds the docs term t matches: exactly, within its typo budget, and
 // as a prefix when it is the word being typed.
-func (ix *index) match(t string, prefix bool, typos typoBuilders) (termMatch, error) {
+func (ix *index) match(t string, prefix bool, typos *typoAutomata) (termMatch, error) {
 	var tm termMatch
 	if id, ok := ix.termID[t]; ok {
 		tm.exact = ix.postings[id]
@@ -71,27 +120,17 @@ func (ix *index) match(t string, prefix bool, typos typoBuilders) (termMatch, er
 		tm.level[0] = p
 	}
 	if budget := engine.Typos(t); budget > 0 {
-		ids := [3][]uint32{}
-		dfa, err := typos[budget].BuildDfa(t, uint8(budget))
+		dfa, err := typos.dfa(t, budget)
 		if err != nil {
 			return tm, err
 		}
-		if ix.dict != nil {
-			it, err := ix.dict.Search(dfa, nil, nil)
-			for err == nil {
-				k, v := it.Current()
-				if _, d := dfa.MatchAndDistance(string(k)); d > 0 {
-					ids[d] = append(ids[d], uint32(v))
-				}
-				err = it.Next()
-			}
-			if err != vellum.ErrIteratorDone {
-				return tm, err
-			}
+		ids, err := ix.typoExpansion(t, dfa)
+		if err != nil {
+			return tm, err
 		}
 		for i, rt := range ix.recentTerms() {
 			if ok, d := dfa.MatchAndDistance(rt); ok && d > 0 {
-				ids[d] = append(ids[d], uint32(ix.dictLen+i))
+				ids[d] = append(slices.Clip(ids[d]), uint32(ix.dictLen+i))
 			}
 		}
 		for d := 1; d <= budget; d++ {
@@ -111,24 +150,50 @@ func (ix *index) prefixMatch(t string) ([numFields]*roaring.Bitmap, error) {
 		}
 		return out, nil
 	}
-	var ids []uint32
-	if ix.dict != nil {
+	k := expansionKey{t, true}
+	exp, ok := ix.expansions.get(k)
+	if !ok && ix.dict != nil {
 		it, err := ix.dict.Iterator([]byte(t), prefixEnd(t))
 		for err == nil {
 			_, v := it.Current()
-			ids = append(ids, uint32(v))
+			exp[0] = append(exp[0], uint32(v))
 			err = it.Next()
 		}
 		if err != vellum.ErrIteratorDone {
 			return out, err
 		}
+		ix.expansions.put(k, exp)
 	}
+	ids := exp[0]
 	for i, rt := range ix.recentTerms() {
 		if strings.HasPrefix(rt, t) {
-			ids = append(ids, uint32(ix.dictLen+i))
+			ids = append(slices.Clip(ids), uint32(ix.dictLen+i))
 		}
 	}
 	return ix.union(ids), nil
+}
+
+// typoExpansion is the dictionary's terms within dfa's typos of t, by
+// distance (exact matches left out).
+func (ix *index) typoExpansion(t string, dfa *levenshtein.DFA) (expansion, error) {
+	k := expansionKey{t, false}
+	if exp, ok := ix.expansions.get(k); ok || ix.dict == nil {
+		return exp, nil
+	}
+	var exp expansion
+	it, err := ix.dict.Search(dfa, nil, nil)
+	for err == nil {
+		k, v := it.Current()
+		if _, d := dfa.MatchAndDistance(string(k)); d > 0 {
+			exp[d] = append(exp[d], uint32(v))
+		}
+		err = it.Next()
+	}
+	if err != vellum.ErrIteratorDone {
+		return exp, err
+	}
+	ix.expansions.put(k, exp)
+	return exp, nil
 }
 
 // union ORs the postings of the given terms, per field.
@@ -167,7 +232,7 @@ func prefixEnd(t string) []byte {
 // search runs q. Every term must match; the ranking follows Meilisearch's
 // rules in order: fewer typos, then every word in the name, then exactness
 // (the name is the query, then every word exact), then popularity and id.
-func (ix *index) search(q contract.SearchQuery, typos typoBuilders) (contract.SearchResult, error) {
+func (ix *index) search(q contract.SearchQuery, typos *typoAutomata) (contract.SearchResult, error) {
 	terms := ix.an.terms(q.Text)
 	if len(terms) > contract.MaxSearchTerms {
 		terms = terms[:contract.MaxSearchTerms]

@@ -46,7 +46,7 @@ func TestRenumberedAnswersAsAFreshBuild(t *testing.T) {
 		t.Fatalf("renumbered: cursor %d, %d ordered, tail %d; fresh build: cursor %d, %d ordered",
 			renumbered.cursor, renumbered.ordered, renumbered.tail(), fresh.cursor, fresh.ordered)
 	}
-	typos, err := newTypoBuilders()
+	typos, err := newTypoAutomata()
 	if err != nil {
 		t.Fatal(err)
 	}
