@@ -82,26 +82,86 @@ type expansion [3][]uint32
 
 // termMatch is where one query term matches, by typo count: level[0] holds
 // exact matches (and prefix matches for the last term), level[d] the docs
-// matching with d typos, per field. byLevel and all are the fields merged,
-// made once per query (done) because ranking reads them several times.
+// matching with d typos, per field. The per-field bitmaps are the index's
+// own (or unions made for this query): ranking only intersects them with
+// smaller sets and never merges or copies them, which is what a search's
+// CPU went to (clones and unions of bitmaps of tens of thousands of docs,
+// and the GC they caused).
 type termMatch struct {
-	level   [3][numFields]*roaring.Bitmap
-	exact   [numFields]*roaring.Bitmap // the word itself, no prefix
-	byLevel [3]*roaring.Bitmap
-	all     *roaring.Bitmap
+	level [3][numFields]*roaring.Bitmap
+	exact [numFields]*roaring.Bitmap // the word itself, no prefix
 }
 
-// done merges the fields once the levels are set.
-func (tm *termMatch) done() {
+// anyLevel is every bitmap the term matches in: the docs of any of them.
+func (tm *termMatch) anyLevel() anyOf {
+	var out anyOf
 	for d := range tm.level {
-		tm.byLevel[d] = orNil(or(tm.level[d][fieldName], tm.level[d][fieldDirector]))
+		for _, b := range tm.level[d] {
+			if b != nil {
+				out = append(out, b)
+			}
+		}
 	}
-	tm.all = roaring.FastOr(tm.byLevel[:]...)
+	return out
 }
 
-func (tm *termMatch) any() *roaring.Bitmap { return tm.all }
+// within is the docs of x matching the term at level d in any field, a new
+// bitmap no larger than x.
+func (tm *termMatch) within(x *roaring.Bitmap, d int) *roaring.Bitmap {
+	return anyOf(tm.level[d][:]).and(x)
+}
 
-func (tm *termMatch) atLevel(d int) *roaring.Bitmap { return tm.byLevel[d] }
+// anyOf is the docs in any of its bitmaps (nil ones hold none), kept
+// unmerged: intersecting each with a smaller set is cheaper than the union.
+type anyOf []*roaring.Bitmap
+
+// estimate is an upper bound of how many docs a holds.
+func (a anyOf) estimate() uint64 {
+	var n uint64
+	for _, b := range a {
+		if b != nil {
+			n += b.GetCardinality()
+		}
+	}
+	return n
+}
+
+// and returns x ∩ a as a new bitmap; x is left alone.
+func (a anyOf) and(x *roaring.Bitmap) *roaring.Bitmap {
+	var out *roaring.Bitmap
+	for _, b := range a {
+		if b == nil {
+			continue
+		}
+		if out == nil {
+			out = roaring.And(x, b)
+		} else {
+			out.Or(roaring.And(x, b))
+		}
+	}
+	if out == nil {
+		return roaring.New()
+	}
+	return out
+}
+
+// union returns the docs of a as a new bitmap.
+func (a anyOf) union() *roaring.Bitmap {
+	var bs []*roaring.Bitmap
+	for _, b := range a {
+		if b != nil {
+			bs = append(bs, b)
+		}
+	}
+	switch len(bs) {
+	case 0:
+		return roaring.New()
+	case 1:
+		return bs[0].Clone()
+	default:
+		return roaring.FastOr(bs...)
+	}
+}
 
 // match finds the docs term t matches: exactly, within its typo budget, and
 // as a prefix when it is the word being typed.
@@ -137,7 +197,6 @@ func (ix *index) match(t string, prefix bool, typos *typoAutomata) (termMatch, e
 			tm.level[d] = ix.union(ids[d])
 		}
 	}
-	tm.done()
 	return tm, nil
 }
 
@@ -278,35 +337,59 @@ func (ix *index) search(q contract.SearchQuery, typos *typoAutomata) (contract.S
 }
 
 // candidates are the live docs every term matches that pass the filters.
+// Only the smallest set is materialised; every other one is intersected
+// with the running result, which only shrinks.
 func (ix *index) candidates(q contract.SearchQuery, matches []termMatch) *roaring.Bitmap {
-	sets := []*roaring.Bitmap{ix.alive}
+	var sets []anyOf
+	// With no retired doc, alive is every doc and intersecting it is moot.
+	if ix.alive.GetCardinality() < uint64(len(ix.docs)) || len(matches) == 0 && len(q.Genres) == 0 && q.Director == "" {
+		sets = append(sets, anyOf{ix.alive})
+	}
 	for i := range matches {
-		sets = append(sets, matches[i].any())
+		sets = append(sets, matches[i].anyLevel())
 	}
 	if len(q.Genres) > 0 {
-		var any []*roaring.Bitmap
+		var genres anyOf
 		for _, g := range q.Genres {
 			for _, gi := range ix.genreByKey[engine.Key(g)] {
-				any = append(any, ix.genreDocs[gi])
+				genres = append(genres, ix.genreDocs[gi])
 			}
 		}
-		sets = append(sets, roaring.FastOr(any...))
+		sets = append(sets, genres)
 	}
 	if q.Director != "" {
-		b := ix.directorKey[engine.Key(q.Director)]
-		if b == nil {
-			b = roaring.New()
-		}
-		sets = append(sets, b)
+		sets = append(sets, anyOf{ix.directorKey[engine.Key(q.Director)]})
 	}
-	// Intersect smallest first: the running set only shrinks.
-	slices.SortFunc(sets, func(a, b *roaring.Bitmap) int { return cmp.Compare(a.GetCardinality(), b.GetCardinality()) })
-	cand := sets[0].Clone()
-	for _, s := range sets[1:] {
+	// Smallest first, by an upper bound, so no set is merged to be sized.
+	type sized struct {
+		docs anyOf
+		size uint64
+	}
+	bySize := make([]sized, len(sets))
+	for i, a := range sets {
+		bySize[i] = sized{a, a.estimate()}
+	}
+	slices.SortStableFunc(bySize, func(a, b sized) int { return cmp.Compare(a.size, b.size) })
+	var cand *roaring.Bitmap
+	first, rest := bySize[0].docs, bySize[1:]
+	switch {
+	case len(first) == 1 && first[0] == nil:
+		return roaring.New()
+	case len(first) == 1 && len(rest) > 0:
+		// A single bitmap is the index's own: intersect instead of copying.
+		cand, rest = rest[0].docs.and(first[0]), rest[1:]
+	default:
+		cand = first.union()
+	}
+	for _, s := range rest {
 		if cand.IsEmpty() {
 			break
 		}
-		cand.And(s)
+		if len(s.docs) == 1 && s.docs[0] != nil {
+			cand.And(s.docs[0])
+		} else {
+			cand = s.docs.and(cand)
+		}
 	}
 	return ix.inRanges(cand, q.IMDBScore, q.Popularity)
 }
@@ -347,18 +430,18 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 			out = append(out, ix.byPopularity(b, need-len(out))...)
 		}
 	}
+	nameLen := ix.nameWords[min(len(matches), maxNameWords)]
 	// No typo: every term matched exactly or as the typed prefix.
-	exactly := roaring.And(cand, matches[0].atLevel(0))
-	for i := range matches[1:] {
-		exactly.And(matches[1+i].atLevel(0))
+	exactly := cand
+	for i := range matches {
+		exactly = matches[i].within(exactly, 0)
 	}
-	inName := roaring.And(exactly, orNil(matches[0].level[0][fieldName]))
-	wordsInName := roaring.And(exactly, orNil(matches[0].exact[fieldName]))
-	for i := range matches[1:] {
-		inName.And(orNil(matches[1+i].level[0][fieldName]))
-		wordsInName.And(orNil(matches[1+i].exact[fieldName]))
+	inName, wordsInName := exactly, exactly
+	for i := range matches {
+		inName = roaring.And(inName, orNil(matches[i].level[0][fieldName]))
+		wordsInName = roaring.And(wordsInName, orNil(matches[i].exact[fieldName]))
 	}
-	isName := roaring.And(wordsInName, ix.nameWords[min(len(matches), maxNameWords)])
+	isName := roaring.And(wordsInName, nameLen)
 	take(isName)
 	take(roaring.AndNot(wordsInName, isName))
 	take(roaring.AndNot(inName, wordsInName))
@@ -367,81 +450,99 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 		return out
 	}
 	// With typos: tiers by the total number of typos, each split by the
-	// attribute and exactness rules, all as bitmaps, so a tier costs a few
-	// bitmap operations however many docs it holds and ranking stops as
-	// soon as the page is full.
+	// attribute and exactness rules. A tier is only computed when the ones
+	// before it leave the page short, as Meilisearch ranks.
 	rest := roaring.AndNot(cand, exactly)
 	if rest.IsEmpty() {
 		return out
 	}
-	tiers := ix.typoTiers(rest, matches)
-	for k := 1; k < len(tiers) && len(out) < need; k++ {
-		t := tiers[k]
-		if t.any == nil {
+	tiers := typoTiers{rest: rest, matches: matches, first: make([][3]*roaring.Bitmap, len(matches)), name: make([][3]*roaring.Bitmap, len(matches))}
+	for k := 1; k <= 2*len(matches) && len(out) < need; k++ {
+		all, name := tiers.tier(k)
+		if all.IsEmpty() {
 			continue
 		}
-		isName := roaring.And(t.name, ix.nameWords[min(len(matches), maxNameWords)])
+		isName := roaring.And(name, nameLen)
 		take(isName)
-		take(roaring.AndNot(t.name, isName))
-		take(roaring.AndNot(t.any, t.name))
+		take(roaring.AndNot(name, isName))
+		take(roaring.AndNot(all, name))
 	}
 	return out
 }
 
-// typoTier is the docs whose terms' typos add up to one count: any has them
-// all, name those matching every term in the name.
-type typoTier struct{ any, name *roaring.Bitmap }
+// typoTiers splits rest (the docs that match with some typo) by the total
+// of each term's fewest typos, one tier at a time.
+type typoTiers struct {
+	rest    *roaring.Bitmap
+	matches []termMatch
+	// first[j][d]: docs of rest matching term j with d typos and not
+	// fewer; name[j][d]: those of them matching it in the name with ≤ d
+	// typos. Filled up to levels[j] as tiers need them.
+	first, name [][3]*roaring.Bitmap
+	levels      []int
+}
 
-// typoTiers splits rest by the total of each term's fewest typos. A doc
-// matches term j first at one level; walking the terms' levels depth first
-// with the running intersections, a branch ends as soon as it is empty, so
-// the walk stays small although it could have 3^terms leaves.
-func (ix *index) typoTiers(rest *roaring.Bitmap, matches []termMatch) []typoTier {
-	// first[j][d]: docs of rest matching term j with d typos and not fewer;
-	// name[j][d]: those of them matching it in the name with ≤ d typos.
-	first := make([][3]*roaring.Bitmap, len(matches))
-	name := make([][3]*roaring.Bitmap, len(matches))
-	for j := range matches {
-		seen := roaring.New()
-		inName := roaring.New()
-		for d := range 3 {
-			lv := roaring.And(rest, matches[j].atLevel(d))
-			lv.AndNot(seen)
-			if b := matches[j].level[d][fieldName]; b != nil {
-				inName.Or(b)
-			}
-			if !lv.IsEmpty() {
-				first[j][d] = lv
-				name[j][d] = roaring.And(lv, inName)
-				seen.Or(lv)
+// level makes first[j][d] and name[j][d] for every d ≤ upTo.
+func (t *typoTiers) level(j, upTo int) {
+	if t.levels == nil {
+		t.levels = make([]int, len(t.matches))
+	}
+	tm := &t.matches[j]
+	for d := t.levels[j]; d <= upTo && d < 3; d++ {
+		lv := tm.within(t.rest, d)
+		for e := range d {
+			if t.first[j][e] != nil {
+				lv.AndNot(t.first[j][e])
 			}
 		}
-	}
-	tiers := make([]typoTier, 2*len(matches)+1)
-	var walk func(j, typos int, all, inName *roaring.Bitmap)
-	walk = func(j, typos int, all, inName *roaring.Bitmap) {
-		if j == len(matches) {
-			t := &tiers[typos]
-			if t.any == nil {
-				t.any, t.name = roaring.New(), roaring.New()
+		t.levels[j] = d + 1
+		if lv.IsEmpty() {
+			continue
+		}
+		t.first[j][d] = lv
+		var name *roaring.Bitmap
+		for e := 0; e <= d; e++ {
+			if b := tm.level[e][fieldName]; b != nil {
+				if name == nil {
+					name = roaring.And(lv, b)
+				} else {
+					name.Or(roaring.And(lv, b))
+				}
 			}
-			t.any.Or(all)
-			t.name.Or(inName)
+		}
+		t.name[j][d] = orNil(name)
+	}
+}
+
+// tier returns the docs whose terms' typos add up to k: all of them, and
+// those matching every term in the name. It walks the terms' levels depth
+// first with the running intersections, so a branch ends as soon as it is
+// empty or over k.
+func (t *typoTiers) tier(k int) (all, name *roaring.Bitmap) {
+	all, name = roaring.New(), roaring.New()
+	var walk func(j, typos int, docs, inName *roaring.Bitmap)
+	walk = func(j, typos int, docs, inName *roaring.Bitmap) {
+		if j == len(t.matches) {
+			if typos == k {
+				all.Or(docs)
+				name.Or(inName)
+			}
 			return
 		}
-		for d := range 3 {
-			if first[j][d] == nil {
+		t.level(j, min(k-typos, 2))
+		for d := 0; d <= min(k-typos, 2); d++ {
+			if t.first[j][d] == nil {
 				continue
 			}
-			a := roaring.And(all, first[j][d])
+			a := roaring.And(docs, t.first[j][d])
 			if a.IsEmpty() {
 				continue
 			}
-			walk(j+1, typos+d, a, roaring.And(inName, name[j][d]))
+			walk(j+1, typos+d, a, roaring.And(inName, t.name[j][d]))
 		}
 	}
-	walk(0, 0, rest, rest)
-	return tiers
+	walk(0, 0, t.rest, t.rest)
+	return all, name
 }
 
 // byPopularity returns the first k docs of b by popularity (desc), then id.
@@ -545,17 +646,6 @@ func (h *docHeap) Pop() any {
 	n := h.ns[len(h.ns)-1]
 	h.ns = h.ns[:len(h.ns)-1]
 	return n
-}
-
-func or(a, b *roaring.Bitmap) *roaring.Bitmap {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	default:
-		return roaring.Or(a, b)
-	}
 }
 
 // orNil is b, or an empty bitmap for nil (no doc).
