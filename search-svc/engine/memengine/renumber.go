@@ -20,10 +20,21 @@ const retired = ^uint32(0)
 // ix is only read, so searches may go on against it; the copy shares
 // nothing ix's writers change.
 func (ix *index) renumbered() (*index, error) {
-	order := ix.alive.ToArray()
-	// The built part is in order already; only the tail needs sorting in,
-	// which the sort finds cheaply when the tail is small.
-	slices.SortFunc(order, ix.popularityOrder)
+	// The built part is in order already; only the tail needs sorting, and
+	// merging in.
+	head := ix.alive.ToArray()
+	split, _ := slices.BinarySearch(head, ix.ordered)
+	head, tail := head[:split], head[split:]
+	slices.SortFunc(tail, ix.popularityOrder)
+	order := make([]uint32, 0, len(head)+len(tail))
+	for len(head) > 0 && len(tail) > 0 {
+		if ix.popularityOrder(head[0], tail[0]) <= 0 {
+			order, head = append(order, head[0]), head[1:]
+		} else {
+			order, tail = append(order, tail[0]), tail[1:]
+		}
+	}
+	order = append(append(order, head...), tail...)
 	perm := make([]uint32, len(ix.docs))
 	for i := range perm {
 		perm[i] = retired
@@ -31,7 +42,7 @@ func (ix *index) renumbered() (*index, error) {
 	for to, from := range order {
 		perm[from] = uint32(to)
 	}
-	r := &remapper{perm: perm}
+	r := &remapper{perm: perm, ordered: ix.ordered}
 
 	out := newIndex(ix.an)
 	out.docs = make([]doc, len(order))
@@ -89,11 +100,14 @@ func (ix *index) renumbered() (*index, error) {
 }
 
 // remapper maps bitmaps of old doc numbers to new ones through perm,
-// reusing one buffer across bitmaps.
+// reusing its buffers across bitmaps. The built part of the index (numbers
+// below ordered) is in popularity order already, so perm keeps its members
+// in order; only the tail's need sorting, and are merged in.
 type remapper struct {
-	perm  []uint32
-	buf   []uint32
-	chunk [256]uint32
+	perm            []uint32
+	ordered         uint32
+	head, tail, buf []uint32
+	chunk           [256]uint32
 }
 
 // remap returns b's live members renumbered; nil stays nil.
@@ -101,7 +115,7 @@ func (r *remapper) remap(b *roaring.Bitmap) *roaring.Bitmap {
 	if b == nil {
 		return nil
 	}
-	r.buf = r.buf[:0]
+	r.head, r.tail = r.head[:0], r.tail[:0]
 	it := b.ManyIterator()
 	for {
 		n := it.NextMany(r.chunk[:])
@@ -109,14 +123,28 @@ func (r *remapper) remap(b *roaring.Bitmap) *roaring.Bitmap {
 			break
 		}
 		for _, from := range r.chunk[:n] {
-			if to := r.perm[from]; to != retired {
-				r.buf = append(r.buf, to)
+			switch to := r.perm[from]; {
+			case to == retired:
+			case from < r.ordered:
+				r.head = append(r.head, to)
+			default:
+				r.tail = append(r.tail, to)
 			}
 		}
 	}
-	// A built index with deletions only maps in order; the sort sees that
-	// in one pass.
-	slices.Sort(r.buf)
+	slices.Sort(r.tail)
+	r.buf = r.buf[:0]
+	i, j := 0, 0
+	for i < len(r.head) && j < len(r.tail) {
+		if r.head[i] < r.tail[j] {
+			r.buf = append(r.buf, r.head[i])
+			i++
+		} else {
+			r.buf = append(r.buf, r.tail[j])
+			j++
+		}
+	}
+	r.buf = append(append(r.buf, r.head[i:]...), r.tail[j:]...)
 	out := roaring.New()
 	out.AddMany(r.buf)
 	return out
