@@ -29,7 +29,7 @@ import (
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/boundedcache"
 	"github.com/moviesplatform/platform/contract"
-	"github.com/moviesplatform/platform/sqldb"
+	"github.com/moviesplatform/platform/readpref"
 )
 
 var errNotFound = catalog.ErrNotFound
@@ -107,7 +107,7 @@ func (c *Cache) RedisCredentials(ctx context.Context) error {
 // Store returns next with reads through c and every write invalidating c.
 // The service above it normalizes list queries (contract.ListQuery.Normalized),
 // so a page's key is its query's canonical string. A read marked for the
-// primary (sqldb.WithPrimaryReads: the caller just wrote) bypasses the cache:
+// primary (readpref.WithPrimary: the caller just wrote) bypasses the cache:
 // put whatever marks reads above it.
 func (c *Cache) Store(next catalog.Store) catalog.Store { return readThrough{c: c, next: next} }
 
@@ -253,7 +253,7 @@ type readThrough struct {
 
 func (s readThrough) Get(ctx context.Context, id int64) (contract.Movie, error) {
 	c := s.c
-	if id <= 0 || sqldb.PrimaryReads(ctx) {
+	if id <= 0 || readpref.Primary(ctx) {
 		// A caller that just wrote reads the primary: any entry, and any
 		// fill from a replica, may predate its write.
 		return s.next.Get(ctx, id)
@@ -288,7 +288,7 @@ func (s readThrough) fillMovie(ctx context.Context, id int64, epoch uint64) (ent
 		case invalidated:
 			// Written within the quiet period: a replica may not have the
 			// write yet, the primary does.
-			ctx, token = sqldb.WithPrimaryReads(ctx), tok
+			ctx, token = readpref.WithPrimary(ctx), tok
 		case failed:
 			l2 = false
 		}
@@ -317,7 +317,7 @@ func (s readThrough) fillMovie(ctx context.Context, id int64, epoch uint64) (ent
 
 func (s readThrough) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
 	c := s.c
-	if sqldb.PrimaryReads(ctx) {
+	if readpref.Primary(ctx) {
 		return s.next.List(ctx, q)
 	}
 	query := q.Canonical()
@@ -350,7 +350,7 @@ func (s readThrough) fillList(ctx context.Context, q contract.ListQuery, query s
 		}
 		if quiet {
 			// A write within the quiet period may not be on every replica.
-			ctx = sqldb.WithPrimaryReads(ctx)
+			ctx = readpref.WithPrimary(ctx)
 		}
 		gen = g
 	}

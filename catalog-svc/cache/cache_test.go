@@ -9,7 +9,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
-	"github.com/moviesplatform/platform/sqldb"
+	"github.com/moviesplatform/platform/readpref"
 )
 
 var ctx = context.Background()
@@ -361,7 +361,7 @@ func TestPrimaryReadsBypassTheCache(t *testing.T) {
 	if _, err := a.svc.List(ctx, contract.ListQuery{}); err != nil {
 		t.Fatal(err)
 	}
-	primary := sqldb.WithPrimaryReads(ctx)
+	primary := readpref.WithPrimary(ctx)
 	if _, err := a.svc.Get(primary, 1); err != nil {
 		t.Fatal(err)
 	}

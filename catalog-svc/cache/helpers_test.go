@@ -17,8 +17,8 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/readpref"
 	"github.com/moviesplatform/platform/redisx/redistest"
-	"github.com/moviesplatform/platform/sqldb"
 )
 
 func redisAddr(t testing.TB) string { return redistest.RedisAddr(t) }
@@ -142,7 +142,7 @@ func newMemStore(n int) *memStore {
 
 func (s *memStore) List(ctx context.Context, q contract.ListQuery) (contract.Page, error) {
 	s.lists.Add(1)
-	if sqldb.PrimaryReads(ctx) {
+	if readpref.Primary(ctx) {
 		s.primaryLists.Add(1)
 	}
 	s.mu.Lock()
@@ -165,7 +165,7 @@ func (s *memStore) Get(ctx context.Context, id int64) (contract.Movie, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if m, ok := s.stale[id]; ok && !sqldb.PrimaryReads(ctx) {
+	if m, ok := s.stale[id]; ok && !readpref.Primary(ctx) {
 		return cloneMovie(m), nil
 	}
 	m, ok := s.movies[id]

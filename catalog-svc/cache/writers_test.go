@@ -8,6 +8,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/catalog-svc/readyourwrites"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/readpref"
 	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/sqldb"
 )
@@ -20,7 +21,7 @@ type primaryLog struct {
 }
 
 func (s primaryLog) Get(ctx context.Context, id int64) (contract.Movie, error) {
-	s.primary <- sqldb.PrimaryReads(ctx)
+	s.primary <- readpref.Primary(ctx)
 	return s.memStore.Get(ctx, id)
 }
 

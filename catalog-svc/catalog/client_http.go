@@ -57,10 +57,7 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
 			return nil
 		}, httpx.DecodeEmpty(deleteResponse{})),
 		Changes: rm.Endpoint(http.MethodGet, contract.RouteInternalChanges, func(_ context.Context, r *http.Request, req any) error {
-			// The server rejects limits the local service would clamp;
-			// clamp here so both behave alike.
-			c := req.(changesRequest)
-			r.URL.RawQuery = changesValues(max(c.After, 0), min(c.Limit, MaxChangesLimit)).Encode()
+			r.URL.RawQuery = changesValues(req.(changesRequest)).Encode()
 			return nil
 		}, httpx.DecodeInto(rm, func(p contract.ChangePage) any { return changesResponse{Page: p} })),
 	}, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/endpointmw"
+	"github.com/moviesplatform/platform/readpref"
 )
 
 // Endpoints holds one go-kit endpoint per Service method: the server side
@@ -60,6 +61,9 @@ func MakeEndpoints(s Service) Endpoints {
 		},
 		Changes: func(ctx context.Context, req any) (any, error) {
 			r := req.(changesRequest)
+			if r.Primary {
+				ctx = readpref.WithPrimary(ctx)
+			}
 			p, err := s.Changes(ctx, r.After, r.Limit)
 			return changesResponse{Page: p, Err: err}, nil
 		},
@@ -109,7 +113,7 @@ func (s endpointService) Delete(ctx context.Context, id int64) error {
 }
 
 func (s endpointService) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
-	r, err := endpointmw.Call[changesResponse](ctx, s.e.Changes, changesRequest{After: after, Limit: limit})
+	r, err := endpointmw.Call[changesResponse](ctx, s.e.Changes, changesRequest{After: after, Limit: limit, Primary: readpref.Primary(ctx)})
 	return r.Page, err
 }
 
@@ -142,9 +146,13 @@ type (
 		created bool
 	}
 	deleteResponse struct{ Err error }
+	// changesRequest's Primary carries the context's read preference
+	// (readpref), which the Service takes in its context, across a
+	// transport.
 	changesRequest struct {
-		After int64
-		Limit int
+		After   int64
+		Limit   int
+		Primary bool
 	}
 	changesResponse struct {
 		Page contract.ChangePage
@@ -189,7 +197,9 @@ func (r movieResponse) LogAttrs() []slog.Attr {
 	}
 	return []slog.Attr{slog.Int64("id", r.Movie.ID)}
 }
-func (r changesRequest) LogAttrs() []slog.Attr { return []slog.Attr{slog.Int64("after", r.After)} }
+func (r changesRequest) LogAttrs() []slog.Attr {
+	return []slog.Attr{slog.Int64("after", r.After), slog.Bool("primary", r.Primary)}
+}
 func (r changesResponse) LogAttrs() []slog.Attr {
 	return []slog.Attr{slog.Int("returned", len(r.Page.Changes))}
 }

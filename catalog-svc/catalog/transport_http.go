@@ -23,12 +23,6 @@ const (
 	HeaderPrevCursor = "X-Prev-Cursor"
 )
 
-// Query parameters of the change feed.
-const (
-	ParamAfter = "after"
-	ParamLimit = "limit"
-)
-
 // NewHTTPHandler serves s over HTTP:
 //
 //	                                                                   who (servicetoken)
@@ -40,7 +34,8 @@ const (
 //	PATCH  /api/movie/{id}/          partial update                       gateway
 //	DELETE /api/movie/{id}/          204                                  gateway
 //	GET    /internal/changes?after=N&limit=M   the change feed            search, operator
-//	                                 (contract.ChangePage)
+//	                 [&primary=true] (contract.ChangePage), from the
+//	                                 primary database when asked
 //
 // Every path also answers without its trailing slash. Every call carries a
 // service token (guard): the caller is authenticated and authorised per
@@ -131,19 +126,28 @@ func decodeChanges(_ context.Context, r *http.Request) (any, error) {
 	q := r.URL.Query()
 	var req changesRequest
 	bad := map[string][]string{}
-	if raw := q.Get(ParamAfter); raw != "" {
+	if raw := q.Get(contract.ParamChangesAfter); raw != "" {
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || n < 0 {
-			bad[ParamAfter] = []string{"A valid non-negative integer is required."}
+			bad[contract.ParamChangesAfter] = []string{"A valid non-negative integer is required."}
 		}
 		req.After = n
 	}
-	if raw := q.Get(ParamLimit); raw != "" {
+	if raw := q.Get(contract.ParamChangesLimit); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > MaxChangesLimit {
-			bad[ParamLimit] = []string{"Ensure this value is between 1 and " + strconv.Itoa(MaxChangesLimit) + "."}
+			bad[contract.ParamChangesLimit] = []string{"Ensure this value is between 1 and " + strconv.Itoa(MaxChangesLimit) + "."}
 		}
 		req.Limit = n
+	}
+	if raw := q.Get(contract.ParamChangesPrimary); raw != "" {
+		switch raw {
+		case "true":
+			req.Primary = true
+		case "false":
+		default:
+			bad[contract.ParamChangesPrimary] = []string{"Must be true or false."}
+		}
 	}
 	if len(bad) > 0 {
 		return nil, apierr.Validation(bad)
@@ -205,11 +209,16 @@ func encodeChanges(ctx context.Context, w http.ResponseWriter, resp any) error {
 }
 
 // changesValues renders a change feed request as query parameters.
-func changesValues(after int64, limit int) url.Values {
+func changesValues(r changesRequest) url.Values {
 	v := url.Values{}
-	v.Set(ParamAfter, strconv.FormatInt(after, 10))
-	if limit > 0 {
-		v.Set(ParamLimit, strconv.Itoa(limit))
+	v.Set(contract.ParamChangesAfter, strconv.FormatInt(max(r.After, 0), 10))
+	if r.Limit > 0 {
+		// The server rejects limits the local service would clamp; clamp
+		// here so both behave alike.
+		v.Set(contract.ParamChangesLimit, strconv.Itoa(min(r.Limit, MaxChangesLimit)))
+	}
+	if r.Primary {
+		v.Set(contract.ParamChangesPrimary, "true")
 	}
 	return v
 }

@@ -1,10 +1,12 @@
 package catalog_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/httpx"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/readpref"
 	"github.com/moviesplatform/platform/servicetoken"
 	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
@@ -94,6 +97,9 @@ func TestHTTPContract(t *testing.T) {
 		{method: "DELETE", path: "/api/movie/2/", status: 404},
 		{method: "GET", path: "/internal/changes?after=0&limit=1", status: 200, bodyHas: `"actor":"admin"`},
 		{method: "GET", path: "/internal/changes?limit=0", status: 400, bodyHas: `"limit"`},
+		{method: "GET", path: "/internal/changes?after=0&primary=true", status: 200, bodyHas: `"actor":"admin"`},
+		{method: "GET", path: "/internal/changes?after=0&primary=false", status: 200, bodyHas: `"actor":"admin"`},
+		{method: "GET", path: "/internal/changes?after=0&primary=yes", status: 400, bodyHas: `{"primary":["Must be true or false."]}`},
 	} {
 		w := do(c.method, c.path, c.body, c.header...)
 		if w.Code != c.status {
@@ -129,5 +135,51 @@ func TestHTTPContract(t *testing.T) {
 	}
 	if w := do(http.MethodOptions, "/api/movie/1/", ""); w.Code != 204 {
 		t.Errorf("OPTIONS: %d", w.Code)
+	}
+}
+
+// primaryFeed is a Service whose feed records whether each call asked for
+// the primary.
+type primaryFeed struct {
+	catalog.Service
+	asked []bool
+}
+
+func (f *primaryFeed) Changes(ctx context.Context, after int64, _ int) (contract.ChangePage, error) {
+	f.asked = append(f.asked, readpref.Primary(ctx))
+	return contract.ChangePage{Changes: []contract.Change{}, Last: after, Head: after}, nil
+}
+
+// TestFeedReadPreferenceCrossesHTTP: a feed call whose context asks for
+// the primary reaches the service with that mark over HTTP (?primary=true),
+// and one that does not, without it; a bad value never reaches it.
+func TestFeedReadPreferenceCrossesHTTP(t *testing.T) {
+	feed := &primaryFeed{}
+	keys := servicetokentest.New(t, servicetoken.Gateway, servicetoken.Search)
+	srv := httptest.NewServer(catalog.NewHTTPHandler(catalog.MakeEndpoints(feed), logging.Discard(), nil, keys.Guard(catalog.ServiceName)))
+	defer srv.Close()
+	c, err := catalog.NewHTTPClient(srv.URL, keys.ClientAs(catalogtest.CallerOf, catalog.ServiceName, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Service().Changes(readpref.WithPrimary(ctx), 5, 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Service().Changes(ctx, 5, 10); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(feed.asked, []bool{true, false}) {
+		t.Fatalf("the service saw primary %v, want [true false]", feed.asked)
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+contract.RouteInternalChanges+"?primary=1", nil)
+	resp, err := keys.Client(servicetoken.Search, catalog.ServiceName, nil).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || len(feed.asked) != 2 {
+		t.Fatalf("primary=1: status %d, %d feed calls; want 400 and none", resp.StatusCode, len(feed.asked)-2)
 	}
 }

@@ -5,7 +5,7 @@
 // admin's username as X-Movies-Actor; only admins write, so other users'
 // reads carry none). After an actor's write, successful or not (a write
 // whose answer was lost may have committed), that actor's reads are marked
-// sqldb.WithPrimaryReads for the writers' window, so they go to the
+// readpref.WithPrimary for the writers' window, so they go to the
 // primary. The window is longer than the replicas' staleness bound
 // (sqldb.Cluster.MaxStaleness: a replica lagging more leaves rotation), so
 // when it ends every replica still serving has the write. Everyone else
@@ -22,6 +22,7 @@ import (
 
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/platform/endpointmw"
+	"github.com/moviesplatform/platform/readpref"
 	"github.com/moviesplatform/platform/sqldb"
 )
 
@@ -64,7 +65,7 @@ func Middleware(writers Writers) endpointmw.Middleware {
 		}
 		return func(ctx context.Context, req any) (any, error) {
 			if writers.Recent(ctx, catalog.Actor(ctx)) {
-				ctx = sqldb.WithPrimaryReads(ctx)
+				ctx = readpref.WithPrimary(ctx)
 			}
 			return next(ctx, req)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog"
 	"github.com/moviesplatform/catalog-svc/readyourwrites"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/readpref"
 	"github.com/moviesplatform/platform/sqldb"
 )
 
@@ -20,7 +21,7 @@ type routeLog struct {
 }
 
 func (r *routeLog) Get(ctx context.Context, _ int64) (contract.Movie, error) {
-	r.primary = append(r.primary, sqldb.PrimaryReads(ctx))
+	r.primary = append(r.primary, readpref.Primary(ctx))
 	return contract.Movie{}, nil
 }
 

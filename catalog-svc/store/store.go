@@ -80,7 +80,7 @@ var _ catalog.Store = (*SQL)(nil)
 
 // Reader runs reads on the database it picks: sqldb.Cluster sends them to
 // a healthy replica, or to the primary for a caller that must see its own
-// write (sqldb.WithPrimaryReads).
+// write (readpref.WithPrimary).
 type Reader interface {
 	Read(ctx context.Context, fn func(db *sql.DB) error) error
 }

@@ -35,6 +35,16 @@ const (
 	RouteInternalRevoke     = "/internal/auth/revoke"
 )
 
+// Query parameters of RouteInternalChanges: the changes after a sequence
+// number, at most limit of them, and primary=true to read the page from
+// the catalog's primary database instead of a replica that may lag (the
+// indexer confirms a feed head behind its cursor that way).
+const (
+	ParamChangesAfter   = "after"
+	ParamChangesLimit   = "limit"
+	ParamChangesPrimary = "primary"
+)
+
 // Operational routes every service serves.
 const (
 	RouteHealthz = "/healthz"

@@ -15,6 +15,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/moviesplatform/platform/readpref"
 )
 
 // Cluster routes reads to healthy replicas and everything else to the
@@ -155,7 +157,7 @@ func (c *Cluster) Primary() *sql.DB { return c.primary }
 
 // Reader returns the database for one read, or for several that must agree
 // with each other: a replica in rotation, round-robin, or the primary when
-// ctx asks for it (WithPrimaryReads) or no replica is in rotation. Prefer
+// ctx asks for it (readpref.WithPrimary) or no replica is in rotation. Prefer
 // Read, which survives a replica dying between two checks.
 func (c *Cluster) Reader(ctx context.Context) *sql.DB {
 	if r := c.pick(ctx); r != nil {
@@ -193,7 +195,7 @@ func (c *Cluster) Read(ctx context.Context, fn func(db *sql.DB) error) error {
 
 // pick returns the replica for a read, or nil for the primary.
 func (c *Cluster) pick(ctx context.Context) *member {
-	if PrimaryReads(ctx) {
+	if readpref.Primary(ctx) {
 		c.m.reads.WithLabelValues(RoutePrimaryPinned).Inc()
 		return nil
 	}
@@ -449,18 +451,13 @@ func VitessTarget(dsn string) bool {
 	return err == nil && strings.Contains(cfg.DBName, "@")
 }
 
-type primaryReadsKey struct{}
+// WithPrimaryReads is readpref.WithPrimary, the mark Reader honours.
+//
+// Deprecated: use readpref.WithPrimary, which callers above the database
+// layer can import without it.
+func WithPrimaryReads(ctx context.Context) context.Context { return readpref.WithPrimary(ctx) }
 
-// WithPrimaryReads marks ctx so that Cluster.Reader sends its reads to the
-// primary: for a caller that must see its own recent write.
-func WithPrimaryReads(ctx context.Context) context.Context {
-	return context.WithValue(ctx, primaryReadsKey{}, true)
-}
-
-// PrimaryReads tells whether ctx asks for reads from the primary. Caches
-// in front of a Cluster should bypass their lookups for such a context:
-// an entry filled from a replica may predate the caller's write.
-func PrimaryReads(ctx context.Context) bool {
-	v, _ := ctx.Value(primaryReadsKey{}).(bool)
-	return v
-}
+// PrimaryReads is readpref.Primary.
+//
+// Deprecated: use readpref.Primary.
+func PrimaryReads(ctx context.Context) bool { return readpref.Primary(ctx) }

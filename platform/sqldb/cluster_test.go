@@ -15,6 +15,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/moviesplatform/platform/readpref"
 	"github.com/moviesplatform/platform/sqldb"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
@@ -101,7 +102,7 @@ func TestClusterRoutesReadsToReplicasInRotation(t *testing.T) {
 	if seen["a"] != 5 || seen["b"] != 5 {
 		t.Fatalf("reads over two healthy replicas = %v, want 5 each (round-robin)", seen)
 	}
-	if got := whoAnswers(t, c.Reader(sqldb.WithPrimaryReads(ctx))); got != "primary" {
+	if got := whoAnswers(t, c.Reader(readpref.WithPrimary(ctx))); got != "primary" {
 		t.Fatalf("a read asking for the primary went to %s", got)
 	}
 
@@ -188,7 +189,7 @@ func TestClusterOnReplicatedMariaDB(t *testing.T) {
 	if got := whoAnswers(t, c.Reader(ctx)); got != "replica" {
 		t.Fatalf("a read went to the %s, want the replica", got)
 	}
-	if got := whoAnswers(t, c.Reader(sqldb.WithPrimaryReads(ctx))); got != "primary" {
+	if got := whoAnswers(t, c.Reader(readpref.WithPrimary(ctx))); got != "primary" {
 		t.Fatalf("a pinned read went to the %s", got)
 	}
 	read := func() string {

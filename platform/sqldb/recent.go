@@ -6,7 +6,7 @@ import (
 )
 
 // RecentWriters remembers who wrote within the last window, so that their
-// reads can go to the primary (WithPrimaryReads) until every replica in
+// reads can go to the primary (readpref.WithPrimary) until every replica in
 // rotation has their write. The window must exceed the replicas' staleness
 // bound (Cluster.MaxStaleness). Memory stays small: entries expire, and
 // the ones that did are dropped on the next write.

@@ -4,6 +4,13 @@
 // with backoff while the catalog is away. Delivery is at-least-once: a crash
 // between reading and storing replays changes, which upserts and deletes by
 // movie id absorb.
+//
+// The catalog may read the feed from replicas, so a page's head can be
+// behind the index's cursor merely because a replica lags. Before acting on
+// such a head the indexer asks the primary (readpref.WithPrimary): a primary
+// at or past the cursor means replica lag, and the indexer polls again
+// later; only a primary behind the cursor too (the catalog was restored)
+// starts a reindex, in the background, while the live loop keeps running.
 package indexer
 
 import (
@@ -24,11 +31,15 @@ import (
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/readpref"
 	"github.com/moviesplatform/search-svc/engine"
 )
 
 // Feed is the catalog's change feed. catalog.Service and the catalog's HTTP
-// client satisfy it.
+// client satisfy it. A call whose context carries readpref.WithPrimary must
+// read the feed from the catalog's primary database (the HTTP client sends
+// it as ?primary=true); the indexer asks so only to confirm a head behind
+// its cursor.
 type Feed interface {
 	Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error)
 }
@@ -75,9 +86,21 @@ func (o *Options) defaults() {
 // ErrReindexRunning is returned when a reindex is asked for while one runs.
 var ErrReindexRunning = apierr.New(apierr.Conflict, "A reindex is already running.")
 
-// errFeedBehind means the catalog's feed ends before the index's cursor: the
-// catalog was restored or replaced, and only a full reindex can converge.
+// errFeedBehind means the catalog's feed ends before the index's cursor,
+// on the primary too: the catalog was restored or replaced, and only a full
+// reindex can converge.
 var errFeedBehind = errors.New("indexer: the feed's head is behind the index cursor")
+
+// errReplicaLag means a page's head was behind the index's cursor but the
+// primary's is not: the page came from a lagging replica, and a later poll
+// will do.
+var errReplicaLag = errors.New("indexer: the feed was read from a replica behind the index cursor")
+
+// Head confirmation results (search_indexer_head_confirmations_total).
+const (
+	confirmedReplicaLag = "replica_lag"
+	confirmedRestored   = "restored"
+)
 
 // Status is the indexer's progress, shown in /readyz.
 type Status struct {
@@ -163,25 +186,44 @@ func (ix *Indexer) Ready(ctx context.Context) error {
 var errNotBuilt = errors.New("the index has not caught up with the catalog yet")
 
 // Run follows the feed until ctx ends. Failures are logged, counted and
-// retried with jittered exponential backoff; they never end the loop.
+// retried with jittered exponential backoff; they never end the loop. A
+// feed read from a replica behind the index waits for the next poll; a
+// feed behind the index on the primary starts a background reindex
+// (StartReindex), and the loop goes on polling meanwhile.
 func (ix *Indexer) Run(ctx context.Context) error {
 	if c, err := ix.eng.Cursor(ctx); err == nil {
 		ix.log.InfoContext(ctx, "following the catalog change feed", "after", c)
 	}
 	backoff := ix.opts.MinBackoff
+	// A reindex the loop started that fails is started again no sooner
+	// than reindexBackoff after the last start.
+	reindexBackoff, nextReindex := ix.opts.MinBackoff, time.Time{}
+	lagging := false
 	for {
 		caughtUp, err := ix.liveStep(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		switch {
-		case errors.Is(err, errFeedBehind):
-			ix.log.WarnContext(ctx, "feed is behind the index; reindexing", "error", err)
-			if err := ix.Reindex(ctx); err != nil && ctx.Err() == nil {
-				ix.log.ErrorContext(ctx, "reindex failed", "error", err)
-				sleep(ctx, backoff)
-				backoff = min(backoff*2, ix.opts.MaxBackoff)
+		case errors.Is(err, errReplicaLag):
+			if !lagging {
+				ix.log.WarnContext(ctx, "the catalog read the feed from a replica behind the index; the primary is not behind, so polling again without reindexing", "error", err)
 			}
+			lagging = true
+			sleep(ctx, ix.opts.PollInterval)
+			continue
+		case errors.Is(err, errFeedBehind):
+			if time.Now().After(nextReindex) {
+				switch startErr := ix.StartReindex(ctx); {
+				case startErr == nil:
+					ix.log.WarnContext(ctx, "the catalog's feed is behind the index on its primary (restored?); reindexing in the background, the live index keeps serving", "error", err)
+					nextReindex = time.Now().Add(reindexBackoff)
+					reindexBackoff = min(reindexBackoff*2, ix.opts.MaxBackoff)
+				case !errors.Is(startErr, ErrReindexRunning):
+					ix.log.ErrorContext(ctx, "could not start a reindex", "error", startErr)
+				}
+			}
+			sleep(ctx, ix.opts.PollInterval)
 			continue
 		case err != nil:
 			ix.log.WarnContext(ctx, "indexer step failed; retrying", "error", err, "backoff", backoff)
@@ -190,7 +232,11 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			backoff = min(backoff*2, ix.opts.MaxBackoff)
 			continue
 		}
-		backoff = ix.opts.MinBackoff
+		if lagging {
+			ix.log.InfoContext(ctx, "the feed is no longer behind the index")
+			lagging = false
+		}
+		backoff, reindexBackoff = ix.opts.MinBackoff, ix.opts.MinBackoff
 		if caughtUp {
 			sleep(ctx, ix.opts.PollInterval)
 		}
@@ -237,7 +283,7 @@ func (ix *Indexer) step(ctx context.Context, w engine.Writer, live bool) (caught
 		return false, fmt.Errorf("read feed after %d: %w", cursor, err)
 	}
 	if page.Head < cursor {
-		return false, fmt.Errorf("%w: head %d, cursor %d", errFeedBehind, page.Head, cursor)
+		return false, ix.confirmBehind(cctx, cursor, page.Head, live)
 	}
 	if len(page.Changes) > 0 {
 		start := time.Now()
@@ -258,6 +304,27 @@ func (ix *Indexer) step(ctx context.Context, w engine.Writer, live bool) (caught
 		ix.report(cursor, page, caughtUp)
 	}
 	return caughtUp, nil
+}
+
+// confirmBehind asks the primary for the feed's head after a page whose
+// head was behind cursor, and tells replica lag (errReplicaLag) from a
+// restored catalog (errFeedBehind). While a reindex runs, the live loop
+// does not ask: the reindex will swap in an index that follows the feed.
+func (ix *Indexer) confirmBehind(ctx context.Context, cursor, head int64, live bool) error {
+	if live && ix.reindexing.Load() {
+		return fmt.Errorf("%w: head %d, cursor %d; a reindex is running", errFeedBehind, head, cursor)
+	}
+	p, err := ix.feed.Changes(readpref.WithPrimary(ctx), cursor, 1)
+	if err != nil {
+		ix.m.errors.WithLabelValues("feed").Inc()
+		return fmt.Errorf("confirm the feed's head on the primary (replica head %d, cursor %d): %w", head, cursor, err)
+	}
+	if p.Head >= cursor {
+		ix.m.headConfirmations.WithLabelValues(confirmedReplicaLag).Inc()
+		return fmt.Errorf("%w: replica head %d, primary head %d, cursor %d", errReplicaLag, head, p.Head, cursor)
+	}
+	ix.m.headConfirmations.WithLabelValues(confirmedRestored).Inc()
+	return fmt.Errorf("%w: primary head %d, cursor %d", errFeedBehind, p.Head, cursor)
 }
 
 // apply writes one batch to w inside an "indexer batch" span: the step
@@ -418,6 +485,14 @@ func (ix *Indexer) reindex(ctx context.Context) (err error) {
 func (ix *Indexer) fill(ctx context.Context, st engine.Staging) error {
 	for {
 		caughtUp, err := ix.step(ctx, st, false)
+		if errors.Is(err, errReplicaLag) {
+			// A replica behind the staging index's cursor: wait for it.
+			sleep(ctx, ix.opts.PollInterval)
+			if ctx.Err() != nil {
+				return fmt.Errorf("reindex: %w", ctx.Err())
+			}
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("reindex: %w", err)
 		}

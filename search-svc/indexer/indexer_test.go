@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/readpref"
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/engine/bleveengine"
 	"github.com/moviesplatform/search-svc/internal/feedtest"
@@ -260,13 +262,39 @@ func TestReindexSwapsInAFreshIndex(t *testing.T) {
 	}
 }
 
-func TestFeedBehindTheIndexTriggersReindex(t *testing.T) {
+// gatedEngine holds a reindex at Staging until release is closed, so a
+// test can watch the live loop while the reindex runs.
+type gatedEngine struct {
+	engine.Engine
+	release chan struct{}
+}
+
+func (g gatedEngine) Staging(ctx context.Context) (engine.Staging, error) {
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.Engine.Staging(ctx)
+}
+
+func reindexes(ix *Indexer) float64 {
+	return testutil.ToFloat64(ix.m.reindexes.WithLabelValues("ok")) + testutil.ToFloat64(ix.m.reindexes.WithLabelValues("error"))
+}
+
+// A catalog restored from an old backup: the feed is behind the index on
+// the primary too. The indexer reindexes in the background; its live loop
+// keeps polling while the reindex runs, and follows new writes after the
+// swap.
+func TestRestoredCatalogReindexesInTheBackground(t *testing.T) {
 	var feed feedtest.Feed
 	ref := catalogtest.ReferenceMovies()
 	feed.Upsert(ref...)
 	e := openEngine(t, "")
 	defer e.Close()
-	ix, _ := newIndexer(&feed, e, Options{MinBackoff: time.Millisecond, PollInterval: time.Millisecond})
+	gated := gatedEngine{Engine: e, release: make(chan struct{})}
+	ix, _ := newIndexer(&feed, gated, Options{MinBackoff: time.Millisecond, PollInterval: time.Millisecond})
+	defer ix.Stop()
 	if err := ix.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -274,10 +302,119 @@ func TestFeedBehindTheIndexTriggersReindex(t *testing.T) {
 	feed.Truncate(50)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() { _ = ix.Run(runCtx) }()
-	feedtest.WaitFor(t, func() bool { n, _ := e.Count(ctx); return n == 50 })
+	done := make(chan error, 1)
+	go func() { done <- ix.Run(runCtx) }()
+
+	feedtest.WaitFor(t, func() bool { return ix.Status().Reindexing })
+	if got := testutil.ToFloat64(ix.m.headConfirmations.WithLabelValues(confirmedRestored)); got != 1 || feed.PrimaryCalls() != 1 {
+		t.Fatalf("restored confirmations %v, primary calls %d; want 1 and 1", got, feed.PrimaryCalls())
+	}
+	// Run has not handed its loop to the reindex: it keeps polling, and
+	// asks the primary no more while the reindex runs.
+	calls := feed.Calls()
+	feedtest.WaitFor(t, func() bool { return feed.Calls() >= calls+5 })
+	if !ix.Status().Reindexing || feed.PrimaryCalls() != 1 {
+		t.Fatalf("while the reindex runs: reindexing %v, primary calls %d", ix.Status().Reindexing, feed.PrimaryCalls())
+	}
+
+	close(gated.release)
+	feedtest.WaitFor(t, func() bool { return !ix.Status().Reindexing })
+	feed.Upsert(contract.Movie{ID: 5000, Name: "Made After The Restore", Genre: []contract.Genre{}})
+	feed.Delete(3)
+	feedtest.WaitFor(t, func() bool { return ix.Status().Cursor == feed.Head() })
 	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
 	assertIndexHolds(t, e, wantState(t, &feed))
+	if got := testutil.ToFloat64(ix.m.reindexes.WithLabelValues("ok")); got != 1 || reindexes(ix) != 1 {
+		t.Errorf("reindexes ok %v of %v, want exactly one, ok", got, reindexes(ix))
+	}
+}
+
+// A replica behind the index's cursor is not a restored catalog: the
+// primary says so, and the indexer polls again instead of reindexing,
+// then follows the feed once the replica catches up.
+func TestReplicaBehindTheCursorCausesNoReindex(t *testing.T) {
+	var feed feedtest.Feed
+	ref := catalogtest.ReferenceMovies()
+	feed.Upsert(ref[:60]...)
+	e := openEngine(t, "")
+	defer e.Close()
+	ix, _ := newIndexer(&feed, e, Options{MinBackoff: time.Millisecond, PollInterval: time.Millisecond})
+	defer ix.Stop()
+	if err := ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Reads now land on a replica stopped at 40, behind the cursor (60);
+	// the primary goes on taking writes.
+	feed.ReplicaAt(40)
+	feed.Upsert(ref[60:]...)
+	feed.Delete(1, 2)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- ix.Run(runCtx) }()
+
+	lagging := func() float64 { return testutil.ToFloat64(ix.m.headConfirmations.WithLabelValues(confirmedReplicaLag)) }
+	feedtest.WaitFor(t, func() bool { return lagging() >= 3 })
+	if reindexes(ix) != 0 || ix.Status().Reindexing || testutil.ToFloat64(ix.m.headConfirmations.WithLabelValues(confirmedRestored)) != 0 {
+		t.Fatalf("a lagging replica started a reindex (reindexes %v, reindexing %v)", reindexes(ix), ix.Status().Reindexing)
+	}
+	if c := ix.Status().Cursor; c != 60 {
+		t.Fatalf("cursor %d while the replica lags, want 60 (nothing applied, nothing rewound)", c)
+	}
+
+	feed.ReplicaAt(0)
+	feedtest.WaitFor(t, func() bool { return ix.Status().Cursor == feed.Head() })
+	if st := ix.Status(); st.LastError != "" {
+		t.Errorf("status keeps an error after catching up: %q", st.LastError)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	assertIndexHolds(t, e, wantState(t, &feed))
+	if reindexes(ix) != 0 {
+		t.Errorf("%v reindexes, want none", reindexes(ix))
+	}
+}
+
+// A reindex reading from a replica behind its staging index waits for it,
+// rather than failing.
+func TestReindexWaitsForALaggingReplica(t *testing.T) {
+	var feed feedtest.Feed
+	ref := catalogtest.ReferenceMovies()
+	feed.Upsert(ref...)
+	e := openEngine(t, t.TempDir())
+	defer e.Close()
+	ix, _ := newIndexer(&lagAfterFirstPage{Feed: &feed}, e, Options{PollInterval: time.Millisecond})
+	if err := ix.Reindex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertIndexHolds(t, e, wantState(t, &feed))
+	if got := testutil.ToFloat64(ix.m.headConfirmations.WithLabelValues(confirmedReplicaLag)); got < 1 {
+		t.Errorf("replica lag confirmations %v, want at least one", got)
+	}
+}
+
+// lagAfterFirstPage answers the second replica read from a replica that
+// has nothing yet, as a read landing on another, lagging, replica would.
+type lagAfterFirstPage struct {
+	*feedtest.Feed
+	mu    sync.Mutex
+	calls int
+}
+
+func (l *lagAfterFirstPage) Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error) {
+	l.mu.Lock()
+	l.calls++
+	n := l.calls
+	l.mu.Unlock()
+	if n == 2 && !readpref.Primary(ctx) {
+		return contract.ChangePage{Changes: []contract.Change{}, Last: after, Head: 0}, nil
+	}
+	return l.Feed.Changes(ctx, after, limit)
 }
 
 func TestCollapseKeepsEachMoviesLastChange(t *testing.T) {

@@ -6,7 +6,7 @@ type metricsRegisterer = prometheus.Registerer
 
 type metrics struct {
 	cursor, head, lagSequences, lagSeconds, lastSync prometheus.Gauge
-	applied, errors, reindexes                       *prometheus.CounterVec
+	applied, errors, reindexes, headConfirmations    *prometheus.CounterVec
 	batchDuration                                    prometheus.Histogram
 }
 
@@ -26,13 +26,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		applied:      counter("changes_applied_total", "Movies upserted or deleted in the index, after collapsing each page by movie.", "op"),
 		errors:       counter("errors_total", "Failed indexer steps, by stage (cursor, feed, apply).", "stage"),
 		reindexes:    counter("reindexes_total", "Full reindexes, by result.", "result"),
+		headConfirmations: counter("head_confirmations_total",
+			"Feed heads behind the index cursor confirmed on the catalog's primary, by result: replica_lag (the primary is not behind; no reindex) or restored (it is; a reindex starts).", "result"),
 		batchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "search", Subsystem: "indexer", Name: "batch_duration_seconds",
 			Help:    "Time to write one page of changes to the index.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
 		}),
 	}
-	reg.MustRegister(m.cursor, m.head, m.lagSequences, m.lagSeconds, m.lastSync, m.applied, m.errors, m.reindexes, m.batchDuration)
+	reg.MustRegister(m.cursor, m.head, m.lagSequences, m.lagSeconds, m.lastSync, m.applied, m.errors, m.reindexes, m.headConfirmations, m.batchDuration)
 	// At zero from the start, so the first error or reindex is seen by
 	// rate() and increase(), and the panels are not empty until then.
 	for _, stage := range []string{"cursor", "feed", "apply"} {
@@ -40,6 +42,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	for _, result := range []string{"ok", "error"} {
 		m.reindexes.WithLabelValues(result)
+	}
+	for _, result := range []string{confirmedReplicaLag, confirmedRestored} {
+		m.headConfirmations.WithLabelValues(result)
 	}
 	return m
 }

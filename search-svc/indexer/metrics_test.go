@@ -12,7 +12,7 @@ import (
 func TestErrorAndReindexSeriesExistFromStart(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	newMetrics(reg)
-	for name, want := range map[string]int{"search_indexer_errors_total": 3, "search_indexer_reindexes_total": 2} {
+	for name, want := range map[string]int{"search_indexer_errors_total": 3, "search_indexer_reindexes_total": 2, "search_indexer_head_confirmations_total": 2} {
 		if n, err := testutil.GatherAndCount(reg, name); err != nil || n != want {
 			t.Errorf("%s: %d series, err %v; want %d", name, n, err, want)
 		}

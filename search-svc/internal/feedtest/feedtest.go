@@ -11,6 +11,7 @@ import (
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/readpref"
 )
 
 // Feed is an in-memory change feed. The zero value is empty and usable.
@@ -19,7 +20,27 @@ type Feed struct {
 	changes  []contract.Change
 	failures int
 	calls    int
-	Now      func() time.Time
+	// replicaAt > 0 is the head a lagging replica serves reads that do not
+	// ask for the primary (readpref).
+	replicaAt    int64
+	primaryCalls int
+	Now          func() time.Time
+}
+
+// ReplicaAt makes reads that do not ask for the primary (readpref) see the
+// feed as it was at seq, as from a replica whose replication stopped there;
+// 0 lets the replica catch up.
+func (f *Feed) ReplicaAt(seq int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.replicaAt = seq
+}
+
+// PrimaryCalls is how many calls asked for the primary.
+func (f *Feed) PrimaryCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.primaryCalls
 }
 
 // Upsert appends an upsert of m.
@@ -90,6 +111,11 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) (contract.Ch
 		return contract.ChangePage{}, err
 	}
 	head := int64(len(f.changes))
+	if readpref.Primary(ctx) {
+		f.primaryCalls++
+	} else if f.replicaAt > 0 {
+		head = min(head, f.replicaAt)
+	}
 	page := contract.ChangePage{Last: after, Head: head, Changes: []contract.Change{}}
 	for i := max(after, 0); i < head && len(page.Changes) < limit; i++ {
 		page.Changes = append(page.Changes, f.changes[i])
