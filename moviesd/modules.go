@@ -148,7 +148,7 @@ func (a *assembly) buildCatalog(ctx context.Context, log *slog.Logger, reg *prom
 		return runner.Component{}, err
 	}
 	a.catalog = app.Service
-	return runner.Component{Addr: a.cfg.Catalog.Addr, Handler: app.Handler, Health: app.Health, Close: app.Close}, nil
+	return runner.Component{Addr: a.cfg.Catalog.Addr, Handler: app.Handler, Health: app.Health, Close: app.Close, Background: app.Run}, nil
 }
 
 func (a *assembly) buildAuth(ctx context.Context, log *slog.Logger, reg *prometheus.Registry) (runner.Component, error) {
