@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/servicetoken"
 )
 
@@ -136,6 +137,10 @@ func directCalls(t *testing.T, c *cluster, adminToken string) {
 		{"feed, no credentials", "GET", c.Catalog + "/internal/changes", "", nil, 401},
 		{"feed, gateway", "GET", c.Catalog + "/internal/changes", gw(servicetoken.Catalog), nil, 403},
 		{"feed, operator", "GET", c.Catalog + "/internal/changes", c.serviceToken(servicetoken.Operator, servicetoken.Catalog, servicetoken.Actor{}), nil, 200},
+		{"feed lease, no credentials", "PUT", c.Catalog + contract.FeedLeasePath("e2e:matrix"), "", map[string]any{"holder": "x", "ttl_ms": 15000}, 401},
+		{"feed lease, gateway", "PUT", c.Catalog + contract.FeedLeasePath("e2e:matrix"), gw(servicetoken.Catalog), map[string]any{"holder": "x", "ttl_ms": 15000}, 403},
+		{"feed lease release, operator", "DELETE", c.Catalog + contract.FeedLeasePath("e2e:matrix") + "?holder=x",
+			c.serviceToken(servicetoken.Operator, servicetoken.Catalog, servicetoken.Actor{}), nil, 204},
 		{"create admin, no credentials", "POST", c.Auth + "/api/auth/users/", "", admin, 401},
 		{"create admin, forged actor only", "POST", c.Auth + "/api/auth/users/", "", admin, 401},
 		{"create admin, gateway for no one", "POST", c.Auth + "/api/auth/users/", gw(servicetoken.Auth), admin, 403},

@@ -148,7 +148,7 @@ func (a *assembly) buildCatalog(ctx context.Context, log *slog.Logger, reg *prom
 		return runner.Component{}, err
 	}
 	a.catalog = app.Service
-	return runner.Component{Addr: a.cfg.Catalog.Addr, Handler: app.Handler, Health: app.Health, Close: app.Close}, nil
+	return runner.Component{Addr: a.cfg.Catalog.Addr, Handler: app.Handler, Health: app.Health, Close: app.Close, Background: app.Run}, nil
 }
 
 func (a *assembly) buildAuth(ctx context.Context, log *slog.Logger, reg *prometheus.Registry) (runner.Component, error) {
@@ -163,7 +163,7 @@ func (a *assembly) buildAuth(ctx context.Context, log *slog.Logger, reg *prometh
 func (a *assembly) buildSearch(ctx context.Context, log *slog.Logger, reg *prometheus.Registry) (runner.Component, error) {
 	deps := searchapp.Deps{}
 	if a.catalog != nil {
-		deps.Feed = a.catalog
+		deps.Feed, deps.Leases = a.catalog, a.catalog
 	}
 	app, err := searchapp.New(ctx, a.cfg.Search, log, reg, a.tracing, deps)
 	if err != nil {

@@ -76,6 +76,12 @@ type Config struct {
 	// 0 or less means the default: keys that expire at once would make
 	// every retry a new movie.
 	IdempotencyTTL time.Duration `env:"CATALOG_IDEMPOTENCY_TTL" envDefault:"24h"`
+	// FeedMaxAge: change-feed rows older than this are trimmed (when a
+	// later change of their movie supersedes them) even if a registered
+	// consumer has not passed them; 0 trims only what every consumer passed.
+	FeedMaxAge time.Duration `env:"CATALOG_FEED_MAX_AGE" envDefault:"168h"`
+	// FeedTrimInterval is how often feed retention runs (0: never).
+	FeedTrimInterval time.Duration `env:"CATALOG_FEED_TRIM_INTERVAL" envDefault:"1m"`
 	// Cache is the read-through cache (MOVIES_CATALOG_REDIS_*, MOVIES_CATALOG_CACHE_*).
 	Cache cache.Config
 }
@@ -90,6 +96,8 @@ type App struct {
 	Health *server.Health
 
 	db *sql.DB
+	// trimmer runs feed retention (Run).
+	trimmer *feedTrimmer
 	// replicas is nil without replica DSNs.
 	replicas *replicaReads
 	// cache is nil when disabled.
@@ -119,7 +127,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			return nil, err
 		}
 	}
-	a := &App{Health: server.NewHealth(), db: db}
+	a := &App{Health: server.NewHealth(), db: db, trimmer: newFeedTrimmer(s, cfg, log.With("component", "feed-retention"), reg)}
 	a.Health.AddCheck("database", s.Ping)
 	mws := endpointmw.Standard(catalog.ServiceName, endpointmw.Observers{Log: log, Metrics: reg, Tracer: tr.TracerProvider()})
 	if a.replicas, err = openReplicaReads(ctx, cfg, db, log, reg, sqldb.WithTracing(tr.TracerProvider()), sqldb.WithMetrics(sqlm, ""), sqldb.WithMaxOpenConns(cfg.DBMaxOpenConns)); err != nil {
@@ -146,6 +154,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	return a, nil
 }
+
+// Run trims the change feed until ctx ends (runner.Component's
+// Background).
+func (a *App) Run(ctx context.Context) error { return a.trimmer.Run(ctx) }
 
 // Close stops the replica checks and closes the databases.
 func (a *App) Close() error {

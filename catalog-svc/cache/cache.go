@@ -456,3 +456,17 @@ func (s readThrough) Changes(ctx context.Context, after int64, limit int) (contr
 func (s readThrough) Count(ctx context.Context) (int64, error) { return s.next.Count(ctx) }
 
 func (s readThrough) Ping(ctx context.Context) error { return s.next.Ping(ctx) }
+
+// The feed's leases and retention touch no movie: nothing cached to drop.
+
+func (s readThrough) AcquireFeedLease(ctx context.Context, name string, r contract.FeedLeaseRequest) (contract.FeedLease, error) {
+	return s.next.AcquireFeedLease(ctx, name, r)
+}
+
+func (s readThrough) ReleaseFeedLease(ctx context.Context, name, holder string) error {
+	return s.next.ReleaseFeedLease(ctx, name, holder)
+}
+
+func (s readThrough) TrimFeed(ctx context.Context, r catalog.FeedRetention) (catalog.FeedTrim, error) {
+	return s.next.TrimFeed(ctx, r)
+}

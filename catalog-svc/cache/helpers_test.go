@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -341,4 +342,15 @@ func closedAddr(t testing.TB) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// The feed's leases and retention are the store's (store's tests).
+func (s *memStore) AcquireFeedLease(context.Context, string, contract.FeedLeaseRequest) (contract.FeedLease, error) {
+	return contract.FeedLease{}, errors.ErrUnsupported
+}
+func (s *memStore) ReleaseFeedLease(context.Context, string, string) error {
+	return errors.ErrUnsupported
+}
+func (s *memStore) TrimFeed(context.Context, catalog.FeedRetention) (catalog.FeedTrim, error) {
+	return catalog.FeedTrim{}, errors.ErrUnsupported
 }

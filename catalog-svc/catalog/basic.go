@@ -131,3 +131,17 @@ func (s basicService) Changes(ctx context.Context, after int64, limit int) (cont
 	}
 	return s.store.Changes(ctx, max(after, 0), limit)
 }
+
+func (s basicService) AcquireFeedLease(ctx context.Context, name string, r contract.FeedLeaseRequest) (contract.FeedLease, error) {
+	if err := contract.ValidateFeedLease(name, r); err != nil {
+		return contract.FeedLease{}, err
+	}
+	return s.store.AcquireFeedLease(ctx, name, r)
+}
+
+func (s basicService) ReleaseFeedLease(ctx context.Context, name, holder string) error {
+	if err := contract.ValidateFeedRelease(name, holder); err != nil {
+		return err
+	}
+	return s.store.ReleaseFeedLease(ctx, name, holder)
+}

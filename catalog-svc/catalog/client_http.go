@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	httptransport "github.com/go-kit/kit/transport/http"
@@ -60,6 +61,17 @@ func NewHTTPClient(baseURL string, hc *http.Client) (Endpoints, error) {
 			r.URL.RawQuery = changesValues(req.(changesRequest)).Encode()
 			return nil
 		}, httpx.DecodeInto(rm, func(p contract.ChangePage) any { return changesResponse{Page: p} })),
+		AcquireFeedLease: rm.Endpoint(http.MethodPut, contract.RouteInternalFeedLease, func(_ context.Context, r *http.Request, req any) error {
+			l := req.(leaseRequest)
+			r.URL.Path = rm.Path(contract.FeedLeasePath(l.Name))
+			return httpx.SetJSONBody(r, l.Body)
+		}, httpx.DecodeInto(rm, func(l contract.FeedLease) any { return leaseResponse{Lease: l} })),
+		ReleaseFeedLease: rm.Endpoint(http.MethodDelete, contract.RouteInternalFeedLease, func(_ context.Context, r *http.Request, req any) error {
+			l := req.(releaseRequest)
+			r.URL.Path = rm.Path(contract.FeedLeasePath(l.Name))
+			r.URL.RawQuery = url.Values{contract.ParamHolder: {l.Holder}}.Encode()
+			return nil
+		}, httpx.DecodeEmpty(deleteResponse{})),
 	}, nil
 }
 

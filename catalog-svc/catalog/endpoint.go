@@ -24,6 +24,9 @@ type Endpoints struct {
 	Patch   endpoint.Endpoint `endpoint:"write"`
 	Delete  endpoint.Endpoint `endpoint:"write"`
 	Changes endpoint.Endpoint `endpoint:"read"`
+	// A search replica renews its feed lease every few seconds.
+	AcquireFeedLease endpoint.Endpoint `endpoint:"write"`
+	ReleaseFeedLease endpoint.Endpoint `endpoint:"write"`
 }
 
 // ServiceName names the catalog in metrics, logs and traces.
@@ -66,6 +69,15 @@ func MakeEndpoints(s Service) Endpoints {
 			}
 			p, err := s.Changes(ctx, r.After, r.Limit)
 			return changesResponse{Page: p, Err: err}, nil
+		},
+		AcquireFeedLease: func(ctx context.Context, req any) (any, error) {
+			r := req.(leaseRequest)
+			l, err := s.AcquireFeedLease(ctx, r.Name, r.Body)
+			return leaseResponse{Lease: l, Err: err}, nil
+		},
+		ReleaseFeedLease: func(ctx context.Context, req any) (any, error) {
+			r := req.(releaseRequest)
+			return deleteResponse{Err: s.ReleaseFeedLease(ctx, r.Name, r.Holder)}, nil
 		},
 	}
 }
@@ -117,6 +129,16 @@ func (s endpointService) Changes(ctx context.Context, after int64, limit int) (c
 	return r.Page, err
 }
 
+func (s endpointService) AcquireFeedLease(ctx context.Context, name string, req contract.FeedLeaseRequest) (contract.FeedLease, error) {
+	r, err := endpointmw.Call[leaseResponse](ctx, s.e.AcquireFeedLease, leaseRequest{Name: name, Body: req})
+	return r.Lease, err
+}
+
+func (s endpointService) ReleaseFeedLease(ctx context.Context, name, holder string) error {
+	_, err := endpointmw.Call[deleteResponse](ctx, s.e.ReleaseFeedLease, releaseRequest{Name: name, Holder: holder})
+	return err
+}
+
 // The requests and responses of the endpoints. A response carries the
 // service's error in Err (go-kit's Failer), so business errors and transport
 // errors stay apart. LogAttrs says what a call's log line records.
@@ -158,6 +180,15 @@ type (
 		Page contract.ChangePage
 		Err  error
 	}
+	leaseRequest struct {
+		Name string
+		Body contract.FeedLeaseRequest
+	}
+	releaseRequest struct{ Name, Holder string }
+	leaseResponse  struct {
+		Lease contract.FeedLease
+		Err   error
+	}
 )
 
 // newWriteRequest is the request of a write made with ctx.
@@ -177,6 +208,7 @@ func (r listResponse) Failed() error    { return r.Err }
 func (r movieResponse) Failed() error   { return r.Err }
 func (r deleteResponse) Failed() error  { return r.Err }
 func (r changesResponse) Failed() error { return r.Err }
+func (r leaseResponse) Failed() error   { return r.Err }
 
 func (r listRequest) LogAttrs() []slog.Attr {
 	return []slog.Attr{slog.Any("query", r.Query)}
@@ -202,4 +234,10 @@ func (r changesRequest) LogAttrs() []slog.Attr {
 }
 func (r changesResponse) LogAttrs() []slog.Attr {
 	return []slog.Attr{slog.Int("returned", len(r.Page.Changes))}
+}
+func (r leaseRequest) LogAttrs() []slog.Attr {
+	return []slog.Attr{slog.String("consumer", r.Name), slog.String("holder", r.Body.Holder)}
+}
+func (r releaseRequest) LogAttrs() []slog.Attr {
+	return []slog.Attr{slog.String("consumer", r.Name), slog.String("holder", r.Holder)}
 }

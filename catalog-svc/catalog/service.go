@@ -28,6 +28,12 @@ type Service interface {
 	Delete(ctx context.Context, id int64) error
 	// Changes returns up to limit changes with Seq > after, in order.
 	Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error)
+	// AcquireFeedLease takes or renews feed consumer name's lease for
+	// r.Holder and records r.Position with it (contract.ErrFeedLeaseHeld
+	// while another holder's lease runs): one indexer writes a shared index.
+	AcquireFeedLease(ctx context.Context, name string, r contract.FeedLeaseRequest) (contract.FeedLease, error)
+	// ReleaseFeedLease gives holder's lease on name up.
+	ReleaseFeedLease(ctx context.Context, name, holder string) error
 }
 
 // Errors of the catalog.

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"time"
 
 	"github.com/moviesplatform/platform/contract"
 )
@@ -42,6 +43,16 @@ type Store interface {
 	Import(ctx context.Context, batch []contract.Movie, actor string) (int, error)
 	// Changes returns up to limit changes with Seq > after, in order.
 	Changes(ctx context.Context, after int64, limit int) (contract.ChangePage, error)
+	// AcquireFeedLease grants consumer name's lease to r.Holder until
+	// r.TTL() from now when it is free, expired or already r.Holder's,
+	// atomically, and then records r.Position if set; otherwise it is
+	// contract.ErrFeedLeaseHeld and changes nothing.
+	AcquireFeedLease(ctx context.Context, name string, r contract.FeedLeaseRequest) (contract.FeedLease, error)
+	// ReleaseFeedLease ends holder's lease on name at once, keeping the
+	// position; releasing a lease one does not hold changes nothing.
+	ReleaseFeedLease(ctx context.Context, name, holder string) error
+	// TrimFeed runs one bounded pass of feed retention (FeedRetention).
+	TrimFeed(ctx context.Context, r FeedRetention) (FeedTrim, error)
 	// Count returns how many movies there are.
 	Count(ctx context.Context) (int64, error)
 	// Ping checks the database answers.
@@ -55,4 +66,32 @@ type Idempotency struct {
 	// BodyHash is the SHA-256 of the request body as the service read it,
 	// so a retry with the same content matches whatever its spacing.
 	BodyHash [32]byte
+}
+
+// FeedRetention is what one TrimFeed pass may remove. Only a change that a
+// later change of the same movie supersedes is ever removed, and never the
+// feed's newest row: the feed read from 0 still rebuilds the whole catalog
+// (deletes included), a follower at any position still converges, and the
+// feed's head stays where it was.
+type FeedRetention struct {
+	// MaxAge: changes older than this are trimmed even when a registered
+	// consumer has not passed them (0: only what every consumer passed).
+	MaxAge time.Duration
+	// Batch bounds the feed rows one pass scans, so no pass holds long
+	// locks; a pass that scanned fewer is done.
+	Batch int
+}
+
+// FeedTrim is what a TrimFeed pass did.
+type FeedTrim struct {
+	// Deleted counts the feed rows removed.
+	Deleted int64
+	// Through is the sequence the feed is compacted through now.
+	Through int64
+	// Consumers counts the registered consumers, MinPosition the lowest
+	// position among them (0 when there is none).
+	Consumers   int
+	MinPosition int64
+	// More tells the pass stopped at Batch with more to scan.
+	More bool
 }

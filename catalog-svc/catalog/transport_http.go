@@ -36,6 +36,11 @@ const (
 //	GET    /internal/changes?after=N&limit=M   the change feed            search, operator
 //	                 [&primary=true] (contract.ChangePage), from the
 //	                                 primary database when asked
+//	PUT    /internal/feed/consumers/{name}/lease  take or renew a    search, operator
+//	                                 consumer's lease, record its position
+//	                                 (contract.FeedLeaseRequest): 200
+//	                                 contract.FeedLease, 409 held by another
+//	DELETE /internal/feed/consumers/{name}/lease?holder=H  release: 204  search, operator
 //
 // Every path also answers without its trailing slash. Every call carries a
 // service token (guard): the caller is authenticated and authorised per
@@ -61,6 +66,8 @@ func NewHTTPHandler(e Endpoints, log *slog.Logger, metrics *httpx.HTTPMetrics, g
 	rt.Handle(http.MethodPatch, contract.RouteMovie, serve(write, e.Patch, decodeWrite(true), encodeMovie))
 	rt.Handle(http.MethodDelete, contract.RouteMovie, serve(write, e.Delete, decodeDelete, encodeDelete))
 	rt.Handle(http.MethodGet, contract.RouteInternalChanges, serve(feed, e.Changes, decodeChanges, encodeChanges))
+	rt.Handle(http.MethodPut, contract.RouteInternalFeedLease, serve(feed, e.AcquireFeedLease, decodeLease, encodeLease))
+	rt.Handle(http.MethodDelete, contract.RouteInternalFeedLease, serve(feed, e.ReleaseFeedLease, decodeRelease, encodeDelete))
 	return rt
 }
 
@@ -153,6 +160,26 @@ func decodeChanges(_ context.Context, r *http.Request) (any, error) {
 		return nil, apierr.Validation(bad)
 	}
 	return req, nil
+}
+
+// decodeLease reads a lease request; the service validates it.
+func decodeLease(_ context.Context, r *http.Request) (any, error) {
+	req := leaseRequest{Name: r.PathValue("name")}
+	if err := httpx.DecodeJSON(nil, r, &req.Body); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+func decodeRelease(_ context.Context, r *http.Request) (any, error) {
+	return releaseRequest{Name: r.PathValue("name"), Holder: r.URL.Query().Get(contract.ParamHolder)}, nil
+}
+
+func encodeLease(ctx context.Context, w http.ResponseWriter, resp any) error {
+	if httpx.EncodeFailure(ctx, w, resp) {
+		return nil
+	}
+	return httpx.WriteJSON(w, http.StatusOK, resp.(leaseResponse).Lease)
 }
 
 func encodeList(ctx context.Context, w http.ResponseWriter, resp any) error {

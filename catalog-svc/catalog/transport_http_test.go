@@ -100,6 +100,16 @@ func TestHTTPContract(t *testing.T) {
 		{method: "GET", path: "/internal/changes?after=0&primary=true", status: 200, bodyHas: `"actor":"admin"`},
 		{method: "GET", path: "/internal/changes?after=0&primary=false", status: 200, bodyHas: `"actor":"admin"`},
 		{method: "GET", path: "/internal/changes?after=0&primary=yes", status: 400, bodyHas: `{"primary":["Must be true or false."]}`},
+		{method: "PUT", path: "/internal/feed/consumers/search:movies/lease", body: `{"holder": "a", "ttl_ms": 15000, "position": 3}`,
+			status: 200, bodyHas: `"holder":"a"`},
+		{method: "PUT", path: "/internal/feed/consumers/search:movies/lease", body: `{"holder": "b", "ttl_ms": 15000}`,
+			status: 409, bodyHas: `held by another holder`},
+		{method: "PUT", path: "/internal/feed/consumers/search:movies/lease", body: `{"holder": "b", "ttl_ms": 0}`, status: 400, bodyHas: `"ttl_ms"`},
+		{method: "PUT", path: "/internal/feed/consumers/search:movies/lease", body: `{"holder": `, status: 400},
+		{method: "DELETE", path: "/internal/feed/consumers/search:movies/lease?holder=a", status: 204},
+		{method: "DELETE", path: "/internal/feed/consumers/search:movies/lease", status: 400, bodyHas: `"holder"`},
+		{method: "PUT", path: "/internal/feed/consumers/search:movies/lease", body: `{"holder": "b", "ttl_ms": 15000}`,
+			status: 200, bodyHas: `"position":3`},
 	} {
 		w := do(c.method, c.path, c.body, c.header...)
 		if w.Code != c.status {

@@ -356,7 +356,7 @@ func TestTheGatewayRateLimitsAnonymousClients(t *testing.T) {
 func TestNoReindexAtTheEdge(t *testing.T) {
 	a := newApp(t, defaults(t), app.Deps{Catalog: catalogtest.NewCatalog(), Auth: authtest.NewAuth(), Search: hangingSearch{}})
 	for _, path := range []string{contract.RouteInternalReindex, "/api/search/reindex", "/api/search/reindex/", "/api/reindex/",
-		"/api/admin/reindex", contract.RouteInternalSearch, "/internal/changes"} {
+		"/api/admin/reindex", contract.RouteInternalSearch, "/internal/changes", contract.FeedLeasePath("search:movies")} {
 		for _, token := range []string{"", authtest.AdminToken} {
 			r := httptest.NewRequest(http.MethodPost, path, nil)
 			if token != "" {

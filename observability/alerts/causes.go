@@ -17,13 +17,16 @@ func causeRules() []Group {
 		},
 		{
 			name: "MoviesSearchIndexLagging", severity: "warning", forDur: "10m",
-			expr:        `max by (namespace, job, instance) (search_indexer_lag_seconds{job="movies-search"}) > 60`,
+			// Only the replica holding the index lease indexes; standbys' gauges are stale.
+			expr: `max by (namespace, job, instance) (search_indexer_lag_seconds{job="movies-search"}) > 60` +
+				` and on (namespace, job, instance) max by (namespace, job, instance) (search_indexer_leader{job="movies-search"}) == 1`,
 			summary:     "Search results are more than a minute behind the catalog.",
 			description: "The indexer of {{ $labels.instance }} in {{ $labels.namespace }} applies changes {{ $value | humanizeDuration }} after they were written: new and edited movies are not findable yet.",
 		},
 		{
 			name: "MoviesSearchIndexerStalled", severity: "warning", forDur: "5m",
-			expr:        `time() - max by (namespace, job, instance) (search_indexer_last_sync_timestamp_seconds{job="movies-search"}) > 300`,
+			expr: `time() - max by (namespace, job, instance) (search_indexer_last_sync_timestamp_seconds{job="movies-search"}) > 300` +
+				` and on (namespace, job, instance) max by (namespace, job, instance) (search_indexer_leader{job="movies-search"}) == 1`,
 			summary:     "The search indexer has not read the catalog change feed for 5 minutes.",
 			description: "{{ $labels.instance }} in {{ $labels.namespace }} last read the change feed {{ $value | humanizeDuration }} ago: the catalog is unreachable from search-svc or the indexer is failing (see search_indexer_errors_total).",
 		},

@@ -70,6 +70,10 @@ type Config struct {
 	// PollInterval is the wait between feed polls once caught up: the
 	// longest a change takes to become searchable, plus indexing time.
 	PollInterval time.Duration `env:"SEARCH_POLL_INTERVAL" envDefault:"250ms"`
+	// IndexerLeaseTTL is the index lease's length: of the replicas sharing
+	// one index, only the lease holder indexes, renewing every third of it;
+	// a dead holder's standby takes over within it. 0 turns the lease off.
+	IndexerLeaseTTL time.Duration `env:"SEARCH_INDEXER_LEASE_TTL" envDefault:"15s"`
 }
 
 // prefix starts search-svc's variables, for errors that name one.
@@ -80,6 +84,10 @@ type Deps struct {
 	// Feed is the catalog's change feed; nil reads it over HTTP from
 	// Config.CatalogURL. The all-in-one binary passes the catalog service.
 	Feed indexer.Feed
+	// Leases are the catalog's feed-consumer leases; nil with Feed nil
+	// uses the catalog over HTTP, nil with a Feed runs without a lease.
+	// The all-in-one binary passes the catalog service.
+	Leases indexer.Leases
 	// Engine, when set, is used instead of the configured one.
 	Engine engine.Engine
 }
@@ -94,6 +102,9 @@ type App struct {
 	Health  *server.Health
 	Indexer *indexer.Indexer
 	Engine  engine.Engine
+	// Leader runs the indexer while this replica holds the index's lease;
+	// nil without one.
+	Leader *indexer.Leader
 
 	httpClient *http.Client
 }
@@ -111,7 +122,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			return nil, err
 		}
 	}
-	feed := deps.Feed
+	feed, leases := deps.Feed, deps.Leases
 	if feed == nil {
 		signer, err := cfg.Identity.Signer(search.ServiceName, prefix)
 		if err != nil {
@@ -124,6 +135,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			return nil, fmt.Errorf("search-svc: catalog feed: %w", err)
 		}
 		feed = c.Service()
+		leases = c.Service()
 	}
 	eng := deps.Engine
 	if eng == nil {
@@ -143,6 +155,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	a.Engine = eng
 	a.Indexer = indexer.New(feed, eng, log.With("component", "indexer"), reg, indexer.Options{PollInterval: cfg.PollInterval, Tracer: tr.TracerProvider()})
+	if leases != nil && cfg.IndexerLeaseTTL > 0 {
+		a.Leader = indexer.NewLeader(a.Indexer, leases, log.With("component", "indexer"), reg,
+			indexer.LeaseOptions{Consumer: consumerName(cfg), TTL: cfg.IndexerLeaseTTL})
+	}
 	e := search.New(eng, a.Indexer, endpointmw.Standard(search.ServiceName, endpointmw.Observers{Log: log, Metrics: reg, Tracer: tr.TracerProvider()})...)
 	a.Service = e.Service()
 	if guard != nil {
@@ -152,12 +168,31 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	a.Health.AddCheck("engine", eng.Ping)
 	a.Health.AddCheck("index", a.Indexer.Ready)
 	a.Health.AddDetail("indexer", func(context.Context) any { return a.Indexer.Status() })
+	if a.Leader != nil {
+		// A standby is ready: it serves queries from the index the leader writes.
+		a.Health.AddDetail("indexer_lease", func(context.Context) any { return a.Leader.Status() })
+	}
 	return a, nil
 }
 
+// consumerName names the index the lease guards, as a feed consumer: a
+// Meilisearch index is shared by every replica; a local one (bleve,
+// memory) is this host's own, so its replica is always its leader.
+func consumerName(cfg Config) string {
+	if cfg.Engine == EngineMeilisearch {
+		return "search:" + cfg.MeiliIndex
+	}
+	return "search:local:" + indexer.HostName()[:min(len(indexer.HostName()), 87)]
+}
+
 // Run follows the catalog's change feed until ctx ends (runner.Component's
-// Background).
-func (a *App) Run(ctx context.Context) error { return a.Indexer.Run(ctx) }
+// Background): under the index's lease when there is one.
+func (a *App) Run(ctx context.Context) error {
+	if a.Leader != nil {
+		return a.Leader.Run(ctx)
+	}
+	return a.Indexer.Run(ctx)
+}
 
 // Close stops a background reindex and closes the engine.
 func (a *App) Close() error {

@@ -229,3 +229,10 @@ func CallerOf(r *http.Request) string {
 	}
 	return servicetoken.Gateway
 }
+
+// AcquireFeedLease and ReleaseFeedLease: this catalog has no feed.
+func (c *Catalog) AcquireFeedLease(context.Context, string, contract.FeedLeaseRequest) (contract.FeedLease, error) {
+	return contract.FeedLease{}, apierr.New(apierr.NotFound, "This test catalog has no change feed.")
+}
+
+func (c *Catalog) ReleaseFeedLease(context.Context, string, string) error { return nil }

@@ -57,7 +57,7 @@ func main() {
 			return err
 		}
 		return p.Serve(ctx, runner.Component{
-			Name: p.Name, Addr: cfg.Addr, Handler: a.Handler, Health: a.Health, Registry: reg, Close: a.Close,
+			Name: p.Name, Addr: cfg.Addr, Handler: a.Handler, Health: a.Health, Registry: reg, Close: a.Close, Background: a.Run,
 		})
 	})
 }

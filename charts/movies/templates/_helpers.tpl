@@ -332,6 +332,10 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
   value: "false"
 - name: MOVIES_CATALOG_IMPORT_IF_EMPTY
   value: "false"
+{{- with $v.catalog.feedMaxAge }}
+- name: MOVIES_CATALOG_FEED_MAX_AGE
+  value: {{ . | quote }}
+{{- end }}
 {{- include "movies.redisEnv" (dict "ctx" $ctx "prefix" "MOVIES_CATALOG_REDIS_") }}
 {{- else if eq .component "auth" }}
 - name: MOVIES_AUTH_ADDR
@@ -357,6 +361,10 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
   value: {{ printf "%s/trusted" (include "movies.serviceKeysDir" $ctx) | quote }}
 - name: MOVIES_SEARCH_SERVICE_KEY_FILE
   value: {{ printf "%s/identity/search.key" (include "movies.serviceKeysDir" $ctx) | quote }}
+{{- with $v.search.indexerLeaseTTL }}
+- name: MOVIES_SEARCH_INDEXER_LEASE_TTL
+  value: {{ . | quote }}
+{{- end }}
 {{- if eq $v.meilisearch.mode "disabled" }}
 - name: MOVIES_SEARCH_ENGINE
   value: bleve
