@@ -215,6 +215,7 @@ func directCalls(t *testing.T, c *cluster, adminToken string) {
 			t.Errorf("%s: WWW-Authenticate %q", tc.name, r.Header.Get("WWW-Authenticate"))
 		}
 	}
+	everyInternalRoute(t, c)
 	if after := snapshot(t, c, adminToken); after != before {
 		t.Fatalf("refused direct calls changed the platform:\n%s\nwas\n%s", after, before)
 	}
@@ -239,6 +240,63 @@ func directCalls(t *testing.T, c *cluster, adminToken string) {
 	}
 	if last := feed.Changes[len(feed.Changes)-1]; last.MovieID != 6 || last.Actor != adminUser {
 		t.Fatalf("last change %+v, want movie 6 by %s", last, adminUser)
+	}
+}
+
+// everyInternalRoute calls every route of every internal service three
+// ways, each with a forged X-Movies-Actor naming the admin: without
+// credentials (401), with the gateway's token for another service (401),
+// and with a valid token of a caller the route does not serve, acting for
+// the admin (403). No body is read before the refusal, so the bodies only
+// need to be harmless if one were.
+func everyInternalRoute(t *testing.T, c *cluster) {
+	adminActor := servicetoken.Actor{Username: adminUser, Admin: true}
+	movie := map[string]any{"name": "Direct", "popularity": 1, "imdb_score": 1}
+	bogus := map[string]string{"token": "mov_not-a-token"}
+	for _, r := range []struct {
+		base, audience, method, path string
+		body                         any
+		wrongCaller                  string // a caller the route refuses
+	}{
+		{c.Catalog, servicetoken.Catalog, "GET", contract.RouteMovies, nil, servicetoken.Operator},
+		{c.Catalog, servicetoken.Catalog, "POST", contract.RouteMovies, movie, servicetoken.Search},
+		{c.Catalog, servicetoken.Catalog, "GET", contract.MoviePath(5), nil, servicetoken.Operator},
+		{c.Catalog, servicetoken.Catalog, "PUT", contract.MoviePath(5), movie, servicetoken.Search},
+		{c.Catalog, servicetoken.Catalog, "PATCH", contract.MoviePath(5), movie, servicetoken.Search},
+		{c.Catalog, servicetoken.Catalog, "DELETE", contract.MoviePath(5), nil, servicetoken.Search},
+		{c.Catalog, servicetoken.Catalog, "GET", contract.RouteInternalChanges, nil, servicetoken.Gateway},
+		{c.Auth, servicetoken.Auth, "POST", contract.RouteAuthToken, map[string]string{"username": adminUser, "password": "x"}, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "POST", contract.RouteInternalRevoke, bogus, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "POST", contract.RouteInternalIntrospect, bogus, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "POST", contract.RouteAuthUsers, map[string]any{"username": "intruder2", "password": "some password", "is_admin": true}, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "GET", contract.RouteAuthUsers, nil, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "PATCH", "/api/auth/users/1/", map[string]any{"is_admin": false}, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "DELETE", "/api/auth/users/1/tokens/", nil, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "GET", contract.RouteAuthTokens, nil, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "DELETE", "/api/auth/tokens/" + strings.Repeat("0", 16) + "/", nil, servicetoken.Search},
+		{c.Search, servicetoken.Search, "GET", contract.RouteInternalSearch + "?search=star", nil, servicetoken.Operator},
+		{c.Search, servicetoken.Search, "POST", contract.RouteInternalReindex, nil, servicetoken.Gateway},
+	} {
+		other := servicetoken.Catalog
+		if r.audience == servicetoken.Catalog {
+			other = servicetoken.Auth
+		}
+		for _, k := range []struct {
+			name, auth string
+			want       int
+		}{
+			{"no credentials", "", http.StatusUnauthorized},
+			{"the gateway's token for " + other, c.serviceToken(servicetoken.Gateway, other, adminActor), http.StatusUnauthorized},
+			{r.wrongCaller + "'s token", c.serviceToken(r.wrongCaller, r.audience, adminActor), http.StatusForbidden},
+		} {
+			headers := []string{"X-Movies-Actor", adminUser}
+			if k.auth != "" {
+				headers = append(headers, "Authorization", k.auth)
+			}
+			if got := do(t, r.method, r.base+r.path, "", r.body, headers...); got.Status != k.want {
+				t.Errorf("%s %s on %s, %s: %d, want %d (%s)", r.method, r.path, r.audience, k.name, got.Status, k.want, got.Body)
+			}
+		}
 	}
 }
 
