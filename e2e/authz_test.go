@@ -1,16 +1,20 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/servicetoken"
+	"github.com/moviesplatform/platform/sqldb"
 )
 
 // TestAuthorizationMatrix: every public route × every kind of caller gets
@@ -25,6 +29,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		user := login(t, c.Gateway, "matrix-user", "matrix-password")
 		revoked := login(t, c.Gateway, "matrix-user", "matrix-password")
 		expectStatus(t, do(t, http.MethodDelete, c.Gateway+"/api/auth/token/", revoked, nil), http.StatusNoContent)
+		// An expired token: a user's, aged past the absolute expiry (30
+		// days) in auth-svc's store before its first use, as time would.
+		for _, u := range []string{"matrix-expired", "matrix-victim"} {
+			expectStatus(t, do(t, http.MethodPost, c.Gateway+"/api/auth/users/", admin,
+				map[string]any{"username": u, "password": "matrix-password"}), http.StatusCreated)
+		}
+		expired := login(t, c.Gateway, "matrix-expired", "matrix-password")
+		ageTokens(t, c, "matrix-expired", 31*24*time.Hour)
+		login(t, c.Gateway, "matrix-victim", "matrix-password")
+		ids := userIDs(t, c, admin)
 
 		before := snapshot(t, c, admin)
 		callers := []struct{ name, header string }{
@@ -33,6 +47,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"admin", "Token " + admin},
 			{"malformed", "Token a b"},
 			{"revoked", "Token " + revoked},
+			{"expired", "Token " + expired},
 		}
 		movie := map[string]any{"name": "Matrix", "director": "W", "popularity": 50, "imdb_score": 5, "genre": []any{}}
 		newUser := func(n int) map[string]any {
@@ -41,33 +56,68 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// Writes go to movie 3 (updates) and movies made by the admin's row
 		// (deletes), so the refused rows are checked against a movie that
 		// exists.
-		for _, route := range []struct {
-			method, path string
-			body         any
-			want         [5]int // anonymous, user, admin, malformed, revoked
-		}{
-			{"GET", "/api/movies/", nil, [5]int{200, 200, 200, 401, 401}},
-			{"GET", "/api/movie/3/", nil, [5]int{200, 200, 200, 401, 401}},
-			{"GET", "/api/search/?q=star", nil, [5]int{200, 200, 200, 401, 401}},
-			{"POST", "/api/movies/", movie, [5]int{401, 403, 201, 401, 401}},
-			{"PUT", "/api/movie/3/", movie, [5]int{401, 403, 200, 401, 401}},
-			{"PATCH", "/api/movie/3/", map[string]any{"popularity": 51}, [5]int{401, 403, 200, 401, 401}},
-			{"DELETE", "/api/movie/4/", nil, [5]int{401, 403, 204, 401, 401}},
-			{"POST", "/api/auth/users/", nil, [5]int{401, 403, 201, 401, 401}},
-			{"GET", "/api/auth/me/", nil, [5]int{401, 200, 200, 401, 401}},
-			{"POST", "/api/auth/token/", map[string]string{"username": "matrix-user", "password": "wrong"}, [5]int{400, 400, 400, 400, 400}},
-		} {
+		userPath := func(name, suffix string) string { return fmt.Sprintf("/api/auth/users/%d/%s", ids[name], suffix) }
+		type row struct {
+			pattern, method, path string
+			body                  any
+			want                  [6]int // anonymous, user, admin, malformed, revoked, expired
+			// fresh: the user and the admin present a token of their own
+			// for this row (logging out revokes it).
+			fresh bool
+		}
+		rows := []row{
+			{contract.RouteMovies, "GET", "/api/movies/", nil, [6]int{200, 200, 200, 401, 401, 401}, false},
+			{contract.RouteMovie, "GET", "/api/movie/3/", nil, [6]int{200, 200, 200, 401, 401, 401}, false},
+			{contract.RouteSearch, "GET", "/api/search/?q=star", nil, [6]int{200, 200, 200, 401, 401, 401}, false},
+			{contract.RouteMovies, "POST", "/api/movies/", movie, [6]int{401, 403, 201, 401, 401, 401}, false},
+			{contract.RouteMovie, "PUT", "/api/movie/3/", movie, [6]int{401, 403, 200, 401, 401, 401}, false},
+			{contract.RouteMovie, "PATCH", "/api/movie/3/", map[string]any{"popularity": 51}, [6]int{401, 403, 200, 401, 401, 401}, false},
+			{contract.RouteMovie, "DELETE", "/api/movie/4/", nil, [6]int{401, 403, 204, 401, 401, 401}, false},
+			{contract.RouteAuthUsers, "POST", "/api/auth/users/", nil, [6]int{401, 403, 201, 401, 401, 401}, false},
+			{contract.RouteAuthUsers, "GET", "/api/auth/users/", nil, [6]int{401, 403, 200, 401, 401, 401}, false},
+			{contract.RouteAuthMe, "GET", "/api/auth/me/", nil, [6]int{401, 200, 200, 401, 401, 401}, false},
+			{contract.RouteAuthTokens, "GET", "/api/auth/tokens/", nil, [6]int{401, 200, 200, 401, 401, 401}, false},
+			// An id no one's token has: found by no caller, refused to the rest.
+			{contract.RouteAuthTokenByID, "DELETE", "/api/auth/tokens/" + strings.Repeat("0", 16) + "/", nil, [6]int{401, 404, 404, 401, 401, 401}, false},
+			// Demoting a user who is no admin: allowed to the admin, a change to no one.
+			{contract.RouteAuthUser, "PATCH", userPath("matrix-user", ""), map[string]any{"is_admin": false}, [6]int{401, 403, 200, 401, 401, 401}, false},
+			{contract.RouteAuthUserTokens, "DELETE", userPath("matrix-victim", "tokens/"), nil, [6]int{401, 403, 204, 401, 401, 401}, false},
+			{contract.RouteAuthToken, "POST", "/api/auth/token/", nil, [6]int{400, 400, 400, 400, 400, 400}, false},
+			{contract.RouteAuthToken, "DELETE", "/api/auth/token/", nil, [6]int{401, 204, 204, 401, 401, 401}, true},
+			{contract.RouteOpenAPI, "GET", "/api/openapi.json", nil, [6]int{200, 200, 200, 200, 200, 200}, false},
+			{contract.RouteDocs, "GET", "/api/docs/", nil, [6]int{200, 200, 200, 200, 200, 200}, false},
+		}
+		// Every operation of the public contract (the OpenAPI document,
+		// which the gateway's tests hold to its router) has a row: a new
+		// route fails here until its callers are decided.
+		for _, op := range documentedOperations(t) {
+			if !slices.ContainsFunc(rows, func(r row) bool { return r.method+" "+r.pattern == op }) {
+				t.Errorf("%s has no row in the authorisation matrix", op)
+			}
+		}
+		for _, route := range rows {
 			// The admin goes last, so each refused row meets the state
 			// before the allowed change.
-			for _, j := range []int{0, 1, 3, 4, 2} {
+			for _, j := range []int{0, 1, 3, 4, 5, 2} {
 				caller := callers[j]
 				var headers []string
 				if caller.header != "" {
 					headers = []string{"Authorization", caller.header}
 				}
+				if route.fresh && caller.name == "user" {
+					headers = []string{"Authorization", "Token " + login(t, c.Gateway, "matrix-user", "matrix-password")}
+				}
+				if route.fresh && caller.name == "admin" {
+					headers = []string{"Authorization", "Token " + login(t, c.Gateway, adminUser, adminPassword)}
+				}
 				body := route.body
-				if route.path == "/api/auth/users/" {
+				if route.path == "/api/auth/users/" && route.method == "POST" {
 					body = newUser(j)
+				}
+				if route.path == "/api/auth/token/" && route.method == "POST" {
+					// A username per caller: five failures in a row for one
+					// are throttled (429), which is the throttle's own test.
+					body = map[string]string{"username": fmt.Sprintf("nobody-%d", j), "password": "wrong"}
 				}
 				r := do(t, route.method, c.Gateway+route.path, "", body, headers...)
 				if r.Status != route.want[j] {
@@ -83,7 +133,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			before = snapshot(t, c, admin)
 		}
 		// Only the admin's user creation made a user.
-		for _, u := range []string{"made-0", "made-1", "made-3", "made-4"} {
+		for _, u := range []string{"made-0", "made-1", "made-3", "made-4", "made-5"} {
 			expectStatus(t, do(t, http.MethodPost, c.Gateway+"/api/auth/token/", "", map[string]string{"username": u, "password": "some password"}), http.StatusBadRequest)
 		}
 		login(t, c.Gateway, "made-2", "some password")
@@ -169,6 +219,7 @@ func directCalls(t *testing.T, c *cluster, adminToken string) {
 			t.Errorf("%s: WWW-Authenticate %q", tc.name, r.Header.Get("WWW-Authenticate"))
 		}
 	}
+	everyInternalRoute(t, c)
 	if after := snapshot(t, c, adminToken); after != before {
 		t.Fatalf("refused direct calls changed the platform:\n%s\nwas\n%s", after, before)
 	}
@@ -196,13 +247,71 @@ func directCalls(t *testing.T, c *cluster, adminToken string) {
 	}
 }
 
+// everyInternalRoute calls every route of every internal service three
+// ways, each with a forged X-Movies-Actor naming the admin: without
+// credentials (401), with the gateway's token for another service (401),
+// and with a valid token of a caller the route does not serve, acting for
+// the admin (403). No body is read before the refusal, so the bodies only
+// need to be harmless if one were.
+func everyInternalRoute(t *testing.T, c *cluster) {
+	adminActor := servicetoken.Actor{Username: adminUser, Admin: true}
+	movie := map[string]any{"name": "Direct", "popularity": 1, "imdb_score": 1}
+	bogus := map[string]string{"token": "mov_not-a-token"}
+	for _, r := range []struct {
+		base, audience, method, path string
+		body                         any
+		wrongCaller                  string // a caller the route refuses
+	}{
+		{c.Catalog, servicetoken.Catalog, "GET", contract.RouteMovies, nil, servicetoken.Operator},
+		{c.Catalog, servicetoken.Catalog, "POST", contract.RouteMovies, movie, servicetoken.Search},
+		{c.Catalog, servicetoken.Catalog, "GET", contract.MoviePath(5), nil, servicetoken.Operator},
+		{c.Catalog, servicetoken.Catalog, "PUT", contract.MoviePath(5), movie, servicetoken.Search},
+		{c.Catalog, servicetoken.Catalog, "PATCH", contract.MoviePath(5), movie, servicetoken.Search},
+		{c.Catalog, servicetoken.Catalog, "DELETE", contract.MoviePath(5), nil, servicetoken.Search},
+		{c.Catalog, servicetoken.Catalog, "GET", contract.RouteInternalChanges, nil, servicetoken.Gateway},
+		{c.Auth, servicetoken.Auth, "POST", contract.RouteAuthToken, map[string]string{"username": adminUser, "password": "x"}, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "POST", contract.RouteInternalRevoke, bogus, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "POST", contract.RouteInternalIntrospect, bogus, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "POST", contract.RouteAuthUsers, map[string]any{"username": "intruder2", "password": "some password", "is_admin": true}, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "GET", contract.RouteAuthUsers, nil, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "PATCH", "/api/auth/users/1/", map[string]any{"is_admin": false}, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "DELETE", "/api/auth/users/1/tokens/", nil, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "GET", contract.RouteAuthTokens, nil, servicetoken.Search},
+		{c.Auth, servicetoken.Auth, "DELETE", "/api/auth/tokens/" + strings.Repeat("0", 16) + "/", nil, servicetoken.Search},
+		{c.Search, servicetoken.Search, "GET", contract.RouteInternalSearch + "?search=star", nil, servicetoken.Operator},
+		{c.Search, servicetoken.Search, "POST", contract.RouteInternalReindex, nil, servicetoken.Gateway},
+	} {
+		other := servicetoken.Catalog
+		if r.audience == servicetoken.Catalog {
+			other = servicetoken.Auth
+		}
+		for _, k := range []struct {
+			name, auth string
+			want       int
+		}{
+			{"no credentials", "", http.StatusUnauthorized},
+			{"the gateway's token for " + other, c.serviceToken(servicetoken.Gateway, other, adminActor), http.StatusUnauthorized},
+			{r.wrongCaller + "'s token", c.serviceToken(r.wrongCaller, r.audience, adminActor), http.StatusForbidden},
+		} {
+			headers := []string{"X-Movies-Actor", adminUser}
+			if k.auth != "" {
+				headers = append(headers, "Authorization", k.auth)
+			}
+			if got := do(t, r.method, r.base+r.path, "", r.body, headers...); got.Status != k.want {
+				t.Errorf("%s %s on %s, %s: %d, want %d (%s)", r.method, r.path, r.audience, k.name, got.Status, k.want, got.Body)
+			}
+		}
+	}
+}
+
 // svcAuthAudience is auth-svc as an audience: a gateway token for it is a
 // token for the wrong audience anywhere else.
 const svcAuthAudience = servicetoken.Auth
 
-// snapshot is what a refused request must not change: every movie, read as
-// an admin, past the gateway's answer cache. (Users a refused request might
-// have made are checked once, by logging in: failed logins are throttled.)
+// snapshot is what a refused request must not change: every movie and
+// every user (admin, active), read as an admin, past the gateway's answer
+// cache. (Users a refused request might have made are also checked once,
+// by logging in: failed logins are throttled.)
 func snapshot(t *testing.T, c *cluster, admin string) string {
 	t.Helper()
 	r := do(t, http.MethodGet, c.Gateway+"/api/movies/?page_size=500", admin, nil)
@@ -213,5 +322,70 @@ func snapshot(t *testing.T, c *cluster, admin string) string {
 	for _, m := range movies {
 		fmt.Fprintf(&b, "%d %s %v %v\n", m.ID, m.Name, m.Popularity, m.IMDBScore)
 	}
+	for _, u := range users(t, c, admin) {
+		fmt.Fprintf(&b, "user %d %s admin=%v active=%v\n", u.ID, u.Username, u.IsAdmin, u.IsActive)
+	}
 	return b.String()
+}
+
+// users is every user, as an admin lists them.
+func users(t *testing.T, c *cluster, admin string) []contract.User {
+	t.Helper()
+	r := do(t, http.MethodGet, c.Gateway+"/api/auth/users/?page_size=500", admin, nil)
+	expectStatus(t, r, http.StatusOK)
+	var us []contract.User
+	r.JSON(t, &us)
+	return us
+}
+
+// userIDs maps usernames to ids.
+func userIDs(t *testing.T, c *cluster, admin string) map[string]int64 {
+	t.Helper()
+	ids := map[string]int64{}
+	for _, u := range users(t, c, admin) {
+		ids[u.Username] = u.ID
+	}
+	return ids
+}
+
+// documentedOperations are the public API's operations, "METHOD pattern",
+// as the contract's OpenAPI document lists them.
+func documentedOperations(t *testing.T) []string {
+	t.Helper()
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(contract.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for path, item := range doc.Paths {
+		for m := range item {
+			if slices.Contains([]string{"get", "put", "post", "delete", "patch"}, m) {
+				ops = append(ops, strings.ToUpper(m)+" "+path)
+			}
+		}
+	}
+	slices.Sort(ops)
+	return ops
+}
+
+// ageTokens moves the creation of username's tokens back by age in
+// auth-svc's SQLite store: what the passing of that much time does to them.
+func ageTokens(t *testing.T, c *cluster, username string, age time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, sqldb.SQLite, filepath.Join(c.dataDir, "data", "auth.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.ExecContext(ctx, `UPDATE tokens SET created_at = ?, last_used_at = NULL
+		WHERE user_id = (SELECT id FROM users WHERE username = ?)`, time.Now().Add(-age).UTC(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		t.Fatalf("%s has no token to age", username)
+	}
 }

@@ -26,8 +26,10 @@ func TestBrokenValuesAreRejected(t *testing.T) {
 		"monitoring-every-namespace":      {"namespaceSelector", true},
 		"monitoring-without-pod-selector": {"podSelector", true},
 		// Client addresses and limits: a host name is no proxy address; a limit is positive.
-		"trusted-proxy-not-a-cidr": {"trustedProxies", true},
-		"rate-limit-zero":          {"anonymous", true},
+		"trusted-proxy-not-a-cidr":    {"trustedProxies", true},
+		"trusted-proxy-hops-negative": {"trustedProxyHops", true},
+		"trusted-proxies-and-hops":    {"trustedProxies and gateway.trustedProxyHops are both set", false},
+		"rate-limit-zero":             {"anonymous", true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -90,10 +90,28 @@ func TestDataTierCredentials(t *testing.T) {
 	for _, o := range renderFor(t, nil, nil) {
 		if d, ok := o.Typed.(*appsv1.Deployment); ok && d.Name == "movies-gateway" {
 			for _, e := range d.Spec.Template.Spec.Containers[0].Env {
-				if e.Name == "MOVIES_GATEWAY_TRUSTED_PROXIES" || e.Name == "MOVIES_GATEWAY_RATE_LIMIT" && e.Value != "true" {
+				if e.Name == "MOVIES_GATEWAY_TRUSTED_PROXIES" || e.Name == "MOVIES_GATEWAY_TRUSTED_PROXY_HOPS" ||
+					e.Name == "MOVIES_GATEWAY_RATE_LIMIT" && e.Value != "true" {
 					t.Errorf("default %s=%q", e.Name, e.Value)
 				}
 			}
 		}
+	}
+}
+
+// gateway.trustedProxyHops reaches the gateway as MOVIES_GATEWAY_TRUSTED_PROXY_HOPS.
+func TestTrustedProxyHops(t *testing.T) {
+	found := false
+	for _, o := range renderFor(t, nil, map[string]any{"gateway": map[string]any{"trustedProxyHops": 2}}) {
+		if d, ok := o.Typed.(*appsv1.Deployment); ok && d.Name == "movies-gateway" {
+			for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+				if e.Name == "MOVIES_GATEWAY_TRUSTED_PROXY_HOPS" {
+					found = e.Value == "2"
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("gateway lacks MOVIES_GATEWAY_TRUSTED_PROXY_HOPS=2")
 	}
 }

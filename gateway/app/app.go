@@ -96,6 +96,11 @@ type Config struct {
 	// whose X-Forwarded-For names the client: the ingress's. Empty trusts
 	// none, and the peer is the client.
 	TrustedProxies []string `env:"GATEWAY_TRUSTED_PROXIES" envSeparator:","`
+	// TrustedProxyHops is, instead, how many proxies stand in front of
+	// every request: the client is that many entries from the right of
+	// X-Forwarded-For and the peer. 0 trusts none; set with
+	// TrustedProxies, the gateway refuses to start.
+	TrustedProxyHops int `env:"GATEWAY_TRUSTED_PROXY_HOPS" envDefault:"0"`
 	// RateLimit bounds each client's requests (off for load tests, which
 	// come from one address). The rules are RATE/PERIOD[,burst=N], shared
 	// between replicas through RedisAddr when set.
@@ -245,9 +250,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 		return states
 	})
 
-	clients, err := clientip.NewResolver(cfg.TrustedProxies)
+	clients, err := clientip.Configure(cfg.TrustedProxies, cfg.TrustedProxyHops)
 	if err != nil {
-		return nil, fmt.Errorf("MOVIES_GATEWAY_TRUSTED_PROXIES: %w", err)
+		return nil, fmt.Errorf("MOVIES_GATEWAY_TRUSTED_PROXIES, MOVIES_GATEWAY_TRUSTED_PROXY_HOPS: %w", err)
 	}
 	var publicURL *url.URL
 	if cfg.PublicURL != "" {

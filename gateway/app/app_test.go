@@ -370,3 +370,34 @@ func TestNoReindexAtTheEdge(t *testing.T) {
 		}
 	}
 }
+
+// Proxies trusted by address and by count at once is a startup error naming
+// both variables, not one silently winning; a negative count is refused.
+func TestTrustedProxiesAndHopsAreExclusive(t *testing.T) {
+	deps := app.Deps{Catalog: catalogtest.NewCatalog(), Auth: authtest.NewAuth()}
+	for _, env := range []map[string]string{
+		{"MOVIES_GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8", "MOVIES_GATEWAY_TRUSTED_PROXY_HOPS": "1"},
+		{"MOVIES_GATEWAY_TRUSTED_PROXY_HOPS": "-1"},
+	} {
+		cfg := defaults(t)
+		if err := config.LoadFrom(&cfg, env); err != nil {
+			t.Fatal(err)
+		}
+		a, err := app.New(context.Background(), cfg, logging.Discard(), server.NewRegistry(), nil, deps)
+		if err == nil {
+			_ = a.Close()
+			t.Fatalf("%v: the gateway started", env)
+		}
+		if !strings.Contains(err.Error(), "MOVIES_GATEWAY_TRUSTED_PROXY_HOPS") {
+			t.Errorf("%v: %v does not name the variable", env, err)
+		}
+	}
+	cfg := defaults(t)
+	if err := config.LoadFrom(&cfg, map[string]string{"MOVIES_GATEWAY_TRUSTED_PROXY_HOPS": "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.TrustedProxyHops != 2 {
+		t.Fatalf("hops %d", cfg.TrustedProxyHops)
+	}
+	newApp(t, cfg, deps)
+}

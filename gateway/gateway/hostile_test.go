@@ -2,13 +2,19 @@ package gateway_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/platform/contract"
 
+	"github.com/moviesplatform/gateway/clientip"
 	"github.com/moviesplatform/gateway/gateway"
+	"github.com/moviesplatform/gateway/ratelimit"
 )
 
 // A cursor the gateway did not sign is the contract's 400 and reaches no
@@ -105,5 +111,47 @@ func TestForwardedHostIsIgnoredFromAnUntrustedPeer(t *testing.T) {
 		if next := links(t, w.Header().Get("Link"))["next"]; !strings.HasPrefix(next, tc.want) {
 			t.Errorf("%s: next %q, want %s…", name, next, tc.want)
 		}
+	}
+}
+
+// Behind one proxy (MOVIES_GATEWAY_TRUSTED_PROXY_HOPS=1), a client that
+// writes its own X-Forwarded-For entries stays itself: the proxy appends the
+// real address, and only that entry is read. Its rate-limit bucket and the
+// client address login throttling sees are the same, forged entries or not;
+// another client behind the same proxy has a bucket of its own.
+func TestForgedForwardedForBehindOneHop(t *testing.T) {
+	oneHop, err := clientip.NewHopResolver(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	once := ratelimit.Rule{Name: "anonymous", Rate: 1, Period: time.Hour, Burst: 1}
+	f := newFixture(t, 5, func(o *gateway.Options) {
+		o.ClientAddr = oneHop.ClientAddr
+		o.RateLimit = ratelimit.New(ratelimit.Settings{}, prometheus.NewRegistry()).Middleware(ratelimit.Policy{
+			Anonymous: once, User: once, Login: once, UserAdmin: once,
+			ClientAddr: oneHop.ClientAddr,
+			Token:      func(*http.Request) string { return "" },
+		})
+	})
+	fromProxy := func(method, path, body, forwarded string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		r.RemoteAddr = "10.0.0.5:5555" // the proxy
+		r.Header.Set("X-Forwarded-For", forwarded)
+		if body != "" {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		w := httptest.NewRecorder()
+		f.gw.ServeHTTP(w, r)
+		return w
+	}
+	wantStatus(t, fromProxy(http.MethodGet, "/api/movie/1/", "", "203.0.113.9"), http.StatusOK)
+	for _, forged := range []string{"198.51.100.1, 203.0.113.9", "junk, 203.0.113.9", "10.0.0.5, 203.0.113.9"} {
+		wantStatus(t, fromProxy(http.MethodGet, "/api/movie/1/", "", forged), http.StatusTooManyRequests)
+	}
+	wantStatus(t, fromProxy(http.MethodGet, "/api/movie/1/", "", "198.51.100.1"), http.StatusOK)
+
+	w := fromProxy(http.MethodPost, "/api/auth/token/", `{"username": "alice", "password": "x"}`, "192.0.2.99, 203.0.113.7")
+	if f.auth.LoginClient != "203.0.113.7" {
+		t.Errorf("login throttled as %q (status %d), want the proxy's entry 203.0.113.7", f.auth.LoginClient, w.Code)
 	}
 }

@@ -81,6 +81,9 @@ app.kubernetes.io/part-of: movies
 {{- if and (eq .Values.database.mode "external") (not .Values.database.external.existingSecret) }}
 {{- fail "database.mode=external needs database.external.existingSecret (keys catalog-dsn, auth-dsn, optional catalog-replica-dsns)" }}
 {{- end }}
+{{- if and .Values.gateway.trustedProxies .Values.gateway.trustedProxyHops }}
+{{- fail "gateway.trustedProxies and gateway.trustedProxyHops are both set: trust proxies by address or by count, not both" }}
+{{- end }}
 {{- include "movies.validateConnections" . }}
 {{- include "movies.validateSecrets" . }}
 {{- if and (eq .Values.redis.mode "external") (not .Values.redis.external.addr) }}
@@ -303,6 +306,10 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
 {{- with $v.gateway.trustedProxies }}
 - name: MOVIES_GATEWAY_TRUSTED_PROXIES
   value: {{ join "," . | quote }}
+{{- end }}
+{{- with $v.gateway.trustedProxyHops }}
+- name: MOVIES_GATEWAY_TRUSTED_PROXY_HOPS
+  value: {{ . | quote }}
 {{- end }}
 {{- with $v.gateway.rateLimit }}
 - name: MOVIES_GATEWAY_RATE_LIMIT
