@@ -28,6 +28,8 @@ func TestBrokenValuesAreRejected(t *testing.T) {
 		// Client addresses and limits: a host name is no proxy address; a limit is positive.
 		"trusted-proxy-not-a-cidr": {"trustedProxies", true},
 		"rate-limit-zero":          {"anonymous", true},
+		// A client's share of the calls in flight is auto or a number.
+		"client-share-not-a-number": {"upstreamClientShare", true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

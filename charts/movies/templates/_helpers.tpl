@@ -304,6 +304,8 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
 - name: MOVIES_GATEWAY_TRUSTED_PROXIES
   value: {{ join "," . | quote }}
 {{- end }}
+- name: MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE
+  value: {{ $v.gateway.upstreamClientShare | toString | quote }}
 {{- with $v.gateway.rateLimit }}
 - name: MOVIES_GATEWAY_RATE_LIMIT
   value: {{ .enabled | quote }}
