@@ -25,6 +25,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/app"
 	"github.com/moviesplatform/gateway/ratelimit"
+	"github.com/moviesplatform/gateway/upstream"
 	"github.com/moviesplatform/gateway/upstream/upstreamtest"
 	"github.com/moviesplatform/search-svc/search"
 	"github.com/moviesplatform/search-svc/search/searchtest"
@@ -434,5 +435,25 @@ func TestOneClientCannotTakeEveryInFlightSlot(t *testing.T) {
 	}
 	if w := get("192.0.2.1", "/api/movie/2/"); w.Code != http.StatusOK {
 		t.Fatalf("the hog once its calls finished: %d", w.Code)
+	}
+}
+
+// TestClientShareConfig: auto by default, a number, 0 or less off, and
+// anything else refused naming the variable.
+func TestClientShareConfig(t *testing.T) {
+	for in, want := range map[string]upstream.Share{"": 0, "auto": 0, "8": 8, "0": upstream.ShareOff, "-3": upstream.ShareOff} {
+		var c app.Config
+		vars := map[string]string{}
+		if in != "" {
+			vars["MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE"] = in
+		}
+		if err := config.LoadFrom(&c, vars); err != nil || c.UpstreamClientShare != want {
+			t.Errorf("%q: %v %v, want %v", in, c.UpstreamClientShare, err, want)
+		}
+	}
+	var c app.Config
+	err := config.LoadFrom(&c, map[string]string{"MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE": "half"})
+	if err == nil || !strings.Contains(err.Error(), "MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE") {
+		t.Fatalf("a bad share: %v", err)
 	}
 }
