@@ -27,6 +27,11 @@ type Options struct {
 	// ClientThrottle limits failed logins per client address (20 at once,
 	// then one per 3s): it stops one client from trying many usernames.
 	ClientThrottle ThrottleRule
+	// LoginBackoffCap is the longest progressive delay of one client
+	// guessing one username (15 minutes): past UserThrottle's burst, each
+	// failure doubles the client's wait for that username, from
+	// UserThrottle.Every, until a login succeeds or it stays quiet this long.
+	LoginBackoffCap time.Duration
 	// MaxThrottled bounds how many usernames and addresses each limiter
 	// tracks (10000).
 	MaxThrottled int
@@ -59,6 +64,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ClientThrottle == (ThrottleRule{}) {
 		o.ClientThrottle = ThrottleRule{Burst: 20, Every: 3 * time.Second}
+	}
+	if o.LoginBackoffCap <= 0 {
+		o.LoginBackoffCap = 15 * time.Minute
 	}
 	if o.MaxThrottled == 0 {
 		o.MaxThrottled = 10000
@@ -117,6 +125,7 @@ func NewBasicService(store Store, opts Options) (*BasicService, error) {
 		throttle: loginThrottle{
 			byUser:   newFailureLimiter(opts.UserThrottle, opts.MaxThrottled),
 			byClient: newFailureLimiter(opts.ClientThrottle, opts.MaxThrottled),
+			delay:    newBackoff(opts.UserThrottle.Burst, opts.UserThrottle.Every, opts.LoginBackoffCap, opts.MaxThrottled),
 		},
 	}, nil
 }
@@ -162,9 +171,10 @@ func (s *BasicService) Login(ctx context.Context, c contract.Credentials) (contr
 	if !matches || hash == s.dummyHash || u.Disabled {
 		// A disabled user's right password is refused alike, as Django
 		// refuses an inactive user: it tells a guesser nothing.
+		try.failed(s.opts.Now())
 		return contract.TokenResponse{}, ErrBadCredentials
 	}
-	try.succeeded()
+	try.loggedIn()
 	now := s.opts.Now()
 	if err := s.upgradeHash(ctx, u, c.Password); err != nil {
 		return contract.TokenResponse{}, err

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -259,6 +261,61 @@ func TestThrottlesOneClientTryingManyUsernames(t *testing.T) {
 	if _, err := s.Login(other, contract.Credentials{Username: "judy", Password: "correct horse"}); err != nil {
 		t.Fatalf("another client: %v", err)
 	}
+}
+
+// TestProgressiveDelayGrowsPerClientAndSparesOthers: past the username
+// burst, each failure from one client doubles that client's wait for the
+// username, up to the cap; the user logging in from another client is not
+// delayed, and a correct login clears the delay.
+func TestProgressiveDelayGrowsPerClientAndSparesOthers(t *testing.T) {
+	f := sqlite(t, auth.Options{UserThrottle: auth.ThrottleRule{Burst: 2, Every: 10 * time.Second}, LoginBackoffCap: 80 * time.Second})
+	s := f.basic
+	mustCreateUser(t, s, "kim", "correct horse", false)
+	guesser := auth.ContextWithClientAddr(context.Background(), "192.0.2.1")
+	wrong := contract.Credentials{Username: "kim", Password: "wrong horse"}
+	fail := func() {
+		t.Helper()
+		if _, err := s.Login(guesser, wrong); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("a wrong password: %v", err)
+		}
+	}
+	retryAfter := func(ctx context.Context, c contract.Credentials) string {
+		t.Helper()
+		_, err := s.Login(ctx, c)
+		var e *apierr.Error
+		if !errors.Is(err, auth.ErrThrottled) || !errors.As(err, &e) {
+			t.Fatalf("an attempt while waiting: %v", err)
+		}
+		return e.Header.Get("Retry-After")
+	}
+	fail()
+	fail()
+	var waits []string
+	for range 6 {
+		w := retryAfter(guesser, wrong)
+		waits = append(waits, w)
+		secs, _ := strconv.Atoi(w)
+		f.clock.Advance(time.Duration(secs) * time.Second)
+		fail()
+	}
+	if want := []string{"10", "10", "20", "40", "80", "80"}; !slices.Equal(waits, want) {
+		t.Fatalf("waits %v, want %v (doubling to the cap)", waits, want)
+	}
+	// Even the right password waits from the guessing client...
+	if w := retryAfter(guesser, contract.Credentials{Username: "kim", Password: "correct horse"}); w != "80" {
+		t.Fatalf("the right password from the guesser: Retry-After %s", w)
+	}
+	// ...but not from the user's own.
+	own := auth.ContextWithClientAddr(context.Background(), "198.51.100.7")
+	if _, err := s.Login(own, contract.Credentials{Username: "kim", Password: "correct horse"}); err != nil {
+		t.Fatalf("the user from another client: %v", err)
+	}
+	// Once waited out, a correct login clears the delay.
+	f.clock.Advance(80 * time.Second)
+	if _, err := s.Login(guesser, contract.Credentials{Username: "kim", Password: "correct horse"}); err != nil {
+		t.Fatalf("after the wait: %v", err)
+	}
+	fail()
 }
 
 func TestEnsureAdmin(t *testing.T) {

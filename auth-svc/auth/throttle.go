@@ -45,20 +45,29 @@ func newFailureLimiter(rule ThrottleRule, max int) *failureLimiter {
 func (f *failureLimiter) reserve(key string, now time.Time) (*rate.Reservation, time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b, ok := f.buckets[key]
-	if !ok {
-		if len(f.buckets) >= f.max {
-			f.evict(now)
-		}
-		b = rate.NewLimiter(rate.Every(f.rule.Every), f.rule.Burst)
-		f.buckets[key] = b
-	}
+	b, _ := bounded(f.buckets, key, f.max, func() { f.evict(now) }, func() *rate.Limiter {
+		return rate.NewLimiter(rate.Every(f.rule.Every), f.rule.Burst)
+	})
 	r := b.ReserveN(now, 1)
 	if wait := r.DelayFrom(now); wait > 0 {
 		r.CancelAt(now)
 		return nil, wait
 	}
 	return r, 0
+}
+
+// bounded returns m's value for key, or adds one made by add, calling
+// evict first when m already holds max keys; found tells which.
+func bounded[V any](m map[string]V, key string, max int, evict func(), add func() V) (v V, found bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	if len(m) >= max {
+		evict()
+	}
+	v = add()
+	m[key] = v
+	return v, false
 }
 
 // evict drops refilled buckets, or, when none has refilled, the one closest
@@ -80,9 +89,102 @@ func (f *failureLimiter) evict(now time.Time) {
 	}
 }
 
-// loginThrottle applies the per-username and per-client rules together.
+// backoff is the progressive delay of one client guessing one username:
+// past the username rule's burst, each failure doubles the wait before the
+// next attempt, up to a cap, until a login succeeds. It is keyed by
+// username and client together, so a third party's failures slow down only
+// that third party: the user logging in from anywhere else never waits for
+// them. Like failureLimiter, it tracks at most max keys.
+type backoff struct {
+	free      int           // failures before any delay (the username burst)
+	base, cap time.Duration // the first delay, and the longest
+	max       int
+
+	mu   sync.Mutex
+	keys map[string]*backoffState
+}
+
+type backoffState struct {
+	failures int
+	last     time.Time // the latest failure
+	until    time.Time // no attempt before
+}
+
+// quiet tells whether the key has had no failure and no delay for longer
+// than cap: it starts over, and may be forgotten.
+func (s *backoffState) quiet(now time.Time, cap time.Duration) bool {
+	end := s.last
+	if s.until.After(end) {
+		end = s.until
+	}
+	return now.Sub(end) > cap
+}
+
+func newBackoff(free int, base, cap time.Duration, max int) *backoff {
+	return &backoff{free: free, base: base, cap: cap, max: max, keys: map[string]*backoffState{}}
+}
+
+// wait is how long key must wait before its next attempt.
+func (b *backoff) wait(key string, now time.Time) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.keys[key]
+	if !ok {
+		return 0
+	}
+	return max(0, s.until.Sub(now))
+}
+
+// failed counts a failure of key and sets its next delay.
+func (b *backoff) failed(key string, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, found := bounded(b.keys, key, b.max, func() { b.evict(now) }, func() *backoffState { return &backoffState{} })
+	if found && s.quiet(now, b.cap) {
+		// Quiet for longer than the longest delay: start over.
+		s.failures = 0
+	}
+	s.failures++
+	s.last = now
+	if over := s.failures - b.free; over > 0 {
+		d := b.cap
+		if over <= 30 && b.base<<(over-1) < b.cap {
+			d = b.base << (over - 1)
+		}
+		s.until = now.Add(d)
+	}
+}
+
+// forget clears key's delay: its login succeeded.
+func (b *backoff) forget(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.keys, key)
+}
+
+// evict drops keys quiet for longer than the cap, or, when none is, the one
+// whose delay ends first. Called with mu held.
+func (b *backoff) evict(now time.Time) {
+	victim, first := "", time.Time{}
+	for k, s := range b.keys {
+		if s.quiet(now, b.cap) {
+			delete(b.keys, k)
+			continue
+		}
+		if victim == "" || s.until.Before(first) {
+			victim, first = k, s.until
+		}
+	}
+	if len(b.keys) >= b.max {
+		delete(b.keys, victim)
+	}
+}
+
+// loginThrottle applies the per-username and per-client rules together,
+// and the progressive delay of each client and username.
 type loginThrottle struct {
 	byUser, byClient *failureLimiter
+	delay            *backoff
 }
 
 // keys are the buckets a login attempt draws from: the username from this
@@ -106,21 +208,49 @@ type throttleKey struct {
 type attempt struct {
 	reserved []*rate.Reservation
 	at       time.Time
+	delay    *backoff
+	delayKey string
 }
 
-// succeeded hands the slots back: only failures count.
+// succeeded hands the slots back: only failures count. It is also how an
+// attempt that failed through no fault of the client's ends.
 func (a attempt) succeeded() {
 	for _, r := range a.reserved {
 		r.CancelAt(a.at)
 	}
 }
 
+// loggedIn ends an attempt that proved the password: its slots are handed
+// back and its client's delay for the username is cleared.
+func (a attempt) loggedIn() {
+	a.succeeded()
+	if a.delay != nil {
+		a.delay.forget(a.delayKey)
+	}
+}
+
+// failed ends an attempt with wrong credentials: its slots stay taken and
+// the client's next attempt at the username may have to wait longer.
+func (a attempt) failed(now time.Time) {
+	if a.delay != nil {
+		a.delay.failed(a.delayKey, now)
+	}
+}
+
 // begin reserves an attempt's slots, or returns ErrThrottled (with
 // Retry-After) while any of its keys must wait.
 func (t loginThrottle) begin(username, client string, now time.Time) (attempt, error) {
-	a := attempt{at: now}
+	keys := t.keys(username, client)
+	a := attempt{at: now, delay: t.delay, delayKey: keys[0].key}
+	if t.delay != nil {
+		// Checked before any slot is taken: a client waiting out its delay
+		// spends none of its buckets.
+		if wait := t.delay.wait(a.delayKey, now); wait > 0 {
+			return attempt{}, throttled(wait)
+		}
+	}
 	var wait time.Duration
-	for _, k := range t.keys(username, client) {
+	for _, k := range keys {
 		r, w := k.l.reserve(k.key, now)
 		if r != nil {
 			a.reserved = append(a.reserved, r)
@@ -131,8 +261,13 @@ func (t loginThrottle) begin(username, client string, now time.Time) (attempt, e
 		return a, nil
 	}
 	a.succeeded() // a refused attempt costs none of its other slots
+	return attempt{}, throttled(wait)
+}
+
+// throttled is ErrThrottled with wait as its Retry-After, in whole seconds.
+func throttled(wait time.Duration) error {
 	secs := int(math.Ceil(wait.Seconds()))
-	return attempt{}, ErrThrottled.WithHeader("Retry-After", strconv.Itoa(max(secs, 1)))
+	return ErrThrottled.WithHeader("Retry-After", strconv.Itoa(max(secs, 1)))
 }
 
 // ErrThrottled answers a login made too soon after repeated failures.

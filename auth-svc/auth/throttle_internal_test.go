@@ -36,3 +36,28 @@ func TestFailureLimiterMemoryIsBounded(t *testing.T) {
 		t.Fatalf("%d keys tracked after every bucket refilled", len(l.buckets))
 	}
 }
+
+func TestBackoffMemoryIsBounded(t *testing.T) {
+	b := newBackoff(0, time.Second, time.Minute, 100)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 1000 {
+		b.failed("client"+strconv.Itoa(i), now)
+		if len(b.keys) > 100 {
+			t.Fatalf("tracking %d keys, limit 100", len(b.keys))
+		}
+	}
+	// Keys quiet for longer than the cap are forgotten first, and a key
+	// quiet that long starts over at the first delay.
+	later := now.Add(3 * time.Minute)
+	b.failed("fresh", later)
+	if len(b.keys) != 1 {
+		t.Fatalf("%d keys tracked after every delay lapsed", len(b.keys))
+	}
+	for range 3 {
+		b.failed("again", later)
+	}
+	b.failed("again", later.Add(3*time.Minute))
+	if w := b.wait("again", later.Add(3*time.Minute)); w != time.Second {
+		t.Fatalf("a key quiet past the cap waits %v, want the first delay", w)
+	}
+}
