@@ -14,6 +14,7 @@ import (
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/servicetoken"
 )
 
@@ -27,6 +28,11 @@ type Options struct {
 	// ClientThrottle limits failed logins per client address (20 at once,
 	// then one per 3s): it stops one client from trying many usernames.
 	ClientThrottle ThrottleRule
+	// SharedThrottle, when set, keeps the failed-login buckets in Redis
+	// (keys under ThrottleNamespace), so every replica counts the same
+	// failures; the buckets in this process decide while Redis fails.
+	SharedThrottle    *redisx.Client
+	ThrottleNamespace string
 	// LoginBackoffCap is the longest progressive delay of one client
 	// guessing one username (15 minutes): past UserThrottle's burst, each
 	// failure doubles the client's wait for that username, from
@@ -123,8 +129,8 @@ func NewBasicService(store Store, opts Options) (*BasicService, error) {
 		dummyHash: dummy,
 		hashing:   semaphore.NewWeighted(int64(opts.MaxConcurrentHashes)),
 		throttle: loginThrottle{
-			byUser:   newFailureLimiter(opts.UserThrottle, opts.MaxThrottled),
-			byClient: newFailureLimiter(opts.ClientThrottle, opts.MaxThrottled),
+			byUser:   newFailureLimiter(opts.UserThrottle, opts.MaxThrottled).sharedIn(opts.SharedThrottle, opts.ThrottleNamespace+":login:user:"),
+			byClient: newFailureLimiter(opts.ClientThrottle, opts.MaxThrottled).sharedIn(opts.SharedThrottle, opts.ThrottleNamespace+":login:client:"),
 			delay:    newBackoff(opts.UserThrottle.Burst, opts.UserThrottle.Every, opts.LoginBackoffCap, opts.MaxThrottled),
 		},
 	}, nil
@@ -150,7 +156,7 @@ func (s *BasicService) Login(ctx context.Context, c contract.Credentials) (contr
 	if len(fields) > 0 {
 		return contract.TokenResponse{}, apierr.Validation(fields)
 	}
-	try, err := s.throttle.begin(username, ClientAddr(ctx), s.opts.Now())
+	try, err := s.throttle.begin(ctx, username, ClientAddr(ctx), s.opts.Now())
 	if err != nil {
 		return contract.TokenResponse{}, err
 	}

@@ -8,10 +8,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/redisx"
 )
 
 // ThrottleRule is how many failed logins a key (a username or a client
@@ -28,6 +30,11 @@ type ThrottleRule struct {
 type failureLimiter struct {
 	rule ThrottleRule
 	max  int
+	// shared, when set, keeps the buckets in Redis under ns, so that every
+	// replica counts the same failures; the buckets in memory decide while
+	// Redis fails or its breaker is open.
+	shared *redisx.Client
+	ns     string
 
 	mu      sync.Mutex
 	buckets map[string]*rate.Limiter
@@ -37,12 +44,69 @@ func newFailureLimiter(rule ThrottleRule, max int) *failureLimiter {
 	return &failureLimiter{rule: rule, max: max, buckets: map[string]*rate.Limiter{}}
 }
 
+// sharedReserve is GCRA over one Redis key holding the bucket's theoretical
+// arrival time (ms, on Redis's clock, so replicas' clocks do not matter).
+// ARGV: the interval per attempt (ms), the burst, and the cost: 1 takes an
+// attempt (refused with the wait in ms when the bucket is empty), -1 hands
+// one back. redis_rate (github.com/go-redis/redis_rate) has no refund, and
+// a negative cost is undocumented there; an INCR/EXPIRE counter would be a
+// fixed window, letting twice the burst through across a window's edge. So
+// the refund a correct login needs is this script's -1, atomic with the
+// bucket it corrects.
+var sharedReserve = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local every, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new = tat + every * cost
+if cost > 0 and new - every * burst > now then
+  return new - every * burst - now
+end
+if new <= now then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], new, 'PX', math.ceil(new - now))
+end
+return 0
+`)
+
+// reserve takes one attempt of key's bucket (see reserveLocal), in Redis
+// when the limiter is shared and Redis answers, else in memory. It returns
+// how to hand the attempt back, or how long key must wait.
+func (f *failureLimiter) reserve(ctx context.Context, key string, now time.Time) (refund func(), wait time.Duration) {
+	if f.shared == nil {
+		return f.reserveLocal(key, now)
+	}
+	every := max(1, f.rule.Every.Milliseconds())
+	run := func(ctx context.Context, cost int) (int64, error) {
+		var ms int64
+		err := f.shared.Do(ctx, "login-throttle", func(ctx context.Context, rdb *redis.Client) error {
+			var err error
+			ms, err = sharedReserve.Run(ctx, rdb, []string{f.ns + key}, every, f.rule.Burst, cost).Int64()
+			return err
+		})
+		return ms, err
+	}
+	ms, err := run(ctx, 1)
+	if err != nil {
+		return f.reserveLocal(key, now)
+	}
+	if ms > 0 {
+		return nil, time.Duration(ms) * time.Millisecond
+	}
+	return func() {
+		// The login is over; its refund must not die with its request.
+		_, _ = run(context.WithoutCancel(ctx), -1) // lost while Redis fails: one failure too many, never one too few
+	}, 0
+}
+
 // reserve takes one attempt of key's bucket before the password is
 // checked, so concurrent attempts cannot all pass a check made before any
 // of them failed. It answers how long key must wait instead when its bucket
 // is empty; a taken reservation is handed back with refund when the
 // attempt succeeds.
-func (f *failureLimiter) reserve(key string, now time.Time) (*rate.Reservation, time.Duration) {
+func (f *failureLimiter) reserveLocal(key string, now time.Time) (refund func(), wait time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	b, _ := bounded(f.buckets, key, f.max, func() { f.evict(now) }, func() *rate.Limiter {
@@ -53,7 +117,7 @@ func (f *failureLimiter) reserve(key string, now time.Time) (*rate.Reservation, 
 		r.CancelAt(now)
 		return nil, wait
 	}
-	return r, 0
+	return func() { r.CancelAt(now) }, 0
 }
 
 // bounded returns m's value for key, or adds one made by add, calling
@@ -206,8 +270,7 @@ type throttleKey struct {
 
 // attempt is a login attempt holding its throttle slots.
 type attempt struct {
-	reserved []*rate.Reservation
-	at       time.Time
+	refunds  []func()
 	delay    *backoff
 	delayKey string
 }
@@ -215,8 +278,8 @@ type attempt struct {
 // succeeded hands the slots back: only failures count. It is also how an
 // attempt that failed through no fault of the client's ends.
 func (a attempt) succeeded() {
-	for _, r := range a.reserved {
-		r.CancelAt(a.at)
+	for _, refund := range a.refunds {
+		refund()
 	}
 }
 
@@ -239,9 +302,9 @@ func (a attempt) failed(now time.Time) {
 
 // begin reserves an attempt's slots, or returns ErrThrottled (with
 // Retry-After) while any of its keys must wait.
-func (t loginThrottle) begin(username, client string, now time.Time) (attempt, error) {
+func (t loginThrottle) begin(ctx context.Context, username, client string, now time.Time) (attempt, error) {
 	keys := t.keys(username, client)
-	a := attempt{at: now, delay: t.delay, delayKey: keys[0].key}
+	a := attempt{delay: t.delay, delayKey: keys[0].key}
 	if t.delay != nil {
 		// Checked before any slot is taken: a client waiting out its delay
 		// spends none of its buckets.
@@ -251,9 +314,9 @@ func (t loginThrottle) begin(username, client string, now time.Time) (attempt, e
 	}
 	var wait time.Duration
 	for _, k := range keys {
-		r, w := k.l.reserve(k.key, now)
-		if r != nil {
-			a.reserved = append(a.reserved, r)
+		refund, w := k.l.reserve(ctx, k.key, now)
+		if refund != nil {
+			a.refunds = append(a.refunds, refund)
 		}
 		wait = max(wait, w)
 	}
@@ -287,4 +350,10 @@ func ContextWithClientAddr(ctx context.Context, addr string) context.Context {
 func ClientAddr(ctx context.Context) string {
 	a, _ := ctx.Value(clientAddrKey{}).(string)
 	return a
+}
+
+// sharedIn keeps f's buckets in Redis under ns; nil keeps them in memory.
+func (f *failureLimiter) sharedIn(c *redisx.Client, ns string) *failureLimiter {
+	f.shared, f.ns = c, ns
+	return f
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // fail is a failed attempt: its reservation is kept.
-func (f *failureLimiter) fail(key string, now time.Time) { f.reserve(key, now) }
+func (f *failureLimiter) fail(key string, now time.Time) { f.reserveLocal(key, now) }
 
 func TestFailureLimiterMemoryIsBounded(t *testing.T) {
 	l := newFailureLimiter(ThrottleRule{Burst: 2, Every: time.Minute}, 100)
@@ -26,7 +26,7 @@ func TestFailureLimiterMemoryIsBounded(t *testing.T) {
 	for i := range 500 {
 		l.fail("noise"+strconv.Itoa(i), now)
 	}
-	if r, wait := l.reserve("attacked", now); r != nil || wait == 0 {
+	if r, wait := l.reserveLocal("attacked", now); r != nil || wait == 0 {
 		t.Fatal("a throttled key was evicted before keys with fewer failures")
 	}
 	// Refilled buckets are forgotten first.
