@@ -131,7 +131,7 @@ func NewBasicService(store Store, opts Options) (*BasicService, error) {
 		throttle: loginThrottle{
 			byUser:   newFailureLimiter(opts.UserThrottle, opts.MaxThrottled).sharedIn(opts.SharedThrottle, opts.ThrottleNamespace+":login:user:"),
 			byClient: newFailureLimiter(opts.ClientThrottle, opts.MaxThrottled).sharedIn(opts.SharedThrottle, opts.ThrottleNamespace+":login:client:"),
-			delay:    newBackoff(opts.UserThrottle.Burst, opts.UserThrottle.Every, opts.LoginBackoffCap, opts.MaxThrottled),
+			delay:    newBackoff(opts.UserThrottle.Burst, opts.UserThrottle.Every, opts.LoginBackoffCap, opts.MaxThrottled).sharedIn(opts.SharedThrottle, opts.ThrottleNamespace+":login:delay:"),
 		},
 	}, nil
 }

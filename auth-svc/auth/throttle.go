@@ -163,6 +163,11 @@ type backoff struct {
 	free      int           // failures before any delay (the username burst)
 	base, cap time.Duration // the first delay, and the longest
 	max       int
+	// shared, when set, keeps the delays in Redis under ns, so that every
+	// replica makes a guesser wait alike; the delays in memory decide while
+	// Redis fails.
+	shared *redisx.Client
+	ns     string
 
 	mu   sync.Mutex
 	keys map[string]*backoffState
@@ -188,8 +193,73 @@ func newBackoff(free int, base, cap time.Duration, max int) *backoff {
 	return &backoff{free: free, base: base, cap: cap, max: max, keys: map[string]*backoffState{}}
 }
 
+// sharedBackoff keeps a key's delay as a hash (f: failures, u: no attempt
+// before, ms on Redis's clock) expiring a cap after its last failure or
+// delay, which is when a quiet key starts over. ARGV[1] "wait" answers the
+// ms left to wait; "fail" with the burst, base and cap (ms) counts a
+// failure and sets the next delay.
+var sharedBackoff = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if ARGV[1] == 'wait' then
+  local u = tonumber(redis.call('HGET', KEYS[1], 'u') or '0')
+  if u > now then return u - now end
+  return 0
+end
+local free, base, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0') + 1
+local u = 0
+local over = f - free
+if over > 0 then
+  local d = cap
+  if over <= 30 and base * 2 ^ (over - 1) < cap then d = base * 2 ^ (over - 1) end
+  u = now + math.floor(d)
+end
+redis.call('HSET', KEYS[1], 'f', f, 'u', u)
+redis.call('PEXPIRE', KEYS[1], math.max(u, now) - now + cap)
+return 0
+`)
+
+// run calls sharedBackoff for key; ok is false when there is no shared
+// store or it failed, and the caller decides in memory.
+func (b *backoff) run(ctx context.Context, key string, args ...any) (ms int64, ok bool) {
+	if b.shared == nil {
+		return 0, false
+	}
+	err := b.shared.Do(ctx, "login-backoff", func(ctx context.Context, rdb *redis.Client) error {
+		var err error
+		ms, err = sharedBackoff.Run(ctx, rdb, []string{b.ns + key}, args...).Int64()
+		return err
+	})
+	return ms, err == nil
+}
+
 // wait is how long key must wait before its next attempt.
-func (b *backoff) wait(key string, now time.Time) time.Duration {
+func (b *backoff) wait(ctx context.Context, key string, now time.Time) time.Duration {
+	if ms, ok := b.run(ctx, key, "wait"); ok {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return b.waitLocal(key, now)
+}
+
+// failed counts a failure of key and sets its next delay.
+func (b *backoff) failed(ctx context.Context, key string, now time.Time) {
+	if _, ok := b.run(ctx, key, "fail", b.free, b.base.Milliseconds(), b.cap.Milliseconds()); !ok {
+		b.failedLocal(key, now)
+	}
+}
+
+// forget clears key's delay: its login succeeded.
+func (b *backoff) forget(ctx context.Context, key string) {
+	if b.shared != nil {
+		_ = b.shared.Do(ctx, "login-backoff", func(ctx context.Context, rdb *redis.Client) error {
+			return rdb.Del(ctx, b.ns+key).Err()
+		}) // lost while Redis fails: the delay lapses on its own
+	}
+	b.forgetLocal(key)
+}
+
+func (b *backoff) waitLocal(key string, now time.Time) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s, ok := b.keys[key]
@@ -199,8 +269,7 @@ func (b *backoff) wait(key string, now time.Time) time.Duration {
 	return max(0, s.until.Sub(now))
 }
 
-// failed counts a failure of key and sets its next delay.
-func (b *backoff) failed(key string, now time.Time) {
+func (b *backoff) failedLocal(key string, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s, found := bounded(b.keys, key, b.max, func() { b.evict(now) }, func() *backoffState { return &backoffState{} })
@@ -219,8 +288,7 @@ func (b *backoff) failed(key string, now time.Time) {
 	}
 }
 
-// forget clears key's delay: its login succeeded.
-func (b *backoff) forget(key string) {
+func (b *backoff) forgetLocal(key string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	delete(b.keys, key)
@@ -270,6 +338,7 @@ type throttleKey struct {
 
 // attempt is a login attempt holding its throttle slots.
 type attempt struct {
+	ctx      context.Context
 	refunds  []func()
 	delay    *backoff
 	delayKey string
@@ -288,7 +357,7 @@ func (a attempt) succeeded() {
 func (a attempt) loggedIn() {
 	a.succeeded()
 	if a.delay != nil {
-		a.delay.forget(a.delayKey)
+		a.delay.forget(context.WithoutCancel(a.ctx), a.delayKey)
 	}
 }
 
@@ -296,7 +365,7 @@ func (a attempt) loggedIn() {
 // the client's next attempt at the username may have to wait longer.
 func (a attempt) failed(now time.Time) {
 	if a.delay != nil {
-		a.delay.failed(a.delayKey, now)
+		a.delay.failed(context.WithoutCancel(a.ctx), a.delayKey, now)
 	}
 }
 
@@ -304,11 +373,11 @@ func (a attempt) failed(now time.Time) {
 // Retry-After) while any of its keys must wait.
 func (t loginThrottle) begin(ctx context.Context, username, client string, now time.Time) (attempt, error) {
 	keys := t.keys(username, client)
-	a := attempt{delay: t.delay, delayKey: keys[0].key}
+	a := attempt{ctx: ctx, delay: t.delay, delayKey: keys[0].key}
 	if t.delay != nil {
 		// Checked before any slot is taken: a client waiting out its delay
 		// spends none of its buckets.
-		if wait := t.delay.wait(a.delayKey, now); wait > 0 {
+		if wait := t.delay.wait(ctx, a.delayKey, now); wait > 0 {
 			return attempt{}, throttled(wait)
 		}
 	}
@@ -356,4 +425,10 @@ func ClientAddr(ctx context.Context) string {
 func (f *failureLimiter) sharedIn(c *redisx.Client, ns string) *failureLimiter {
 	f.shared, f.ns = c, ns
 	return f
+}
+
+// sharedIn keeps b's delays in Redis under ns; nil keeps them in memory.
+func (b *backoff) sharedIn(c *redisx.Client, ns string) *backoff {
+	b.shared, b.ns = c, ns
+	return b
 }
