@@ -234,8 +234,10 @@ func newCluster(t testing.TB, l layout, driver, catalogDSN, authDSN string) *clu
 		"MOVIES_SEARCH_CATALOG_URL="+c.Catalog,
 		"MOVIES_GATEWAY_AUTH_CACHE_TTL=1s",
 		// The suite's requests all come from one address; the rate limits
-		// have their own tests.
+		// and the per-client share of the calls in flight have their own
+		// tests.
 		"MOVIES_GATEWAY_RATE_LIMIT=false",
+		"MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE=0",
 		"MOVIES_CATALOG_DB_DRIVER="+driver,
 		"MOVIES_CATALOG_DB_DSN="+catalogDSN,
 		"MOVIES_AUTH_DB_DRIVER="+driver,

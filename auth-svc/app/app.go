@@ -16,8 +16,10 @@ import (
 
 	"github.com/moviesplatform/auth-svc/auth"
 	"github.com/moviesplatform/auth-svc/store"
+	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/endpointmw"
 	"github.com/moviesplatform/platform/httpx"
+	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/server"
 	"github.com/moviesplatform/platform/servicetoken"
 	"github.com/moviesplatform/platform/sqldb"
@@ -58,6 +60,19 @@ type Config struct {
 	// before a check writes it again: the precision of the idle timeout,
 	// bought with one write per token per step instead of per request.
 	TokenLastUsedStep time.Duration `env:"AUTH_TOKEN_LAST_USED_STEP" envDefault:"1h"`
+
+	// Redis shares the failed-login throttle between replicas
+	// (MOVIES_AUTH_REDIS_ADDR, _USERNAME, _PASSWORD, _DB, _TLS_*); empty
+	// keeps it per process. While Redis fails, each replica throttles alone.
+	Redis config.Redis `envPrefix:"AUTH_REDIS_"`
+	// RedisNamespace starts every key, so environments can share a Redis.
+	RedisNamespace string `env:"AUTH_REDIS_NAMESPACE" envDefault:"movies:auth"`
+	// RedisTimeout is the budget of each Redis call; past it the login is
+	// throttled in process.
+	RedisTimeout time.Duration `env:"AUTH_REDIS_TIMEOUT" envDefault:"50ms"`
+	// RedisBreakerOpen is how long Redis is left alone after 5 failures in
+	// a row.
+	RedisBreakerOpen time.Duration `env:"AUTH_REDIS_BREAKER_OPEN" envDefault:"2s"`
 }
 
 // App is a built auth-svc.
@@ -69,7 +84,8 @@ type App struct {
 	// Health has the database readiness check.
 	Health *server.Health
 
-	db *sql.DB
+	db    *sql.DB
+	redis *redisx.Client
 }
 
 // New opens the database, migrates it when cfg.Migrate, ensures the admin
@@ -93,7 +109,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 	a := &App{Health: server.NewHealth(), db: db}
 	if err := a.build(ctx, cfg, driver, log, reg, tr, guard); err != nil {
-		db.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -106,8 +122,21 @@ func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *s
 		}
 	}
 	users := store.New(a.db, driver)
+	conn, err := redisx.SettingsFor(cfg.Redis)
+	if err != nil {
+		return fmt.Errorf("MOVIES_AUTH_REDIS_*: %w", err)
+	}
+	if conn.Addr != "" {
+		conn.Budget, conn.BreakerOpen, conn.Name = cfg.RedisTimeout, cfg.RedisBreakerOpen, "auth-throttle-redis"
+		a.redis = redisx.New(conn, redisx.Hooks{})
+		reg.MustRegister(a.redis.PoolCollector("auth-throttle"))
+		// Redis down leaves logins throttled per replica; Redis refusing
+		// its credentials is a misconfiguration that must stop a rollout.
+		a.Health.AddCheck("redis-credentials", redisx.Logged("auth-throttle", log, a.redis.Credentials))
+	}
 	basic, err := auth.NewBasicService(users, auth.Options{
 		BcryptCost: cfg.BcryptCost, TokenMaxAge: cfg.TokenMaxAge, TokenIdleTimeout: cfg.TokenIdleTimeout, LastUsedStep: cfg.TokenLastUsedStep,
+		SharedThrottle: a.redis, ThrottleNamespace: cfg.RedisNamespace,
 	})
 	if err != nil {
 		return err
@@ -126,8 +155,13 @@ func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *s
 	return nil
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.db.Close() }
+// Close closes the database and Redis.
+func (a *App) Close() error {
+	if a.redis != nil {
+		a.redis.Close()
+	}
+	return a.db.Close()
+}
 
 // Migrate brings the configured database's schema up to date (the migrate
 // subcommand; a Kubernetes Job runs it before a rollout).

@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/moviesplatform/auth-svc/app"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/redisx/redistest"
 	"github.com/moviesplatform/platform/servicetoken"
 	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
@@ -141,6 +143,27 @@ func TestBadConfig(t *testing.T) {
 		if a, err := app.New(context.Background(), cfg, logging.Discard(), prometheus.NewRegistry(), nil); err == nil {
 			a.Close()
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestReplicasShareTheLoginThrottleThroughRedis: two auth-svc apps on one
+// database and one Redis (MOVIES_AUTH_REDIS_*): failed logins through one
+// count on the other.
+func TestReplicasShareTheLoginThrottleThroughRedis(t *testing.T) {
+	cfg := baseConfig(t, "sqlite", "file:"+filepath.Join(t.TempDir(), "auth.db"))
+	cfg.AdminUsername, cfg.AdminPassword = "root", "root password"
+	cfg.Redis.Addr, cfg.RedisNamespace = redistest.RedisAddr(t), redistest.Namespace()
+	cfg.RedisTimeout, cfg.RedisBreakerOpen = time.Second, time.Second
+	a, b := build(t, cfg, logging.Discard()), build(t, cfg, logging.Discard())
+	for i, h := range []http.Handler{a.Handler, b.Handler, a.Handler, b.Handler, a.Handler} { // the burst of 5
+		if code := login(t, h, "root", "wrong password"); code != http.StatusBadRequest {
+			t.Fatalf("failure %d: %d", i, code)
+		}
+	}
+	for i, h := range []http.Handler{a.Handler, b.Handler} {
+		if code := login(t, h, "root", "root password"); code != http.StatusTooManyRequests {
+			t.Fatalf("replica %d after 5 failures across both: %d, want 429", i, code)
 		}
 	}
 }

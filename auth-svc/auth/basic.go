@@ -14,6 +14,7 @@ import (
 
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/redisx"
 	"github.com/moviesplatform/platform/servicetoken"
 )
 
@@ -27,6 +28,16 @@ type Options struct {
 	// ClientThrottle limits failed logins per client address (20 at once,
 	// then one per 3s): it stops one client from trying many usernames.
 	ClientThrottle ThrottleRule
+	// SharedThrottle, when set, keeps the failed-login buckets in Redis
+	// (keys under ThrottleNamespace), so every replica counts the same
+	// failures; the buckets in this process decide while Redis fails.
+	SharedThrottle    *redisx.Client
+	ThrottleNamespace string
+	// LoginBackoffCap is the longest progressive delay of one client
+	// guessing one username (15 minutes): past UserThrottle's burst, each
+	// failure doubles the client's wait for that username, from
+	// UserThrottle.Every, until a login succeeds or it stays quiet this long.
+	LoginBackoffCap time.Duration
 	// MaxThrottled bounds how many usernames and addresses each limiter
 	// tracks (10000).
 	MaxThrottled int
@@ -59,6 +70,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ClientThrottle == (ThrottleRule{}) {
 		o.ClientThrottle = ThrottleRule{Burst: 20, Every: 3 * time.Second}
+	}
+	if o.LoginBackoffCap <= 0 {
+		o.LoginBackoffCap = 15 * time.Minute
 	}
 	if o.MaxThrottled == 0 {
 		o.MaxThrottled = 10000
@@ -115,8 +129,9 @@ func NewBasicService(store Store, opts Options) (*BasicService, error) {
 		dummyHash: dummy,
 		hashing:   semaphore.NewWeighted(int64(opts.MaxConcurrentHashes)),
 		throttle: loginThrottle{
-			byUser:   newFailureLimiter(opts.UserThrottle, opts.MaxThrottled),
-			byClient: newFailureLimiter(opts.ClientThrottle, opts.MaxThrottled),
+			byUser:   newFailureLimiter(opts.UserThrottle, opts.MaxThrottled).sharedIn(opts.SharedThrottle, opts.ThrottleNamespace+":login:user:"),
+			byClient: newFailureLimiter(opts.ClientThrottle, opts.MaxThrottled).sharedIn(opts.SharedThrottle, opts.ThrottleNamespace+":login:client:"),
+			delay:    newBackoff(opts.UserThrottle.Burst, opts.UserThrottle.Every, opts.LoginBackoffCap, opts.MaxThrottled).sharedIn(opts.SharedThrottle, opts.ThrottleNamespace+":login:delay:"),
 		},
 	}, nil
 }
@@ -141,7 +156,7 @@ func (s *BasicService) Login(ctx context.Context, c contract.Credentials) (contr
 	if len(fields) > 0 {
 		return contract.TokenResponse{}, apierr.Validation(fields)
 	}
-	try, err := s.throttle.begin(username, ClientAddr(ctx), s.opts.Now())
+	try, err := s.throttle.begin(ctx, username, ClientAddr(ctx), s.opts.Now())
 	if err != nil {
 		return contract.TokenResponse{}, err
 	}
@@ -162,9 +177,10 @@ func (s *BasicService) Login(ctx context.Context, c contract.Credentials) (contr
 	if !matches || hash == s.dummyHash || u.Disabled {
 		// A disabled user's right password is refused alike, as Django
 		// refuses an inactive user: it tells a guesser nothing.
+		try.failed(s.opts.Now())
 		return contract.TokenResponse{}, ErrBadCredentials
 	}
-	try.succeeded()
+	try.loggedIn()
 	now := s.opts.Now()
 	if err := s.upgradeHash(ctx, u, c.Password); err != nil {
 		return contract.TokenResponse{}, err

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +21,8 @@ import (
 	"github.com/moviesplatform/auth-svc/store"
 	"github.com/moviesplatform/platform/apierr"
 	"github.com/moviesplatform/platform/contract"
+	"github.com/moviesplatform/platform/redisx"
+	"github.com/moviesplatform/platform/redisx/redistest"
 	"github.com/moviesplatform/platform/sqldb/sqltest"
 )
 
@@ -261,6 +265,61 @@ func TestThrottlesOneClientTryingManyUsernames(t *testing.T) {
 	}
 }
 
+// TestProgressiveDelayGrowsPerClientAndSparesOthers: past the username
+// burst, each failure from one client doubles that client's wait for the
+// username, up to the cap; the user logging in from another client is not
+// delayed, and a correct login clears the delay.
+func TestProgressiveDelayGrowsPerClientAndSparesOthers(t *testing.T) {
+	f := sqlite(t, auth.Options{UserThrottle: auth.ThrottleRule{Burst: 2, Every: 10 * time.Second}, LoginBackoffCap: 80 * time.Second})
+	s := f.basic
+	mustCreateUser(t, s, "kim", "correct horse", false)
+	guesser := auth.ContextWithClientAddr(context.Background(), "192.0.2.1")
+	wrong := contract.Credentials{Username: "kim", Password: "wrong horse"}
+	fail := func() {
+		t.Helper()
+		if _, err := s.Login(guesser, wrong); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("a wrong password: %v", err)
+		}
+	}
+	retryAfter := func(ctx context.Context, c contract.Credentials) string {
+		t.Helper()
+		_, err := s.Login(ctx, c)
+		var e *apierr.Error
+		if !errors.Is(err, auth.ErrThrottled) || !errors.As(err, &e) {
+			t.Fatalf("an attempt while waiting: %v", err)
+		}
+		return e.Header.Get("Retry-After")
+	}
+	fail()
+	fail()
+	var waits []string
+	for range 6 {
+		w := retryAfter(guesser, wrong)
+		waits = append(waits, w)
+		secs, _ := strconv.Atoi(w)
+		f.clock.Advance(time.Duration(secs) * time.Second)
+		fail()
+	}
+	if want := []string{"10", "10", "20", "40", "80", "80"}; !slices.Equal(waits, want) {
+		t.Fatalf("waits %v, want %v (doubling to the cap)", waits, want)
+	}
+	// Even the right password waits from the guessing client...
+	if w := retryAfter(guesser, contract.Credentials{Username: "kim", Password: "correct horse"}); w != "80" {
+		t.Fatalf("the right password from the guesser: Retry-After %s", w)
+	}
+	// ...but not from the user's own.
+	own := auth.ContextWithClientAddr(context.Background(), "198.51.100.7")
+	if _, err := s.Login(own, contract.Credentials{Username: "kim", Password: "correct horse"}); err != nil {
+		t.Fatalf("the user from another client: %v", err)
+	}
+	// Once waited out, a correct login clears the delay.
+	f.clock.Advance(80 * time.Second)
+	if _, err := s.Login(guesser, contract.Credentials{Username: "kim", Password: "correct horse"}); err != nil {
+		t.Fatalf("after the wait: %v", err)
+	}
+	fail()
+}
+
 func TestEnsureAdmin(t *testing.T) {
 	f := sqlite(t, auth.Options{})
 	s, ctx := f.basic, context.Background()
@@ -392,12 +451,39 @@ func TestConcurrentWrongLoginsAreBoundedBeforeThePasswordCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantWrongLoginBurstBounded(t, s, counted)
+}
+
+// wantWrongLoginBurstBounded sends 40 concurrent wrong logins for kim from
+// one client to s: at most the burst of 5 may reach counted (the store, and
+// so bcrypt), and kim from another client still logs in.
+func wantWrongLoginBurstBounded(t *testing.T, s auth.Service, counted *countingStore) {
+	t.Helper()
 	attacker := auth.ContextWithClientAddr(context.Background(), "192.0.2.9")
+	throttled := concurrentWrongLogins(t, s, attacker, "kim", 40)
+	if n := counted.lookups.Load(); n > 5 {
+		t.Errorf("%d of 40 concurrent wrong logins reached the store, want at most the burst of 5", n)
+	}
+	if throttled < 35 {
+		t.Errorf("only %d of 40 were throttled", throttled)
+	}
+	// The attacker cannot lock kim out: kim, from elsewhere, logs in.
+	kim := auth.ContextWithClientAddr(context.Background(), "198.51.100.7")
+	if _, err := s.Login(kim, contract.Credentials{Username: "kim", Password: "correct horse"}); err != nil {
+		t.Fatalf("kim from another client: %v", err)
+	}
+}
+
+// concurrentWrongLogins sends n wrong logins for username from ctx's client
+// at once, and counts those throttled; any other answer than throttled or
+// bad credentials fails the test.
+func concurrentWrongLogins(t *testing.T, s auth.Service, ctx context.Context, username string, n int) int64 {
+	t.Helper()
 	var wg sync.WaitGroup
 	var throttled atomic.Int64
-	for range 40 {
+	for range n {
 		wg.Go(func() {
-			_, err := s.Login(attacker, contract.Credentials{Username: "kim", Password: "wrong horse"})
+			_, err := s.Login(ctx, contract.Credentials{Username: username, Password: "wrong horse"})
 			switch {
 			case errors.Is(err, auth.ErrThrottled):
 				throttled.Add(1)
@@ -407,17 +493,58 @@ func TestConcurrentWrongLoginsAreBoundedBeforeThePasswordCheck(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := counted.lookups.Load(); n > 5 {
-		t.Errorf("%d of 40 concurrent wrong logins reached the store, want at most the burst of 5", n)
+	return throttled.Load()
+}
+
+// replicas are two auth services over one database whose login throttles
+// share redis at addr, as two auth-svc pods do.
+func replicas(t *testing.T, addr string, opts auth.Options) (*auth.BasicService, *auth.BasicService, *countingStore) {
+	t.Helper()
+	shared := redisx.New(redisx.Settings{Addr: addr, Budget: 500 * time.Millisecond, BreakerOpen: time.Second, Name: "auth-throttle"}, redisx.Hooks{})
+	t.Cleanup(func() { shared.Close() })
+	opts.SharedThrottle, opts.ThrottleNamespace, opts.BcryptCost = shared, redistest.Namespace(), bcrypt.MinCost
+	f := sqlite(t, opts)
+	counted := &countingStore{Store: store.New(f.db, "sqlite")}
+	second, err := auth.NewBasicService(counted, opts)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if throttled.Load() < 35 {
-		t.Errorf("only %d of 40 were throttled", throttled.Load())
+	return f.basic, second, counted
+}
+
+// TestFailedLoginsCountOnEveryReplicaThroughRedis: failures on one replica
+// count on the other, and correct logins on either hand their slot back.
+func TestFailedLoginsCountOnEveryReplicaThroughRedis(t *testing.T) {
+	a, b, _ := replicas(t, redistest.RedisAddr(t), auth.Options{UserThrottle: auth.ThrottleRule{Burst: 3, Every: time.Hour}})
+	mustCreateUser(t, a, "lou", "correct horse", false)
+	client := auth.ContextWithClientAddr(context.Background(), "192.0.2.4")
+	right := contract.Credentials{Username: "lou", Password: "correct horse"}
+	for i := range 6 { // twice the burst: each success is refunded
+		s := []*auth.BasicService{a, b}[i%2]
+		if _, err := s.Login(client, right); err != nil {
+			t.Fatalf("correct login %d: %v", i, err)
+		}
 	}
-	// The attacker cannot lock kim out: kim, from elsewhere, logs in.
-	kim := auth.ContextWithClientAddr(context.Background(), "198.51.100.7")
-	if _, err := s.Login(kim, contract.Credentials{Username: "kim", Password: "correct horse"}); err != nil {
-		t.Fatalf("kim from another client: %v", err)
+	for i, s := range []*auth.BasicService{a, a, b} {
+		if _, err := s.Login(client, contract.Credentials{Username: "lou", Password: "wrong horse"}); !errors.Is(err, auth.ErrBadCredentials) {
+			t.Fatalf("failure %d: %v", i, err)
+		}
 	}
+	for i, s := range []*auth.BasicService{a, b} {
+		if _, err := s.Login(client, right); !errors.Is(err, auth.ErrThrottled) {
+			t.Fatalf("replica %d after 3 failures across both: %v, want throttled", i, err)
+		}
+	}
+}
+
+// TestRedisDownTheLocalThrottleStillBoundsABurst: with nothing listening at
+// the Redis address, each replica's own buckets bound a burst of wrong
+// logins before the password check.
+func TestRedisDownTheLocalThrottleStillBoundsABurst(t *testing.T) {
+	down := "127.0.0.1:" + strconv.Itoa(redistest.FreePort(t))
+	a, b, counted := replicas(t, down, auth.Options{})
+	mustCreateUser(t, a, "kim", "correct horse", false)
+	wantWrongLoginBurstBounded(t, b, counted)
 }
 
 func TestASuccessfulLoginHandsItsSlotBack(t *testing.T) {

@@ -30,6 +30,8 @@ func TestBrokenValuesAreRejected(t *testing.T) {
 		"trusted-proxy-hops-negative": {"trustedProxyHops", true},
 		"trusted-proxies-and-hops":    {"trustedProxies and gateway.trustedProxyHops are both set", false},
 		"rate-limit-zero":             {"anonymous", true},
+		// A client's share of the calls in flight is auto or a number.
+		"client-share-not-a-number": {"upstreamClientShare", true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

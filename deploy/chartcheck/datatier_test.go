@@ -8,7 +8,7 @@ import (
 )
 
 // TestDataTierCredentials: the Redis user, password and TLS of redis.auth
-// and redis.tls reach the gateway and catalog (and the internal Redis
+// and redis.tls reach the gateway, catalog and auth (and the internal Redis
 // requires the password); the search-only Meilisearch key reaches
 // search-svc beside the indexer's; trusted proxies and rate limits reach
 // the gateway's variables.
@@ -48,7 +48,7 @@ func TestDataTierCredentials(t *testing.T) {
 			}
 		}
 	}
-	for _, tc := range []struct{ deploy, prefix string }{{"movies-gateway", "MOVIES_GATEWAY_REDIS_"}, {"movies-catalog", "MOVIES_CATALOG_REDIS_"}} {
+	for _, tc := range []struct{ deploy, prefix string }{{"movies-gateway", "MOVIES_GATEWAY_REDIS_"}, {"movies-catalog", "MOVIES_CATALOG_REDIS_"}, {"movies-auth", "MOVIES_AUTH_REDIS_"}} {
 		env := envs[tc.deploy]
 		want := map[string]string{"ADDR": "movies-redis:6379", "USERNAME": "movies", "TLS_ENABLED": "true", "TLS_SERVER_NAME": "redis.db",
 			"TLS_CA_FILE": "/etc/movies/redis-tls/ca.crt", "TLS_CERT_FILE": "/etc/movies/redis-tls/tls.crt", "TLS_KEY_FILE": "/etc/movies/redis-tls/tls.key"}
@@ -64,7 +64,7 @@ func TestDataTierCredentials(t *testing.T) {
 			t.Errorf("%s: redis-tls not mounted: %v", tc.deploy, mounts[tc.deploy])
 		}
 	}
-	for _, d := range []string{"movies-auth", "movies-search"} {
+	for _, d := range []string{"movies-search"} {
 		if _, ok := mounts[d]["redis-tls"]; ok {
 			t.Errorf("%s mounts the Redis TLS files it does not use", d)
 		}

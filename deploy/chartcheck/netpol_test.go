@@ -47,13 +47,13 @@ func TestNetworkPolicies(t *testing.T) {
 		"movies-catalog":     {"gateway", "search"},
 		"movies-auth":        {"gateway"},
 		"movies-search":      {"gateway"},
-		"movies-redis":       {"catalog", "gateway"},
+		"movies-redis":       {"auth", "catalog", "gateway"},
 		"movies-meilisearch": {"search"},
 	}
 	wantEgress := map[string][]string{
 		"movies-gateway":     {"auth", "catalog", "redis", "search"},
 		"movies-catalog":     {"redis", "vtgate"},
-		"movies-auth":        {"vtgate"},
+		"movies-auth":        {"redis", "vtgate"},
 		"movies-search":      {"catalog", "meilisearch"},
 		"movies-redis":       {},
 		"movies-meilisearch": {},

@@ -70,6 +70,12 @@ type Config struct {
 	// service answers what it can instead of timing out and opening its
 	// circuit.
 	UpstreamMaxInFlight int `env:"GATEWAY_UPSTREAM_MAX_IN_FLIGHT" envDefault:"128"`
+	// UpstreamClientShare bounds one client's calls in flight to each
+	// upstream (its token, or its address without one), so that one client
+	// cannot fill UpstreamMaxInFlight: past it, a 429 with Retry-After.
+	// "auto" is a quarter of the bound; 0 turns it off (load tests, which
+	// come from one address).
+	UpstreamClientShare upstream.Share `env:"GATEWAY_UPSTREAM_CLIENT_SHARE" envDefault:"auto"`
 	// UpstreamBreakerOpen is how long an upstream's open breaker refuses
 	// calls (503 with this as Retry-After) before one probe goes through.
 	UpstreamBreakerOpen time.Duration `env:"GATEWAY_UPSTREAM_BREAKER_OPEN" envDefault:"5s"`
@@ -196,15 +202,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 	}
 
 	guards := upstream.NewMetrics(reg)
+	// guard is the guard of one class of calls, all bounded alike.
+	guard := func(name string, timeout time.Duration, s upstream.Settings) *upstream.Guard {
+		s.Name, s.Timeout, s.OpenFor = name, timeout, cfg.UpstreamBreakerOpen
+		s.MaxInFlight, s.ClientShare = cfg.UpstreamMaxInFlight, int(cfg.UpstreamClientShare)
+		return upstream.NewGuard(s, guards)
+	}
 	catalogGuards := upstream.CatalogGuards{
-		List:  upstream.NewGuard(upstream.Settings{Name: "catalog-list", Timeout: cfg.CatalogTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
-		Read:  upstream.NewGuard(upstream.Settings{Name: "catalog-read", Timeout: cfg.CatalogTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
-		Write: upstream.NewGuard(upstream.Settings{Name: "catalog-write", Timeout: cfg.CatalogTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
+		List:  guard("catalog-list", cfg.CatalogTimeout, upstream.Settings{}),
+		Read:  guard("catalog-read", cfg.CatalogTimeout, upstream.Settings{}),
+		Write: guard("catalog-write", cfg.CatalogTimeout, upstream.Settings{}),
 	}
 	authGuards := upstream.AuthGuards{
-		Login:      upstream.NewGuard(upstream.Settings{Name: "auth-login", Timeout: cfg.AuthTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
-		Introspect: upstream.NewGuard(upstream.Settings{Name: "auth-introspect", Timeout: cfg.AuthTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
-		Other:      upstream.NewGuard(upstream.Settings{Name: "auth", Timeout: cfg.AuthTimeout, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards),
+		Login:      guard("auth-login", cfg.AuthTimeout, upstream.Settings{}),
+		Introspect: guard("auth-introspect", cfg.AuthTimeout, upstream.Settings{ShareByAddress: true}),
+		Other:      guard("auth", cfg.AuthTimeout, upstream.Settings{}),
 	}
 	a.Catalog = catalogEndpoints.Use(catalogGuards.Middleware()).Service()
 	a.Auth = authEndpoints.Use(authGuards.Middleware()).Service()
@@ -220,7 +232,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 			}
 		}
 		// Search has the catalog as its fallback, so its breaker opens sooner.
-		searchGuard := upstream.NewGuard(upstream.Settings{Name: "search", Timeout: cfg.SearchTimeout, TripAfter: 3, OpenFor: cfg.UpstreamBreakerOpen, MaxInFlight: cfg.UpstreamMaxInFlight}, guards)
+		searchGuard := guard("search", cfg.SearchTimeout, upstream.Settings{TripAfter: 3})
 		searcher = searchEndpoints.Use(searchGuard.Middleware()).Service()
 		breakers = append(breakers, searchGuard)
 	}

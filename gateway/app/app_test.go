@@ -16,6 +16,7 @@ import (
 	"github.com/moviesplatform/platform/config"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/promtest"
 	"github.com/moviesplatform/platform/server"
 	"github.com/moviesplatform/platform/servicetoken"
 	"github.com/moviesplatform/platform/servicetoken/servicetokentest"
@@ -24,6 +25,7 @@ import (
 	"github.com/moviesplatform/catalog-svc/catalog/catalogtest"
 	"github.com/moviesplatform/gateway/app"
 	"github.com/moviesplatform/gateway/ratelimit"
+	"github.com/moviesplatform/gateway/upstream"
 	"github.com/moviesplatform/gateway/upstream/upstreamtest"
 	"github.com/moviesplatform/search-svc/search"
 	"github.com/moviesplatform/search-svc/search/searchtest"
@@ -400,4 +402,89 @@ func TestTrustedProxiesAndHopsAreExclusive(t *testing.T) {
 		t.Fatalf("hops %d", cfg.TrustedProxyHops)
 	}
 	newApp(t, cfg, deps)
+}
+
+// blockingCatalog holds every fetch of movie 1 until release is closed.
+type blockingCatalog struct {
+	*catalogtest.Catalog
+	started chan struct{}
+	release chan struct{}
+}
+
+func (c blockingCatalog) Get(ctx context.Context, id int64) (contract.Movie, error) {
+	if id == 1 {
+		c.started <- struct{}{}
+		<-c.release
+	}
+	return c.Catalog.Get(ctx, id)
+}
+
+// TestOneClientCannotTakeEveryInFlightSlot has one client fill its share
+// of the catalog's calls in flight: its next call is a 429 with
+// Retry-After, counted as over_share, while another client is served.
+func TestOneClientCannotTakeEveryInFlightSlot(t *testing.T) {
+	cfg := defaults(t)
+	cfg.RateLimit, cfg.CacheTTL = false, 0
+	cfg.UpstreamMaxInFlight, cfg.UpstreamClientShare = 4, 2
+	cat := blockingCatalog{catalogtest.NewCatalog(catalogtest.Seed(3)...), make(chan struct{}, 2), make(chan struct{})}
+	reg := server.NewRegistry()
+	a, err := app.New(context.Background(), cfg, logging.Discard(), reg, nil, app.Deps{Catalog: cat, Auth: authtest.NewAuth()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	get := func(peer, path string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		r.RemoteAddr = peer + ":1234"
+		w := httptest.NewRecorder()
+		a.Handler.ServeHTTP(w, r)
+		return w
+	}
+	held := make(chan int, 2)
+	for range 2 {
+		go func() { held <- get("192.0.2.1", "/api/movie/1/").Code }()
+	}
+	for range 2 {
+		<-cat.started
+	}
+	w := get("192.0.2.1", "/api/movie/2/")
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "1" ||
+		!strings.Contains(detail(t, w), "in flight") {
+		t.Fatalf("the hog past its share: %d %v %s", w.Code, w.Header(), w.Body)
+	}
+	if w := get("192.0.2.2", "/api/movie/2/"); w.Code != http.StatusOK {
+		t.Fatalf("another client while the hog holds its share: %d %s", w.Code, w.Body)
+	}
+	if got := promtest.Of(t, reg, "gateway_upstream_calls_total", map[string]string{"upstream": "catalog-read", "result": "over_share"}).Value; got != 1 {
+		t.Fatalf("over_share calls counted %v, want 1", got)
+	}
+	close(cat.release)
+	for range 2 {
+		if code := <-held; code != http.StatusOK {
+			t.Fatalf("a held call: %d", code)
+		}
+	}
+	if w := get("192.0.2.1", "/api/movie/2/"); w.Code != http.StatusOK {
+		t.Fatalf("the hog once its calls finished: %d", w.Code)
+	}
+}
+
+// TestClientShareConfig: auto by default, a number, 0 or less off, and
+// anything else refused naming the variable.
+func TestClientShareConfig(t *testing.T) {
+	for in, want := range map[string]upstream.Share{"": 0, "auto": 0, "8": 8, "0": upstream.ShareOff, "-3": upstream.ShareOff} {
+		var c app.Config
+		vars := map[string]string{}
+		if in != "" {
+			vars["MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE"] = in
+		}
+		if err := config.LoadFrom(&c, vars); err != nil || c.UpstreamClientShare != want {
+			t.Errorf("%q: %v %v, want %v", in, c.UpstreamClientShare, err, want)
+		}
+	}
+	var c app.Config
+	err := config.LoadFrom(&c, map[string]string{"MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE": "half"})
+	if err == nil || !strings.Contains(err.Error(), "MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE") {
+		t.Fatalf("a bad share: %v", err)
+	}
 }

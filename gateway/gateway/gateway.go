@@ -25,6 +25,7 @@ import (
 	"github.com/moviesplatform/gateway/cursorsig"
 	"github.com/moviesplatform/gateway/docs"
 	"github.com/moviesplatform/gateway/respcache"
+	"github.com/moviesplatform/gateway/upstream"
 )
 
 // Searcher is the search service as the gateway uses it: search-svc's
@@ -160,13 +161,25 @@ func New(o Options) *Gateway {
 	}
 	g.routes()
 	mws := []httpx.Middleware{httpx.WithRequestID, httpx.Recover(g.log), httpx.AccessLog(g.log), CORS,
-		httpx.LimitBody(httpx.MaxBodyBytes, httpx.DrainBytes)}
+		httpx.LimitBody(httpx.MaxBodyBytes, httpx.DrainBytes), g.withClient}
 	if o.RateLimit != nil {
 		// Inside CORS, so that a browser can read a 429 and its headers.
 		mws = append(mws, o.RateLimit)
 	}
 	g.handler = httpx.Chain(g.router, mws...)
 	return g
+}
+
+// withClient names the request's client in its context, so that every call
+// made for it counts against that client's share of the upstream's bound
+// (upstream.Settings.ClientShare): its token when it presents one, else its
+// address.
+func (g *Gateway) withClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, _ := authn.TokenFromRequest(r) // a malformed header is the handler's 401
+		ctx := upstream.WithClient(r.Context(), upstream.Client{Token: token, Addr: g.clientAddr(r)})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // The route table. Every path is also served without its trailing slash;

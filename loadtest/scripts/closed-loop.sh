@@ -47,12 +47,13 @@ ready() {
 }
 
 # gateway NAME PORT ENV...: moviesd -target=all (the reference catalog on
-# SQLite, every cache on, no rate limit unless ENV says), admin on PORT+1.
+# SQLite, every cache on, no rate limit unless ENV says, no per-client share
+# of the calls in flight: one client drives the load), admin on PORT+1.
 gateway() {
   local name=$1 port=$2
   shift 2
   mkdir -p "$work/$name"
-  env MOVIES_LOG_LEVEL=warn MOVIES_GATEWAY_RATE_LIMIT=false MOVIES_ADMIN_PPROF=true \
+  env MOVIES_LOG_LEVEL=warn MOVIES_GATEWAY_RATE_LIMIT=false MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE=0 MOVIES_ADMIN_PPROF=true \
     MOVIES_CATALOG_DB_DSN="file:$work/$name/catalog.db" MOVIES_AUTH_DB_DSN="file:$work/$name/auth.db" \
     MOVIES_SEARCH_BLEVE_PATH="$work/$name/search" MOVIES_SEARCH_MEMORY_PATH="$work/$name/search.snapshot" \
     MOVIES_GATEWAY_ADDR=127.0.0.1:$port MOVIES_ADMIN_ADDR=127.0.0.1:$((port + 1)) \

@@ -45,7 +45,7 @@ stack() {
   for port in $p $((p + 1)) $((p + 2)) $((p + 8)) $((p + 9)); do
     if (: </dev/tcp/127.0.0.1/$port) 2>/dev/null; then log "port $port is taken: the figures would be another server's"; exit 1; fi
   done
-  local common=(MOVIES_LOG_LEVEL=warn MOVIES_GATEWAY_RATE_LIMIT=false MOVIES_GATEWAY_SEARCH_URL=none
+  local common=(MOVIES_LOG_LEVEL=warn MOVIES_GATEWAY_RATE_LIMIT=false MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE=0 MOVIES_GATEWAY_SEARCH_URL=none
     MOVIES_ADMIN_USERNAME=admin MOVIES_ADMIN_PASSWORD=service-auth-admin
     MOVIES_CATALOG_ADDR=127.0.0.1:$((p + 1)) MOVIES_AUTH_ADDR=127.0.0.1:$((p + 2))
     MOVIES_GATEWAY_CATALOG_URL=http://127.0.0.1:$((p + 1)) MOVIES_GATEWAY_AUTH_URL=http://127.0.0.1:$((p + 2))

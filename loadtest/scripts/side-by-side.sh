@@ -48,12 +48,13 @@ log "building into $bin"
 "$bin/moviesd" keys "$work/keys" 2>/dev/null
 
 # start NAME TARGET ENV... runs moviesd -target=TARGET with ENV in the
-# background, its log in $work. The gateway's per-client rate limits are off:
+# background, its log in $work. The gateway's per-client rate limits and
+# share of the calls in flight are off:
 # every load comes from one address.
 start() {
   local name=$1 target=$2
   shift 2
-  env MOVIES_GATEWAY_RATE_LIMIT=false \
+  env MOVIES_GATEWAY_RATE_LIMIT=false MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE=0 \
     MOVIES_CATALOG_SERVICE_TRUSTED_KEYS="$work/keys" MOVIES_AUTH_SERVICE_TRUSTED_KEYS="$work/keys" \
     MOVIES_SEARCH_SERVICE_TRUSTED_KEYS="$work/keys" MOVIES_GATEWAY_SERVICE_KEY_FILE="$work/keys/gateway.key" \
     MOVIES_SEARCH_SERVICE_KEY_FILE="$work/keys/search.key" \

@@ -245,7 +245,7 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
 {{/* The redis-tls volume (CA, client certificate) of a Redis user, when TLS has files to mount. */}}
 {{- define "movies.redisTLSVolume" -}}
 {{- $t := .ctx.Values.redis.tls }}
-{{- if and (has .component (list "gateway" "catalog")) (include "movies.redisAddr" .ctx) $t.enabled (or $t.caSecret $t.clientCertSecret) }}
+{{- if and (has .component (list "gateway" "catalog" "auth")) (include "movies.redisAddr" .ctx) $t.enabled (or $t.caSecret $t.clientCertSecret) }}
 - name: redis-tls
   projected:
     defaultMode: 0440
@@ -311,6 +311,8 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
 - name: MOVIES_GATEWAY_TRUSTED_PROXY_HOPS
   value: {{ . | quote }}
 {{- end }}
+- name: MOVIES_GATEWAY_UPSTREAM_CLIENT_SHARE
+  value: {{ $v.gateway.upstreamClientShare | toString | quote }}
 {{- with $v.gateway.rateLimit }}
 - name: MOVIES_GATEWAY_RATE_LIMIT
   value: {{ .enabled | quote }}
@@ -359,6 +361,7 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
 - name: MOVIES_ADMIN_USERNAME
   value: {{ $v.auth.admin.username | quote }}
 {{ include "movies.secretEnv" (dict "name" "MOVIES_ADMIN_PASSWORD" "secret" (include "movies.adminSecretName" $ctx) "key" "password") }}
+{{- include "movies.redisEnv" (dict "ctx" $ctx "prefix" "MOVIES_AUTH_REDIS_") }}
 {{- else if eq .component "search" }}
 - name: MOVIES_SEARCH_ADDR
   value: {{ printf ":%v" $v.search.service.port | quote }}
