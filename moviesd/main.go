@@ -14,6 +14,11 @@
 //	                         service's MOVIES_*_SERVICE_TRUSTED_KEYS
 //	moviesd token key aud [user]  print a 60-second operator token for service
 //	                         aud, signed with the operator key file
+//	moviesd db-users [-print] [-host h] [-admin-dsn-file f]
+//	                         create or update the MySQL accounts the catalog's and
+//	                         auth's DSNs and migrate DSNs name, each with exactly
+//	                         its role's grants on its own schema, as the admin
+//	                         DSN (MOVIES_DB_ADMIN_DSN); -print writes the SQL
 package main
 
 import (
@@ -68,9 +73,11 @@ func main() {
 			return cursorsig.GenerateKeyFile(rest[0])
 		case cmd == "token" && (len(rest) == 2 || len(rest) == 3):
 			return printOperatorToken(rest)
+		case cmd == "db-users":
+			return dbUsers(ctx, cfg, rest, os.Stdout)
 		case cmd == "serve" && len(rest) == 0:
 		default:
-			return fmt.Errorf("usage: %s [-target=...] [serve|migrate|import [file]|keys dir|token key audience [user]]", p.Name)
+			return fmt.Errorf("usage: %s [-target=...] [serve|migrate|import [file]|keys dir|token key audience [user]|db-users [-print]]", p.Name)
 		}
 		p.Log.Info("modules", "targets", strings.Join(targets, ","))
 		a := &assembly{cfg: cfg, log: p.Log, tracing: p.Tracing}

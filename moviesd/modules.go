@@ -50,10 +50,13 @@ var callers = map[string][]string{
 // its own MOVIES_<SERVICE>_* variables.
 type settings struct {
 	config.Common
-	Catalog catalogapp.Config
-	Auth    authapp.Config
-	Search  searchapp.Config
-	Gateway gatewayapp.Config
+	// DBAdminDSN is the MySQL account `moviesd db-users` creates the
+	// services' accounts with; nothing else reads it.
+	DBAdminDSN string `env:"DB_ADMIN_DSN" secret:"true"`
+	Catalog    catalogapp.Config
+	Auth       authapp.Config
+	Search     searchapp.Config
+	Gateway    gatewayapp.Config
 }
 
 // assembly builds the modules of one process. Services built here are

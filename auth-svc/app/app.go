@@ -37,6 +37,10 @@ type Config struct {
 	DBDriver string              `env:"AUTH_DB_DRIVER" envDefault:"sqlite"`
 	// DBDSN may hold a database password, so the start-up log masks it.
 	DBDSN string `env:"AUTH_DB_DSN" envDefault:"file:data/auth.db" secret:"true"`
+	// DBMigrateDSN is the migrate account's DSN (DDL on auth's schema),
+	// which migrations use when set; DBDSN's account then needs rows only
+	// (sqldb.RuntimeRole). Empty: migrations use DBDSN.
+	DBMigrateDSN string `env:"AUTH_DB_MIGRATE_DSN" secret:"true"`
 	// DBMaxOpenConns caps the MySQL pool; 0 keeps sqldb's 64.
 	DBMaxOpenConns int  `env:"AUTH_DB_MAX_OPEN_CONNS"`
 	Migrate        bool `env:"AUTH_MIGRATE" envDefault:"true"`
@@ -117,7 +121,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, reg *prometheus.Regi
 
 func (a *App) build(ctx context.Context, cfg Config, driver sqldb.Driver, log *slog.Logger, reg *prometheus.Registry, tr *telemetry.Tracing, guard *servicetoken.Guard) error {
 	if cfg.Migrate {
-		if err := store.Migrate(ctx, a.db, driver); err != nil {
+		if err := migrate(ctx, cfg, a.db, driver); err != nil {
 			return err
 		}
 	}
@@ -171,11 +175,19 @@ func Migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	if err := store.Migrate(ctx, db, driver); err != nil {
+	if err := migrate(ctx, cfg, db, driver); err != nil {
 		return err
 	}
 	log.Info("auth database migrated", "driver", driver)
 	return nil
+}
+
+// migrate applies auth's migrations with the migrate account when one is
+// configured, else on db.
+func migrate(ctx context.Context, cfg Config, db *sql.DB, driver sqldb.Driver) error {
+	return sqldb.WithMigrateDB(ctx, driver, db, cfg.DBMigrateDSN, func(mdb *sql.DB) error {
+		return store.Migrate(ctx, mdb, driver)
+	})
 }
 
 func open(ctx context.Context, cfg Config, opts ...sqldb.Option) (*sql.DB, sqldb.Driver, error) {

@@ -40,6 +40,10 @@ type Config struct {
 	DBDriver string              `env:"CATALOG_DB_DRIVER" envDefault:"sqlite"`
 	// DBDSN may hold a database password, so the start-up log masks it.
 	DBDSN string `env:"CATALOG_DB_DSN" envDefault:"file:data/catalog.db" secret:"true"`
+	// DBMigrateDSN is the migrate account's DSN (DDL on the catalog's
+	// schema), which migrations use when set; DBDSN's account then needs
+	// rows only (sqldb.RuntimeRole). Empty: migrations use DBDSN.
+	DBMigrateDSN string `env:"CATALOG_DB_MIGRATE_DSN" secret:"true"`
 	// ReplicaDSNs are read replicas (mysql only): Get, List and the change
 	// feed read from a healthy one, writes go to DBDSN. Behind vtgate, DBDSN
 	// ends in /<keyspace>@primary and the one replica DSN in @replica.
@@ -252,7 +256,9 @@ func open(ctx context.Context, cfg Config, migrate bool, log *slog.Logger, opts 
 		return nil, nil, fmt.Errorf("catalog database: %w", err)
 	}
 	if migrate {
-		if err := store.Migrate(ctx, db, driver); err != nil {
+		if err := sqldb.WithMigrateDB(ctx, driver, db, cfg.DBMigrateDSN, func(mdb *sql.DB) error {
+			return store.Migrate(ctx, mdb, driver)
+		}); err != nil {
 			db.Close()
 			return nil, nil, err
 		}

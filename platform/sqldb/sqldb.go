@@ -175,3 +175,19 @@ func Migrate(ctx context.Context, db *sql.DB, driver Driver, fsys fs.FS, table s
 	}
 	return nil
 }
+
+// WithMigrateDB calls fn with the database a service's migrations run on:
+// db itself when migrateDSN is empty (one account does both), else a
+// connection to migrateDSN, the service's migrate account (DDL), opened for
+// fn and closed after, so the pool db serves from never holds DDL rights.
+func WithMigrateDB(ctx context.Context, driver Driver, db *sql.DB, migrateDSN string, fn func(*sql.DB) error) error {
+	if migrateDSN == "" {
+		return fn(db)
+	}
+	mdb, err := Open(ctx, driver, migrateDSN)
+	if err != nil {
+		return fmt.Errorf("migrate account: %w", err)
+	}
+	defer mdb.Close()
+	return fn(mdb)
+}

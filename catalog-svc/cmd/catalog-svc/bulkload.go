@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -13,7 +14,8 @@ import (
 )
 
 // runBulkload appends the movies of the JSON Lines file at path ("-": stdin)
-// to the catalog with the bulk loader, migrating first when cfg.Migrate.
+// to the catalog with the bulk loader, migrating first when cfg.Migrate,
+// as the migrate account when MOVIES_CATALOG_DB_MIGRATE_DSN is set.
 func runBulkload(ctx context.Context, cfg app.Config, log *slog.Logger, path string) error {
 	var src io.Reader = os.Stdin
 	if path != "-" {
@@ -28,7 +30,10 @@ func runBulkload(ctx context.Context, cfg app.Config, log *slog.Logger, path str
 	if err != nil {
 		return err
 	}
-	res, err := bulkload.Load(ctx, bulkload.Target{Driver: driver, DSN: cfg.DBDSN, Migrate: cfg.Migrate}, bulkload.JSONLines(src), bulkload.Options{
+	// The loader drops and rebuilds indexes (DDL): the migrate account's
+	// work when the service has one.
+	dsn := cmp.Or(cfg.DBMigrateDSN, cfg.DBDSN)
+	res, err := bulkload.Load(ctx, bulkload.Target{Driver: driver, DSN: dsn, Migrate: cfg.Migrate}, bulkload.JSONLines(src), bulkload.Options{
 		Progress: func(n int64) { log.Info("bulk load", "movies", n) },
 	})
 	if err != nil {

@@ -84,6 +84,9 @@ app.kubernetes.io/part-of: movies
 {{- if and .Values.gateway.trustedProxies .Values.gateway.trustedProxyHops }}
 {{- fail "gateway.trustedProxies and gateway.trustedProxyHops are both set: trust proxies by address or by count, not both" }}
 {{- end }}
+{{- if and .Values.database.separateMigrateAccounts (ne .Values.database.mode "external") }}
+{{- fail "database.separateMigrateAccounts needs database.mode=external: vtgate's users.json has no per-service grants (docs/security.md)" }}
+{{- end }}
 {{- include "movies.validateConnections" . }}
 {{- include "movies.validateSecrets" . }}
 {{- if and (eq .Values.redis.mode "external") (not .Values.redis.external.addr) }}
@@ -274,7 +277,10 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
       {{- end }}
 {{- end }}
 
-{{/* Environment of a component (also used by its migration Job). */}}
+{{/*
+Environment of a component, also used by its Jobs: .migrate (the migration Job only) adds the
+service's migrate DSN when database.separateMigrateAccounts, so no Deployment ever holds it.
+*/}}
 {{- define "movies.env" -}}
 {{- $ctx := .ctx }}
 {{- $v := $ctx.Values -}}
@@ -335,6 +341,7 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
   value: mysql
 {{ include "movies.secretEnv" (dict "name" "MOVIES_CATALOG_DB_DSN" "secret" (include "movies.dbSecretName" $ctx) "key" "catalog-dsn") }}
 {{ include "movies.secretEnv" (dict "name" "MOVIES_CATALOG_DB_REPLICA_DSNS" "secret" (include "movies.dbSecretName" $ctx) "key" "catalog-replica-dsns" "optional" true) }}
+{{- include "movies.migrateDSNEnv" . }}
 - name: MOVIES_CATALOG_DB_MAX_OPEN_CONNS
   value: {{ $v.catalog.dbMaxOpenConnections | quote }}
 - name: MOVIES_CATALOG_MIGRATE
@@ -354,6 +361,7 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
 - name: MOVIES_AUTH_DB_DRIVER
   value: mysql
 {{ include "movies.secretEnv" (dict "name" "MOVIES_AUTH_DB_DSN" "secret" (include "movies.dbSecretName" $ctx) "key" "auth-dsn") }}
+{{- include "movies.migrateDSNEnv" . }}
 - name: MOVIES_AUTH_DB_MAX_OPEN_CONNS
   value: {{ $v.auth.dbMaxOpenConnections | quote }}
 - name: MOVIES_AUTH_MIGRATE
@@ -395,6 +403,13 @@ ACL user, password from redis.auth.existingSecret, TLS from redis.tls (platform/
 {{ include "movies.secretEnv" (dict "name" "MOVIES_SEARCH_MEILI_SEARCH_KEY" "secret" $v.meilisearch.external.existingSecret "key" $v.meilisearch.external.searchKeySecretKey "optional" true) }}
 {{- end }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* MOVIES_<SERVICE>_DB_MIGRATE_DSN of the catalog's or auth's migration Job. */}}
+{{- define "movies.migrateDSNEnv" -}}
+{{- if and .migrate .ctx.Values.database.separateMigrateAccounts }}
+{{ include "movies.secretEnv" (dict "name" (printf "MOVIES_%s_DB_MIGRATE_DSN" (upper .component)) "secret" (include "movies.dbSecretName" .ctx) "key" (printf "%s-migrate-dsn" .component)) }}
 {{- end }}
 {{- end }}
 
