@@ -43,7 +43,8 @@ func TestConfigDefaultsAndNames(t *testing.T) {
 	wantCache.L1TTL = 2 * time.Second
 	want := app.Config{Addr: ":8081", Identity: servicetoken.Config{TokenTTL: time.Minute}, DBDriver: "sqlite", DBDSN: "file:data/catalog.db",
 		ReplicaDSNs: []string{"r1", "r2"}, ReplicaMaxLag: 5 * time.Second, ReplicaCheckInterval: time.Second, ReadStatementTimeout: 3 * time.Second,
-		Migrate: true, ImportIfEmpty: false, IdempotencyTTL: 24 * time.Hour, Cache: wantCache}
+		Migrate: true, ImportIfEmpty: false, IdempotencyTTL: 24 * time.Hour, FeedMaxAge: 168 * time.Hour, FeedTrimInterval: time.Minute,
+		Cache: wantCache}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("config %+v, want %+v", cfg, want)
 	}
