@@ -15,19 +15,23 @@
 #   cached    gateway+catalog+auth :29580-2, gateway answer cache, catalog L1 + Redis
 #   uncached  gateway+catalog+auth :29570-2, every cache off
 #   search    catalog+search :29591/:29593 on a 100k SQLite catalog: the
-#             embedded Bleve engine cannot index 5M movies here in useful time
+#             embedded Bleve engine cannot index 5M movies here in useful time;
+#             with SEARCH=memory-5m instead search-svc alone (:29593) on the
+#             memory engine, following the cached stack's 5M catalog
 #   bare-http :29590 serves the bytes of one cached detail answer
 #   bare-db   :29592 answers a detail with the same primary-key queries
 # Both gateways send ?search= to the search stack.
 #
 # RUNS (space separated names, default all) picks runs: detail-cached,
-# detail-uncached, detail-zipf, lists, mix, peak.
+# detail-uncached, detail-zipf, lists, mix, peak, average (the seed-x5
+# average, 868 req/s of the mix for 5 minutes; not in the default).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$root/loadtest-out/side-by-side-$(date -u +%Y%m%dT%H%MZ)}
 db=${DB:-movies_5m}
 runs=${RUNS:-detail-cached detail-uncached detail-zipf lists mix peak}
+search_stack=${SEARCH:-bleve-100k}
 work=$(mktemp -d /tmp/side-by-side.XXXXXX)
 bin=$work/bin
 mkdir -p "$out" "$work/run" "$work/small"
@@ -63,6 +67,12 @@ start() {
   eval "pid_$name=$!"
 }
 
+wait_indexed() { # the search stack's index has caught up with its catalog
+  ready http://127.0.0.1:29594/readyz
+  until curl -fsS http://127.0.0.1:29594/readyz | grep -q '"lag_sequences":0'; do sleep 2; done
+  log "search index caught up"
+}
+
 ready() { # ready URL: waits up to 10 min for a 200
   for _ in $(seq 3000); do
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
@@ -75,15 +85,15 @@ ready() { # ready URL: waits up to 10 min for a 200
 common=(MOVIES_LOG_LEVEL=warn MOVIES_CATALOG_MIGRATE=false MOVIES_CATALOG_IMPORT_IF_EMPTY=false)
 catalog5m=(MOVIES_CATALOG_DB_DRIVER=mysql "MOVIES_CATALOG_DB_DSN=root@tcp(127.0.0.1:3306)/$db")
 
-log "search stack: 100k movies into SQLite, then Bleve indexes them"
-MOVIES_CATALOG_DB_DSN="file:$work/small/catalog.db" "$bin/loadtest" bulkload -n 100000 -seed 1 >"$work/small-load.log" 2>&1
-start search catalog,search "${common[@]}" \
-  MOVIES_CATALOG_DB_DSN="file:$work/small/catalog.db" MOVIES_CATALOG_CACHE_ENABLED=false \
-  MOVIES_CATALOG_ADDR=127.0.0.1:29591 MOVIES_SEARCH_ADDR=127.0.0.1:29593 MOVIES_ADMIN_ADDR=127.0.0.1:29594 \
-  MOVIES_SEARCH_CATALOG_URL=http://127.0.0.1:29591 MOVIES_SEARCH_BLEVE_PATH="$work/small/search"
-ready http://127.0.0.1:29594/readyz
-until curl -fsS http://127.0.0.1:29594/readyz | grep -q '"lag_sequences":0'; do sleep 2; done
-log "search index caught up"
+if [ "$search_stack" = bleve-100k ]; then
+  log "search stack: 100k movies into SQLite, then Bleve indexes them"
+  MOVIES_CATALOG_DB_DSN="file:$work/small/catalog.db" "$bin/loadtest" bulkload -n 100000 -seed 1 >"$work/small-load.log" 2>&1
+  start search catalog,search "${common[@]}" \
+    MOVIES_CATALOG_DB_DSN="file:$work/small/catalog.db" MOVIES_CATALOG_CACHE_ENABLED=false \
+    MOVIES_CATALOG_ADDR=127.0.0.1:29591 MOVIES_SEARCH_ADDR=127.0.0.1:29593 MOVIES_ADMIN_ADDR=127.0.0.1:29594 \
+    MOVIES_SEARCH_CATALOG_URL=http://127.0.0.1:29591 MOVIES_SEARCH_BLEVE_PATH="$work/small/search"
+  wait_indexed
+fi
 
 start cached catalog,auth,gateway "${common[@]}" "${catalog5m[@]}" \
   MOVIES_AUTH_DB_DSN="file:$work/run/auth.db" MOVIES_AUTH_DEV_ADMIN=true MOVIES_AUTH_DEV_ADMIN_FILE="$work/run/admin.txt" \
@@ -102,6 +112,12 @@ start uncached catalog,auth,gateway "${common[@]}" "${catalog5m[@]}" \
 # Readiness is on each process's admin listener, not its API port.
 ready http://127.0.0.1:29589/readyz
 ready http://127.0.0.1:29579/readyz
+if [ "$search_stack" = memory-5m ]; then
+  log "search stack: the memory engine indexes the 5M catalog from its change feed"
+  start search search MOVIES_LOG_LEVEL=warn MOVIES_SEARCH_ENGINE=memory MOVIES_SEARCH_MEMORY_PATH="$work/search-memory.snapshot" \
+    MOVIES_SEARCH_ADDR=127.0.0.1:29593 MOVIES_ADMIN_ADDR=127.0.0.1:29594 MOVIES_SEARCH_CATALOG_URL=http://127.0.0.1:29581
+  wait_indexed
+fi
 
 # The hot movie of the synthetic catalog: rank 1, the mix's most asked id.
 hot=$(mysql -h127.0.0.1 -uroot -N "$db" -e "SELECT id FROM movies ORDER BY popularity DESC, id LIMIT 1")
@@ -170,6 +186,9 @@ if wanted mix; then
   for rate in 300 600 1000 2000; do
     run "4-mix-$rate" $mix -rate $rate -ramp 5s -duration 30s -watch "$watch"
   done
+fi
+if wanted average; then
+  run 5-average-868 $mix -rate 868 -ramp 10s -duration 300s -watch "$watch"
 fi
 if wanted peak; then
   run 4-peak-4300 $mix -rate 4300 -ramp 10s -duration 60s -watch "$watch"
