@@ -85,7 +85,7 @@ app.kubernetes.io/part-of: movies
 {{- fail "gateway.trustedProxies and gateway.trustedProxyHops are both set: trust proxies by address or by count, not both" }}
 {{- end }}
 {{- if and .Values.database.separateMigrateAccounts (ne .Values.database.mode "external") }}
-{{- fail "database.separateMigrateAccounts needs database.mode=external: vtgate's users.json has no per-service grants (docs/security.md)" }}
+{{- fail "database.separateMigrateAccounts needs database.mode=external: with Vitess each service has one vtgate user, for its pods and its migrations (docs/security.md)" }}
 {{- end }}
 {{- include "movies.validateConnections" . }}
 {{- include "movies.validateSecrets" . }}
@@ -154,7 +154,7 @@ would differ on every render and rotate the live one on every sync, so each must
 {{- if not .Values.generateSecrets }}
 {{- $missing := list }}
 {{- if not .Values.auth.admin.existingSecret }}{{ $missing = append $missing "auth.admin.existingSecret (key password)" }}{{ end }}
-{{- if and (eq .Values.database.mode "vitess") (not .Values.database.vitess.existingSecret) }}{{ $missing = append $missing "database.vitess.existingSecret (keys vtgate-password, catalog-dsn, catalog-replica-dsns, auth-dsn, users.json, init_db.sql)" }}{{ end }}
+{{- if and (eq .Values.database.mode "vitess") (not .Values.database.vitess.existingSecret) }}{{ $missing = append $missing "database.vitess.existingSecret (keys catalog-dsn, catalog-replica-dsns, auth-dsn, users.json with users catalog and auth, init_db.sql)" }}{{ end }}
 {{- if and (eq .Values.meilisearch.mode "internal") (not .Values.meilisearch.internal.existingSecret) }}{{ $missing = append $missing "meilisearch.internal.existingSecret (key master-key)" }}{{ end }}
 {{- if $missing }}
 {{- fail (printf "generateSecrets=false: the chart will not invent credentials that change on every render; create these Secrets and set %s" (join ", " $missing)) }}
@@ -517,6 +517,23 @@ when tracing.endpoint is set. Nothing else reads these: unset, tracing is off.
 {{- end }}
 
 {{/* The VitessCluster name doubles as a label value, so keep it short and DNS-safe. */}}
+{{/*
+vttablet's table ACL (Vitess tableacl JSON) for keyspace `movies`, which the catalog and auth share:
+each service's vtgate user (users.json) may read, write and change (DDL: the migration Jobs connect
+with the same user) its own tables only. `name%` is a prefix. With strict table ACL a table in no
+group is refused to everyone, so a new table needs its service's group (chartcheck
+TestVitessTableACL reads the migrations). information_schema.tables (read as `tables`) answers
+goose's "does the version table exist".
+*/}}
+{{- define "movies.vitessTableACL" -}}
+{{- $groups := list
+  (dict "name" "catalog" "table_names_or_prefixes" (list "movie%" "genres" "idempotency_keys" "feed_%" "catalog_%") "readers" (list "catalog") "writers" (list "catalog") "admins" (list "catalog"))
+  (dict "name" "auth" "table_names_or_prefixes" (list "users" "tokens" "auth_%") "readers" (list "auth") "writers" (list "auth") "admins" (list "auth"))
+  (dict "name" "information_schema" "table_names_or_prefixes" (list "tables") "readers" (list "catalog" "auth") "writers" (list) "admins" (list))
+}}
+{{- dict "table_groups" $groups | toJson }}
+{{- end }}
+
 {{- define "movies.vitessCluster" -}}
 {{- include "movies.fullname" . | trunc 40 | trimSuffix "-" }}
 {{- end }}
