@@ -40,49 +40,69 @@ func findObject(t *testing.T, objs []chartcheck.Object, kind, name string) chart
 	return chartcheck.Object{}
 }
 
+// vitessSeparate are the values that give each service a migrate user of its own in Vitess mode.
+var vitessSeparate = map[string]any{"database": map[string]any{"separateMigrateAccounts": true}}
+
 // TestVitessDatabaseUsers: in Vitess mode vtgate knows one user per service, named after it, with
 // its own generated password, and each service's DSNs log in as that user, so the tablets' table
-// ACL can tell the catalog from auth.
+// ACL can tell the catalog from auth. With database.separateMigrateAccounts each service also has
+// a <service>_migrate user, whose DSN only the migration Job reads (TestDatabaseAccounts).
 func TestVitessDatabaseUsers(t *testing.T) {
-	secret := findObject(t, renderFor(t, nil, nil), "Secret", "movies-db").Typed.(*corev1.Secret)
-	var users map[string][]struct{ UserData, Password string }
-	if err := json.Unmarshal(secret.Data["users.json"], &users); err != nil {
-		t.Fatalf("users.json: %v", err)
-	}
-	var names []string
-	for name := range users {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	if want := []string{"auth", "catalog"}; !slices.Equal(names, want) {
-		t.Fatalf("users.json has users %v, want exactly %v", names, want)
-	}
-	seen := map[string]string{}
-	for _, svc := range vitessServices {
-		entries := users[svc]
-		if len(entries) != 1 || entries[0].UserData != svc || len(entries[0].Password) < 32 {
-			t.Fatalf("users.json %s: %+v, want one entry, UserData %q, a generated password", svc, entries, svc)
-		}
-		password := entries[0].Password
-		if other, ok := seen[password]; ok {
-			t.Errorf("%s and %s share a password", svc, other)
-		}
-		seen[password] = svc
-		if got := string(secret.Data[svc+"-password"]); got != password {
-			t.Errorf("%s-password does not hold users.json's password for %s", svc, svc)
-		}
-		keys := []string{svc + "-dsn"}
-		if svc == "catalog" {
-			keys = append(keys, "catalog-replica-dsns")
-		}
-		for _, key := range keys {
-			for dsn := range strings.SplitSeq(string(secret.Data[key]), ",") {
-				user, pw := dsnUser(t, dsn)
-				if user != svc || pw != password {
-					t.Errorf("%s logs in as %q (password matches: %v), want its own user %q", key, user, pw == password, svc)
+	for _, tc := range []struct {
+		name   string
+		values map[string]any
+		dsns   map[string]string // Secret key -> the user it must log in as
+	}{
+		{"one user per service", nil, map[string]string{"catalog-dsn": "catalog", "catalog-replica-dsns": "catalog", "auth-dsn": "auth"}},
+		{"separate migrate users", vitessSeparate, map[string]string{"catalog-dsn": "catalog", "catalog-replica-dsns": "catalog", "auth-dsn": "auth",
+			"catalog-migrate-dsn": "catalog_migrate", "auth-migrate-dsn": "auth_migrate"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			secret := findObject(t, renderFor(t, nil, tc.values), "Secret", "movies-db").Typed.(*corev1.Secret)
+			var users map[string][]struct{ UserData, Password string }
+			if err := json.Unmarshal(secret.Data["users.json"], &users); err != nil {
+				t.Fatalf("users.json: %v", err)
+			}
+			var names, want []string
+			for name := range users {
+				names = append(names, name)
+			}
+			for _, user := range tc.dsns {
+				if !slices.Contains(want, user) {
+					want = append(want, user)
 				}
 			}
-		}
+			sort.Strings(names)
+			sort.Strings(want)
+			if !slices.Equal(names, want) {
+				t.Fatalf("users.json has users %v, want exactly %v", names, want)
+			}
+			seen := map[string]string{}
+			for _, user := range want {
+				entries := users[user]
+				if len(entries) != 1 || entries[0].UserData != user || len(entries[0].Password) < 32 {
+					t.Fatalf("users.json %s: %+v, want one entry, UserData %q, a generated password", user, entries, user)
+				}
+				password := entries[0].Password
+				if other, ok := seen[password]; ok {
+					t.Errorf("%s and %s share a password", user, other)
+				}
+				seen[password] = user
+				// The generator's record, which movies.generated reads back on upgrade.
+				key := strings.ReplaceAll(user, "_", "-") + "-password"
+				if got := string(secret.Data[key]); got != password {
+					t.Errorf("%s does not hold users.json's password for %s", key, user)
+				}
+			}
+			for key, want := range tc.dsns {
+				for dsn := range strings.SplitSeq(string(secret.Data[key]), ",") {
+					user, pw := dsnUser(t, dsn)
+					if user != want || pw != users[want][0].Password {
+						t.Errorf("%s logs in as %q (password matches: %v), want %q", key, user, pw == users[want][0].Password, want)
+					}
+				}
+			}
+		})
 	}
 }
 
@@ -136,12 +156,21 @@ func serviceTables(t *testing.T, svc string) []string {
 }
 
 // TestVitessTableACL: every vttablet enforces the chart's table ACL, and it gives each service's
-// user read, write and DDL (the migration Jobs use the same user) on the tables its migrations
-// create and nothing on the other service's.
+// users its own tables only: the runtime user reads and writes them, DDL goes to the user the
+// migration Job runs as (the runtime user itself, or <service>_migrate with
+// database.separateMigrateAccounts), and no user of the other service gets anything on them.
 func TestVitessTableACL(t *testing.T) {
-	for name, files := range map[string][]string{"defaults": nil, "vitess": ciValues(t)["vitess"]} {
-		t.Run(name, func(t *testing.T) {
-			objs := renderObjects(t, files)
+	for _, tc := range []struct {
+		name     string
+		values   map[string]any
+		separate bool
+	}{
+		{"defaults", nil, false},
+		{"vitess", readValues(t, ciValues(t)["vitess"]), false},
+		{"separate migrate users", vitessSeparate, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := renderFor(t, chartcheck.ClusterAPIVersions, tc.values)
 			cm := findObject(t, objs, "ConfigMap", "movies-vitess-acl").Typed.(*corev1.ConfigMap)
 			var acl struct {
 				TableGroups []tableGroup `json:"table_groups"`
@@ -152,6 +181,11 @@ func TestVitessTableACL(t *testing.T) {
 				t.Fatalf("acl.json: %v", err)
 			}
 			for _, svc := range vitessServices {
+				migrator := svc
+				if tc.separate {
+					migrator = svc + "_migrate"
+				}
+				want := map[string][]string{"reader": uniqSorted(svc, migrator), "writer": uniqSorted(svc, migrator), "admin": {migrator}}
 				for _, table := range serviceTables(t, svc) {
 					var groups []tableGroup
 					for _, g := range acl.TableGroups {
@@ -165,13 +199,8 @@ func TestVitessTableACL(t *testing.T) {
 					}
 					g := groups[0]
 					for role, members := range map[string][]string{"reader": g.Readers, "writer": g.Writers, "admin": g.Admins} {
-						for _, other := range vitessServices {
-							if has := slices.Contains(members, other); has != (other == svc) {
-								t.Errorf("%s table %s (group %s): user %s is a %s: %v", svc, table, g.Name, other, role, has)
-							}
-						}
-						if len(members) != 1 {
-							t.Errorf("%s table %s (group %s): %ss %v, want only %s", svc, table, g.Name, role, members, svc)
+						if got := uniqSorted(members...); !slices.Equal(got, want[role]) {
+							t.Errorf("%s table %s (group %s): %ss %v, want %v (no other service's user)", svc, table, g.Name, role, got, want[role])
 						}
 					}
 				}
@@ -224,4 +253,19 @@ func checkTabletPoolACL(t *testing.T, pool map[string]any, configMap string) {
 		}
 	}
 	t.Errorf("vttablet --table-acl-config=%q is not acl.json of a mounted ConfigMap %s (volumes %v, mounts %v)", path, configMap, volumes, mounts)
+}
+
+func uniqSorted(names ...string) []string {
+	out := slices.Clone(names)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+func readValues(t *testing.T, files []string) map[string]any {
+	t.Helper()
+	values, err := chartcheck.ReadValues(files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return values
 }
