@@ -21,7 +21,6 @@ func TestBrokenValuesAreRejected(t *testing.T) {
 		"hpa-min-gt-max":          {"minReplicas (10) must not exceed maxReplicas (3)", false},
 		"bad-port":                {"port", true},
 		"external-without-secret": {"existingSecret", false},
-		"migrate-accounts-on-vitess": {"separateMigrateAccounts needs database.mode=external", false},
 		"pool-over-connections":   {"MySQL connections at full scale (catalog 20 pods x 2 pools x 10 + auth 10 pods x 1 pools x 2 = 420) exceed database.maxConnections (151)", false},
 		// The admin port's only opening must stay narrow: {} is every namespace (or pod).
 		"monitoring-every-namespace":      {"namespaceSelector", true},

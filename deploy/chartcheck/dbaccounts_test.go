@@ -72,6 +72,16 @@ func TestDatabaseAccounts(t *testing.T) {
 			secret: "movies-db",
 			want:   oneAccount,
 		},
+		{
+			name:   "vitess with separate migrate users",
+			values: vitessSeparate,
+			secret: "movies-db",
+			want: map[string]string{
+				"movies-catalog": "catalog-dsn,catalog-replica-dsns", "movies-auth": "auth-dsn",
+				"movies-migrate-catalog": "catalog-dsn,catalog-migrate-dsn,catalog-replica-dsns", "movies-migrate-auth": "auth-dsn,auth-migrate-dsn",
+				"movies-seed-catalog": "catalog-dsn,catalog-replica-dsns",
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := map[string]string{}

@@ -84,9 +84,6 @@ app.kubernetes.io/part-of: movies
 {{- if and .Values.gateway.trustedProxies .Values.gateway.trustedProxyHops }}
 {{- fail "gateway.trustedProxies and gateway.trustedProxyHops are both set: trust proxies by address or by count, not both" }}
 {{- end }}
-{{- if and .Values.database.separateMigrateAccounts (ne .Values.database.mode "external") }}
-{{- fail "database.separateMigrateAccounts needs database.mode=external: vtgate's users.json has no per-service grants (docs/security.md)" }}
-{{- end }}
 {{- include "movies.validateConnections" . }}
 {{- include "movies.validateSecrets" . }}
 {{- if and (eq .Values.redis.mode "external") (not .Values.redis.external.addr) }}
@@ -154,7 +151,7 @@ would differ on every render and rotate the live one on every sync, so each must
 {{- if not .Values.generateSecrets }}
 {{- $missing := list }}
 {{- if not .Values.auth.admin.existingSecret }}{{ $missing = append $missing "auth.admin.existingSecret (key password)" }}{{ end }}
-{{- if and (eq .Values.database.mode "vitess") (not .Values.database.vitess.existingSecret) }}{{ $missing = append $missing "database.vitess.existingSecret (keys vtgate-password, catalog-dsn, catalog-replica-dsns, auth-dsn, users.json, init_db.sql)" }}{{ end }}
+{{- if and (eq .Values.database.mode "vitess") (not .Values.database.vitess.existingSecret) }}{{ $missing = append $missing (printf "database.vitess.existingSecret (keys catalog-dsn, catalog-replica-dsns, auth-dsn%s, users.json with users %s, init_db.sql)" (ternary ", catalog-migrate-dsn, auth-migrate-dsn" "" .Values.database.separateMigrateAccounts) (include "movies.vitessUsers" . | splitList " " | join ", ")) }}{{ end }}
 {{- if and (eq .Values.meilisearch.mode "internal") (not .Values.meilisearch.internal.existingSecret) }}{{ $missing = append $missing "meilisearch.internal.existingSecret (key master-key)" }}{{ end }}
 {{- if $missing }}
 {{- fail (printf "generateSecrets=false: the chart will not invent credentials that change on every render; create these Secrets and set %s" (join ", " $missing)) }}
@@ -517,6 +514,39 @@ when tracing.endpoint is set. Nothing else reads these: unset, tracing is off.
 {{- end }}
 
 {{/* The VitessCluster name doubles as a label value, so keep it short and DNS-safe. */}}
+{{/*
+vttablet's table ACL (Vitess tableacl JSON) for keyspace `movies`, which the catalog and auth share:
+each service's vtgate users (users.json) reach its own tables only. The runtime user (`catalog`,
+`auth`) reads and writes them; DDL (`admins`) goes to whoever runs the migration Jobs: the
+`<service>_migrate` user with database.separateMigrateAccounts, else the runtime user itself.
+`name%` is a prefix. With strict table ACL a table in no group is refused to everyone, so a new
+table needs its service's group (chartcheck TestVitessTableACL reads the migrations).
+information_schema.tables (read as `tables`) answers goose's "does the version table exist".
+*/}}
+{{- define "movies.vitessTableACL" -}}
+{{- $separate := .Values.database.separateMigrateAccounts }}
+{{- $tables := dict "catalog" (list "movie%" "genres" "idempotency_keys" "feed_%" "catalog_%") "auth" (list "users" "tokens" "auth_%") }}
+{{- $groups := list }}
+{{- $everyone := list }}
+{{- range $svc := list "catalog" "auth" }}
+{{- $migrator := ternary (printf "%s_migrate" $svc) $svc $separate }}
+{{- $users := uniq (list $svc $migrator) }}
+{{- $groups = append $groups (dict "name" $svc "table_names_or_prefixes" (get $tables $svc) "readers" $users "writers" $users "admins" (list $migrator)) }}
+{{- $everyone = concat $everyone $users }}
+{{- end }}
+{{- $groups = append $groups (dict "name" "information_schema" "table_names_or_prefixes" (list "tables") "readers" $everyone "writers" (list) "admins" (list)) }}
+{{- dict "table_groups" $groups | toJson }}
+{{- end }}
+
+{{/* The vtgate users of database.mode=vitess: each service's, and its migrate user when separate. */}}
+{{- define "movies.vitessUsers" -}}
+{{- $users := list "catalog" "auth" }}
+{{- if .Values.database.separateMigrateAccounts }}
+{{- $users = concat $users (list "catalog_migrate" "auth_migrate") }}
+{{- end }}
+{{- join " " $users }}
+{{- end }}
+
 {{- define "movies.vitessCluster" -}}
 {{- include "movies.fullname" . | trunc 40 | trimSuffix "-" }}
 {{- end }}
