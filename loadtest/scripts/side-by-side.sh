@@ -114,7 +114,9 @@ ready http://127.0.0.1:29589/readyz
 ready http://127.0.0.1:29579/readyz
 if [ "$search_stack" = memory-5m ]; then
   log "search stack: the memory engine indexes the 5M catalog from its change feed"
-  start search search MOVIES_LOG_LEVEL=warn MOVIES_SEARCH_ENGINE=memory MOVIES_SEARCH_MEMORY_PATH="$work/search-memory.snapshot" \
+  # SEARCH_ENV: more VAR=value words for search-svc (e.g. GOGC, GOMEMLIMIT, GODEBUG=gctrace=1).
+  # shellcheck disable=SC2086
+  start search search ${SEARCH_ENV:-} MOVIES_LOG_LEVEL=warn MOVIES_SEARCH_ENGINE=memory MOVIES_SEARCH_MEMORY_PATH="$work/search-memory.snapshot" \
     MOVIES_SEARCH_ADDR=127.0.0.1:29593 MOVIES_ADMIN_ADDR=127.0.0.1:29594 MOVIES_SEARCH_CATALOG_URL=http://127.0.0.1:29581
   wait_indexed
 fi
