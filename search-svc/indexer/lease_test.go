@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strconv"
 	"sync"
@@ -11,46 +12,61 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/moviesplatform/catalog-svc/catalog"
+	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
+	"github.com/moviesplatform/platform/sqldb"
+	"github.com/moviesplatform/platform/sqldb/sqltest"
 	"github.com/moviesplatform/search-svc/internal/feedtest"
 )
 
-// memLeases is the catalog's lease rule in memory (the store's conformance
-// tests hold the real one to it); calls by a holder in down fail as an
-// unreachable catalog would.
-type memLeases struct {
-	mu       sync.Mutex
-	holder   string
-	expires  time.Time
-	position int64
-	down     map[string]bool
+// catalogLeases is the real catalog's lease (its service on a SQLite
+// store); calls by a holder in down fail as an unreachable catalog would.
+type catalogLeases struct {
+	Leases
+	db   *sql.DB
+	mu   sync.Mutex
+	down map[string]bool
 }
 
-func (m *memLeases) AcquireFeedLease(_ context.Context, _ string, r contract.FeedLeaseRequest) (contract.FeedLease, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.down[r.Holder] {
+func newCatalogLeases(t *testing.T) *catalogLeases {
+	t.Helper()
+	b := sqltest.Backend{Driver: sqldb.SQLite, DSN: sqltest.SQLite}
+	db := sqltest.Open(t, b)
+	if err := store.Migrate(context.Background(), db, b.Driver); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.New(db, b.Driver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &catalogLeases{Leases: catalog.New(s, catalog.Options{}).Service(), db: db, down: map[string]bool{}}
+}
+
+func (c *catalogLeases) setDown(holder string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.down[holder] = true
+}
+
+func (c *catalogLeases) AcquireFeedLease(ctx context.Context, name string, r contract.FeedLeaseRequest) (contract.FeedLease, error) {
+	c.mu.Lock()
+	down := c.down[r.Holder]
+	c.mu.Unlock()
+	if down {
 		return contract.FeedLease{}, errors.New("catalog unreachable")
 	}
-	now := time.Now()
-	if m.holder != "" && m.holder != r.Holder && m.expires.After(now) {
-		return contract.FeedLease{}, contract.ErrFeedLeaseHeld
-	}
-	m.holder, m.expires = r.Holder, now.Add(r.TTL())
-	if r.Position != nil {
-		m.position = *r.Position
-	}
-	return contract.FeedLease{Holder: m.holder, ExpiresAt: m.expires, Position: m.position}, nil
+	return c.Leases.AcquireFeedLease(ctx, name, r)
 }
 
-func (m *memLeases) ReleaseFeedLease(_ context.Context, _, holder string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.holder == holder {
-		m.holder = ""
+// position is what the catalog recorded for the consumer.
+func (c *catalogLeases) position(t *testing.T) int64 {
+	var p int64
+	if err := c.db.QueryRow(`SELECT position FROM feed_consumers WHERE name = 'search:movies'`).Scan(&p); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		t.Fatal(err)
 	}
-	return nil
+	return p
 }
 
 // countingFeed counts a replica's feed reads: a standby makes none.
@@ -75,7 +91,7 @@ func startReplica(t *testing.T, holder string, f *feedtest.Feed, ix func(Feed) *
 	t.Helper()
 	r := &replica{feed: &countingFeed{Feed: f}, done: make(chan struct{})}
 	r.leader = NewLeader(ix(r.feed), leases, logging.Discard(), prometheus.NewRegistry(),
-		LeaseOptions{Consumer: "search:movies", Holder: holder, TTL: 300 * time.Millisecond})
+		LeaseOptions{Consumer: "search:movies", Holder: holder, TTL: time.Second})
 	var ctx context.Context
 	ctx, r.cancel = context.WithCancel(context.Background())
 	go func() { defer close(r.done); _ = r.leader.Run(ctx) }()
@@ -107,7 +123,7 @@ func TestOneIndexerWritesAndAnotherTakesOver(t *testing.T) {
 		i, _ := newIndexer(feed, eng, Options{PollInterval: 5 * time.Millisecond})
 		return i
 	}
-	leases := &memLeases{down: map[string]bool{}}
+	leases := newCatalogLeases(t)
 	cursorIs := func(want int64) func() bool {
 		return func() bool { c, err := eng.Cursor(ctx); return err == nil && c == want }
 	}
@@ -118,11 +134,7 @@ func TestOneIndexerWritesAndAnotherTakesOver(t *testing.T) {
 	f.Upsert(movies(51, 60)...)
 	f.Delete(3, 4)
 	eventually(t, "the index follows new changes", cursorIs(62))
-	eventually(t, "a records its position with its renewal", func() bool {
-		leases.mu.Lock()
-		defer leases.mu.Unlock()
-		return leases.position == 62
-	})
+	eventually(t, "a records its position with its renewal", func() bool { return leases.position(t) == 62 })
 	if b.leader.Status().Leader || b.feed.calls.Load() != 0 {
 		t.Fatalf("standby b leads (%v) or read the feed (%d calls)", b.leader.Status().Leader, b.feed.calls.Load())
 	}
@@ -139,9 +151,7 @@ func TestOneIndexerWritesAndAnotherTakesOver(t *testing.T) {
 
 	// b loses the catalog: it stops writing before its lease can run out,
 	// and c takes over once the lease has expired.
-	leases.mu.Lock()
-	leases.down["b"] = true
-	leases.mu.Unlock()
+	leases.setDown("b")
 	c := startReplica(t, "c", f, ix, leases)
 	eventually(t, "b stands by when it cannot renew", func() bool { return !b.leader.Status().Leader })
 	calls := b.feed.calls.Load()
