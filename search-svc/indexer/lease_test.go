@@ -12,8 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/moviesplatform/catalog-svc/catalog"
-	"github.com/moviesplatform/catalog-svc/store"
+	catalogapp "github.com/moviesplatform/catalog-svc/app"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/logging"
 	"github.com/moviesplatform/platform/sqldb"
@@ -32,16 +31,19 @@ type catalogLeases struct {
 
 func newCatalogLeases(t *testing.T) *catalogLeases {
 	t.Helper()
-	b := sqltest.Backend{Driver: sqldb.SQLite, DSN: sqltest.SQLite}
-	db := sqltest.Open(t, b)
-	if err := store.Migrate(context.Background(), db, b.Driver); err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.New(db, b.Driver)
+	dsn := sqltest.SQLite(t)
+	a, err := catalogapp.New(context.Background(), catalogapp.Config{DBDriver: string(sqldb.SQLite), DBDSN: dsn, Migrate: true},
+		logging.Discard(), prometheus.NewRegistry(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &catalogLeases{Leases: catalog.New(s, catalog.Options{}).Service(), db: db, down: map[string]bool{}}
+	t.Cleanup(func() { a.Close() })
+	db, err := sqldb.Open(context.Background(), sqldb.SQLite, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &catalogLeases{Leases: a.Service, db: db, down: map[string]bool{}}
 }
 
 func (c *catalogLeases) setDown(holder string) {
