@@ -147,3 +147,11 @@ const (
 	MinWordSizeOneTypo  = 5
 	MinWordSizeTwoTypos = 9
 )
+
+// Apostrophes matches the apostrophes that split words: "Schindler's" is the
+// words "schindler" and "s", and "l'avion" is "l" and "avion", as
+// Meilisearch's Latin segmenter splits them (charabia #94). Unicode word
+// boundaries alone keep "schindler's" whole, so a title typed without its
+// apostrophe ("schindlers list", "schindler s list") would find nothing in
+// the embedded engines while it finds the movie in production.
+const Apostrophes = `['’ʼ]`

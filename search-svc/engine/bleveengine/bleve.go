@@ -36,7 +36,7 @@ const (
 	// older schema is replaced by an empty one at open, which the indexer
 	// then rebuilds from the feed.
 	schemaKey     = "schema"
-	schemaVersion = "2"
+	schemaVersion = "3" // 3: apostrophes split words
 )
 
 // Engine is a Bleve-backed engine.Engine.

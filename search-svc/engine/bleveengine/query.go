@@ -8,6 +8,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	charregexp "github.com/blevesearch/bleve/v2/analysis/char/regexp"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -18,9 +19,11 @@ import (
 )
 
 const (
-	// textAnalyzer splits on Unicode word boundaries, folds accents and case
-	// and does not stem, as Meilisearch's tokenizer does for Latin scripts.
+	// textAnalyzer splits on Unicode word boundaries and apostrophes, folds
+	// accents and case and does not stem, as Meilisearch's tokenizer does for
+	// Latin scripts.
 	textAnalyzer = "movie_text"
+	apostrophes  = "apostrophes"
 	fieldSource  = "movie_json"
 	// Sort keys: numbers as fixed-width keywords. Sorting on a keyword reads
 	// one doc value per hit, where a numeric field holds a term per
@@ -49,9 +52,16 @@ const (
 
 func newMapping() (mapping.IndexMapping, error) {
 	m := bleve.NewIndexMapping()
+	if err := m.AddCustomCharFilter(apostrophes, map[string]any{
+		"type":    charregexp.Name,
+		"regexp":  engine.Apostrophes,
+		"replace": " ",
+	}); err != nil {
+		return nil, fmt.Errorf("bleve: mapping: %w", err)
+	}
 	if err := m.AddCustomAnalyzer(textAnalyzer, map[string]any{
 		"type":          custom.Name,
-		"char_filters":  []string{asciifolding.Name},
+		"char_filters":  []string{apostrophes, asciifolding.Name},
 		"tokenizer":     unicode.Name,
 		"token_filters": []string{lowercase.Name},
 	}); err != nil {

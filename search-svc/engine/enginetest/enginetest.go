@@ -74,6 +74,22 @@ func Run(t *testing.T, newEngine Factory) {
 		}
 	})
 
+	t.Run("ApostrophesSplitWords", func(t *testing.T) {
+		// Meilisearch splits "Schindler's" into "schindler" and "s"; people
+		// type the title with the apostrophe, without it, or with a space.
+		e := loaded(t)
+		m := contract.Movie{ID: 900001, Name: "Schindler's List", Director: "Steven Spielberg", Popularity: 89, IMDBScore: 8.9,
+			Genre: []contract.Genre{{Name: "Drama"}}}
+		if err := e.Apply(ctx, engine.Batch{Upserts: []contract.Movie{m}, Cursor: int64(len(ref)) + 1}); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"schindler's list", "schindler’s list", "schindlers list", "schindler s list", "schindler"} {
+			if names := hitNames(t, search(t, e, contract.SearchQuery{Text: q})); !slices.Contains(names, m.Name) {
+				t.Errorf("%s: %q missing from %q", q, m.Name, names)
+			}
+		}
+	})
+
 	t.Run("Ranking", func(t *testing.T) {
 		for q, want := range map[string]string{"star trek": "Star Trek", "star wars": "Star Wars", "godfather": "The Godfather"} {
 			if names := hitNames(t, search(t, e, contract.SearchQuery{Text: q})); len(names) == 0 || names[0] != want {
