@@ -46,11 +46,21 @@ func (ix *index) renumbered() (*index, error) {
 
 	out := newIndex(ix.an)
 	out.docs = make([]doc, len(order))
-	out.byID = make(map[int64]uint32, len(order))
-	for to, from := range order {
-		out.docs[to] = ix.docs[from]
-		out.byID[ix.docs[from].id] = uint32(to)
+	var nameBytes, genreCount int
+	for _, from := range order {
+		nameBytes += int(ix.docs[from].nameEnd - ix.nameStart(from))
+		genreCount += len(ix.genresOf(from))
 	}
+	out.names = make([]byte, 0, nameBytes)
+	out.genreSeq = make([]uint16, 0, genreCount)
+	for to, from := range order {
+		d := ix.docs[from]
+		out.names = append(out.names, ix.names[ix.nameStart(from):d.nameEnd]...)
+		out.genreSeq = append(out.genreSeq, ix.genresOf(from)...)
+		d.nameEnd, d.genresEnd = uint32(len(out.names)), uint32(len(out.genreSeq))
+		out.docs[to] = d
+	}
+	out.idOrder = r.idOrder(ix, out.docs)
 	out.alive.AddRange(0, uint64(len(order)))
 	out.alive.RunOptimize()
 	out.ordered = uint32(len(order))
@@ -91,7 +101,10 @@ func (ix *index) renumbered() (*index, error) {
 			out.directorKey[key] = m
 		}
 	}
-	out.directors = maps.Clone(ix.directors)
+	// Writers only append to directors: the clipped copy never sees
+	// ix's later appends, and its own reallocate.
+	out.directors = slices.Clip(ix.directors)
+	out.directorNum = maps.Clone(ix.directorNum)
 
 	if err := out.buildDict(); err != nil {
 		return nil, err
@@ -108,6 +121,39 @@ type remapper struct {
 	ordered         uint32
 	head, tail, buf []uint32
 	chunk           [256]uint32
+}
+
+// idOrder is the renumbered docs' numbers (docs) in id order: ix's, which
+// are in id order already, mapped, merged with its live tail's, sorted.
+func (r *remapper) idOrder(ix *index, docs []doc) []uint32 {
+	built := make([]uint32, 0, len(ix.idOrder))
+	for _, from := range ix.idOrder {
+		if to := r.perm[from]; to != retired {
+			built = append(built, to)
+		}
+	}
+	tail := make([]uint32, 0, len(ix.tailByID))
+	for _, from := range ix.tailByID {
+		tail = append(tail, from)
+	}
+	slices.SortFunc(tail, ix.idCompare)
+	out := make([]uint32, 0, len(built)+len(tail))
+	i, j := 0, 0
+	for i < len(built) && j < len(tail) {
+		// built holds new numbers, tail old ones: compare through their ids.
+		if docs[built[i]].id < ix.docs[tail[j]].id {
+			out = append(out, built[i])
+			i++
+		} else {
+			out = append(out, r.perm[tail[j]])
+			j++
+		}
+	}
+	out = append(out, built[i:]...)
+	for _, from := range tail[j:] {
+		out = append(out, r.perm[from])
+	}
+	return out
 }
 
 // remap returns b's live members renumbered; nil stays nil.
