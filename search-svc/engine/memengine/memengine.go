@@ -79,12 +79,17 @@ func Open(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("memengine: %w", err)
 	}
 	e := &Engine{cfg: cfg, an: newAnalyzer(), typos: typos, snap: &snapshotter{path: cfg.Path}, stop: make(chan struct{}), done: make(chan struct{})}
-	movies, cursor, err := e.snap.load()
+	e.live, err = e.snap.load(e.an)
 	if err != nil {
-		return nil, err
+		// Starting empty makes the indexer replay the whole feed: slower
+		// than a reload, but a bad file must not keep search down.
+		cfg.Log.Warn("search index snapshot unusable, reindexing from the feed", "err", err)
+		e.live = nil
 	}
-	if e.live, err = buildIndex(e.an, movies, cursor); err != nil {
-		return nil, err
+	if e.live == nil {
+		if e.live, err = buildIndex(e.an, nil, 0); err != nil {
+			return nil, err
+		}
 	}
 	go e.maintain()
 	return e, nil
@@ -253,7 +258,7 @@ func (e *Engine) snapshotLocked() error {
 	if !dirty {
 		return nil
 	}
-	if err := e.snap.save(ix.liveMovies(), ix.cursor); err != nil {
+	if err := e.snap.save(ix); err != nil {
 		e.mu.Lock()
 		e.dirty = true
 		e.mu.Unlock()
