@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -131,6 +132,7 @@ func (e *Engine) rebuildLocked() error {
 	e.mu.RLock()
 	old := e.live
 	e.mu.RUnlock()
+	collectAroundRebuild(old)
 	fresh, err := old.renumbered()
 	if err != nil {
 		return err
@@ -138,7 +140,28 @@ func (e *Engine) rebuildLocked() error {
 	e.mu.Lock()
 	e.live = fresh
 	e.mu.Unlock()
+	collectAroundRebuild(old)
 	return nil
+}
+
+// collectAroundRebuildDocs is the index size from which a rebuild
+// collects before and after.
+const collectAroundRebuildDocs = 1 << 18
+
+// collectAroundRebuild runs a collection before a rebuild of ix and again
+// once ix, replaced, is garbage. A rebuild holds two copies of the index
+// for a moment, and the collector sets its next heap goal (twice the live
+// heap) from what it last found live: left to its pacing, the garbage of
+// the writes before the rebuild and the old copy after it let the heap
+// grow to three or four times the index, which set the process's peak
+// memory (2.1 GB at 5M for a 0.7 GB index). Collecting at the two points
+// where the most memory has just become garbage costs a marking of the
+// index each, small beside the rebuild; only the writer waits, searches go
+// on. Small indexes are left to the collector's pacing.
+func collectAroundRebuild(ix *index) {
+	if len(ix.docs) >= collectAroundRebuildDocs {
+		runtime.GC()
+	}
 }
 
 // Settle finishes now what the background work would do once writes
