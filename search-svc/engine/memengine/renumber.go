@@ -1,6 +1,7 @@
 package memengine
 
 import (
+	"iter"
 	"maps"
 	"slices"
 
@@ -121,6 +122,7 @@ type remapper struct {
 	ordered         uint32
 	head, tail, buf []uint32
 	chunk           [256]uint32
+	dense           []uint64 // a bit per doc; zero between remaps
 }
 
 // idOrder is the renumbered docs' numbers (docs) in id order: ix's, which
@@ -156,26 +158,42 @@ func (r *remapper) idOrder(ix *index, docs []doc) []uint32 {
 	return out
 }
 
+// live yields b's members that are not retired, old number and new.
+func (r *remapper) live(b *roaring.Bitmap) iter.Seq2[uint32, uint32] {
+	return func(yield func(from, to uint32) bool) {
+		it := b.ManyIterator()
+		for {
+			n := it.NextMany(r.chunk[:])
+			if n == 0 {
+				return
+			}
+			for _, from := range r.chunk[:n] {
+				if to := r.perm[from]; to != retired && !yield(from, to) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// denseRemap is the share of all docs from which a bitmap is remapped
+// through a dense bitset (1/denseRemap of them or more).
+const denseRemap = 256
+
 // remap returns b's live members renumbered; nil stays nil.
 func (r *remapper) remap(b *roaring.Bitmap) *roaring.Bitmap {
 	if b == nil {
 		return nil
 	}
+	if b.GetCardinality() >= uint64(len(r.perm)/denseRemap) {
+		return r.remapDense(b)
+	}
 	r.head, r.tail = r.head[:0], r.tail[:0]
-	it := b.ManyIterator()
-	for {
-		n := it.NextMany(r.chunk[:])
-		if n == 0 {
-			break
-		}
-		for _, from := range r.chunk[:n] {
-			switch to := r.perm[from]; {
-			case to == retired:
-			case from < r.ordered:
-				r.head = append(r.head, to)
-			default:
-				r.tail = append(r.tail, to)
-			}
+	for from, to := range r.live(b) {
+		if from < r.ordered {
+			r.head = append(r.head, to)
+		} else {
+			r.tail = append(r.tail, to)
 		}
 	}
 	slices.Sort(r.tail)
@@ -193,5 +211,22 @@ func (r *remapper) remap(b *roaring.Bitmap) *roaring.Bitmap {
 	r.buf = append(append(r.buf, r.head[i:]...), r.tail[j:]...)
 	out := roaring.New()
 	out.AddMany(r.buf)
+	return out
+}
+
+// remapDense remaps a big bitmap by setting its new numbers in a bitset
+// and converting that, which sizes every container exactly from the
+// start. Adding sorted numbers grows each array container by appending,
+// and the discarded arrays, most of a rebuild's garbage, set its peak
+// memory; it also needs no sort of the tail.
+func (r *remapper) remapDense(b *roaring.Bitmap) *roaring.Bitmap {
+	if r.dense == nil {
+		r.dense = make([]uint64, (len(r.perm)+63)/64)
+	}
+	for _, to := range r.live(b) {
+		r.dense[to/64] |= 1 << (to % 64)
+	}
+	out := roaring.FromDense(r.dense, true)
+	clear(r.dense)
 	return out
 }
