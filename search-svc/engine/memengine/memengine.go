@@ -132,7 +132,7 @@ func (e *Engine) rebuildLocked() error {
 	e.mu.RLock()
 	old := e.live
 	e.mu.RUnlock()
-	collectAroundRebuild(old)
+	collectAroundRebuild(len(old.docs))
 	fresh, err := old.renumbered()
 	if err != nil {
 		return err
@@ -140,7 +140,7 @@ func (e *Engine) rebuildLocked() error {
 	e.mu.Lock()
 	e.live = fresh
 	e.mu.Unlock()
-	collectAroundRebuild(old)
+	collectAroundRebuild(len(fresh.docs))
 	return nil
 }
 
@@ -148,8 +148,8 @@ func (e *Engine) rebuildLocked() error {
 // collects before and after.
 const collectAroundRebuildDocs = 1 << 18
 
-// collectAroundRebuild runs a collection before a rebuild of ix and again
-// once ix, replaced, is garbage. A rebuild holds two copies of the index
+// collectAroundRebuild runs a collection before a rebuild of an index of
+// docs docs and again once the index it replaced is garbage. A rebuild holds two copies of the index
 // for a moment, and the collector sets its next heap goal (twice the live
 // heap) from what it last found live: left to its pacing, the garbage of
 // the writes before the rebuild and the old copy after it let the heap
@@ -158,8 +158,8 @@ const collectAroundRebuildDocs = 1 << 18
 // where the most memory has just become garbage costs a marking of the
 // index each, small beside the rebuild; only the writer waits, searches go
 // on. Small indexes are left to the collector's pacing.
-func collectAroundRebuild(ix *index) {
-	if len(ix.docs) >= collectAroundRebuildDocs {
+func collectAroundRebuild(docs int) {
+	if docs >= collectAroundRebuildDocs {
 		runtime.GC()
 	}
 }
@@ -292,9 +292,10 @@ func (e *Engine) snapshotLocked() error {
 
 // staging is a fresh index a reindex fills before it is swapped in.
 type staging struct {
-	e  *Engine
-	mu sync.Mutex
-	ix *index
+	e       *Engine
+	mu      sync.Mutex
+	ix      *index
+	swapped bool
 }
 
 func (s *staging) Apply(ctx context.Context, b engine.Batch) error {
@@ -303,13 +304,18 @@ func (s *staging) Apply(ctx context.Context, b engine.Batch) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.swapped {
+		return errors.New("memengine: staging index already swapped in")
+	}
 	applyBatch(s.ix, b)
 	if s.ix.tail() > max(rebuildMinTail, int(s.ix.ordered)) {
+		collectAroundRebuild(len(s.ix.docs))
 		fresh, err := s.ix.renumbered()
 		if err != nil {
 			return err
 		}
 		s.ix = fresh
+		collectAroundRebuild(len(fresh.docs))
 	}
 	return nil
 }
@@ -331,16 +337,21 @@ func (s *staging) Count(context.Context) (int64, error) {
 func (s *staging) Swap(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	collectAroundRebuild(len(s.ix.docs))
 	fresh, err := s.ix.renumbered()
 	if err != nil {
 		return err
 	}
+	// The staging keeps the live index, not the one renumbered into it,
+	// so the collection below frees that; it takes no more writes.
+	s.ix, s.swapped = fresh, true
 	e := s.e
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	e.mu.Lock()
 	e.live, e.dirty = fresh, true
 	e.mu.Unlock()
+	collectAroundRebuild(len(fresh.docs))
 	return e.snapshotLocked()
 }
 
