@@ -94,7 +94,7 @@ func (s *snapReader) uvarint() uint64 {
 // length is a count of items at least min bytes each.
 func (s *snapReader) length(min uint64) int {
 	n := s.uvarint()
-	if s.err == nil && n*min > s.size {
+	if s.err == nil && n > s.size/min {
 		s.err = errSnapshotLength
 		return 0
 	}
