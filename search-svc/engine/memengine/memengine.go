@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -79,12 +80,17 @@ func Open(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("memengine: %w", err)
 	}
 	e := &Engine{cfg: cfg, an: newAnalyzer(), typos: typos, snap: &snapshotter{path: cfg.Path}, stop: make(chan struct{}), done: make(chan struct{})}
-	movies, cursor, err := e.snap.load()
+	e.live, err = e.snap.load(e.an)
 	if err != nil {
-		return nil, err
+		// Starting empty makes the indexer replay the whole feed: slower
+		// than a reload, but a bad file must not keep search down.
+		cfg.Log.Warn("search index snapshot unusable, reindexing from the feed", "err", err)
+		e.live = nil
 	}
-	if e.live, err = buildIndex(e.an, movies, cursor); err != nil {
-		return nil, err
+	if e.live == nil {
+		if e.live, err = buildIndex(e.an, nil, 0); err != nil {
+			return nil, err
+		}
 	}
 	go e.maintain()
 	return e, nil
@@ -126,6 +132,7 @@ func (e *Engine) rebuildLocked() error {
 	e.mu.RLock()
 	old := e.live
 	e.mu.RUnlock()
+	collectAroundRebuild(len(old.docs))
 	fresh, err := old.renumbered()
 	if err != nil {
 		return err
@@ -133,7 +140,28 @@ func (e *Engine) rebuildLocked() error {
 	e.mu.Lock()
 	e.live = fresh
 	e.mu.Unlock()
+	collectAroundRebuild(len(fresh.docs))
 	return nil
+}
+
+// collectAroundRebuildDocs is the index size from which a rebuild
+// collects before and after.
+const collectAroundRebuildDocs = 1 << 18
+
+// collectAroundRebuild runs a collection before a rebuild of an index of
+// docs docs and again once the index it replaced is garbage. A rebuild holds two copies of the index
+// for a moment, and the collector sets its next heap goal (twice the live
+// heap) from what it last found live: left to its pacing, the garbage of
+// the writes before the rebuild and the old copy after it let the heap
+// grow to three or four times the index, which set the process's peak
+// memory (2.1 GB at 5M for a 0.7 GB index). Collecting at the two points
+// where the most memory has just become garbage costs a marking of the
+// index each, small beside the rebuild; only the writer waits, searches go
+// on. Small indexes are left to the collector's pacing.
+func collectAroundRebuild(docs int) {
+	if docs >= collectAroundRebuildDocs {
+		runtime.GC()
+	}
 }
 
 // Settle finishes now what the background work would do once writes
@@ -253,7 +281,7 @@ func (e *Engine) snapshotLocked() error {
 	if !dirty {
 		return nil
 	}
-	if err := e.snap.save(ix.liveMovies(), ix.cursor); err != nil {
+	if err := e.snap.save(ix); err != nil {
 		e.mu.Lock()
 		e.dirty = true
 		e.mu.Unlock()
@@ -264,9 +292,10 @@ func (e *Engine) snapshotLocked() error {
 
 // staging is a fresh index a reindex fills before it is swapped in.
 type staging struct {
-	e  *Engine
-	mu sync.Mutex
-	ix *index
+	e       *Engine
+	mu      sync.Mutex
+	ix      *index
+	swapped bool
 }
 
 func (s *staging) Apply(ctx context.Context, b engine.Batch) error {
@@ -275,13 +304,18 @@ func (s *staging) Apply(ctx context.Context, b engine.Batch) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.swapped {
+		return errors.New("memengine: staging index already swapped in")
+	}
 	applyBatch(s.ix, b)
 	if s.ix.tail() > max(rebuildMinTail, int(s.ix.ordered)) {
+		collectAroundRebuild(len(s.ix.docs))
 		fresh, err := s.ix.renumbered()
 		if err != nil {
 			return err
 		}
 		s.ix = fresh
+		collectAroundRebuild(len(fresh.docs))
 	}
 	return nil
 }
@@ -303,16 +337,21 @@ func (s *staging) Count(context.Context) (int64, error) {
 func (s *staging) Swap(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	collectAroundRebuild(len(s.ix.docs))
 	fresh, err := s.ix.renumbered()
 	if err != nil {
 		return err
 	}
+	// The staging keeps the live index, not the one renumbered into it,
+	// so the collection below frees that; it takes no more writes.
+	s.ix, s.swapped = fresh, true
 	e := s.e
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	e.mu.Lock()
 	e.live, e.dirty = fresh, true
 	e.mu.Unlock()
+	collectAroundRebuild(len(fresh.docs))
 	return e.snapshotLocked()
 }
 

@@ -596,9 +596,9 @@ func (ix *index) sorted(cand *roaring.Bitmap, order []contract.Order, need int) 
 			var c int
 			switch o.Field {
 			case contract.FieldName:
-				c = strings.Compare(engine.Key(da.name), engine.Key(db.name))
+				c = strings.Compare(engine.Key(ix.name(a)), engine.Key(ix.name(b)))
 			case contract.FieldDirector:
-				c = strings.Compare(engine.Key(da.director), engine.Key(db.director))
+				c = strings.Compare(engine.Key(ix.directors[da.director]), engine.Key(ix.directors[db.director]))
 			case contract.FieldPopularity:
 				c = cmp.Compare(da.popularity, db.popularity)
 			case contract.FieldIMDBScore:

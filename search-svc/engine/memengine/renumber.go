@@ -1,6 +1,7 @@
 package memengine
 
 import (
+	"iter"
 	"maps"
 	"slices"
 
@@ -46,11 +47,21 @@ func (ix *index) renumbered() (*index, error) {
 
 	out := newIndex(ix.an)
 	out.docs = make([]doc, len(order))
-	out.byID = make(map[int64]uint32, len(order))
-	for to, from := range order {
-		out.docs[to] = ix.docs[from]
-		out.byID[ix.docs[from].id] = uint32(to)
+	var nameBytes, genreCount int
+	for _, from := range order {
+		nameBytes += int(ix.docs[from].nameEnd - ix.nameStart(from))
+		genreCount += len(ix.genresOf(from))
 	}
+	out.names = make([]byte, 0, nameBytes)
+	out.genreSeq = make([]uint16, 0, genreCount)
+	for to, from := range order {
+		d := ix.docs[from]
+		out.names = append(out.names, ix.names[ix.nameStart(from):d.nameEnd]...)
+		out.genreSeq = append(out.genreSeq, ix.genresOf(from)...)
+		d.nameEnd, d.genresEnd = uint32(len(out.names)), uint32(len(out.genreSeq))
+		out.docs[to] = d
+	}
+	out.idOrder = r.idOrder(ix, out.docs)
 	out.alive.AddRange(0, uint64(len(order)))
 	out.alive.RunOptimize()
 	out.ordered = uint32(len(order))
@@ -91,7 +102,10 @@ func (ix *index) renumbered() (*index, error) {
 			out.directorKey[key] = m
 		}
 	}
-	out.directors = maps.Clone(ix.directors)
+	// Writers only append to directors: the clipped copy never sees
+	// ix's later appends, and its own reallocate.
+	out.directors = slices.Clip(ix.directors)
+	out.directorNum = maps.Clone(ix.directorNum)
 
 	if err := out.buildDict(); err != nil {
 		return nil, err
@@ -108,28 +122,78 @@ type remapper struct {
 	ordered         uint32
 	head, tail, buf []uint32
 	chunk           [256]uint32
+	dense           []uint64 // a bit per doc; zero between remaps
 }
+
+// idOrder is the renumbered docs' numbers (docs) in id order: ix's, which
+// are in id order already, mapped, merged with its live tail's, sorted.
+func (r *remapper) idOrder(ix *index, docs []doc) []uint32 {
+	built := make([]uint32, 0, len(ix.idOrder))
+	for _, from := range ix.idOrder {
+		if to := r.perm[from]; to != retired {
+			built = append(built, to)
+		}
+	}
+	tail := make([]uint32, 0, len(ix.tailByID))
+	for _, from := range ix.tailByID {
+		tail = append(tail, from)
+	}
+	slices.SortFunc(tail, ix.idCompare)
+	out := make([]uint32, 0, len(built)+len(tail))
+	i, j := 0, 0
+	for i < len(built) && j < len(tail) {
+		// built holds new numbers, tail old ones: compare through their ids.
+		if docs[built[i]].id < ix.docs[tail[j]].id {
+			out = append(out, built[i])
+			i++
+		} else {
+			out = append(out, r.perm[tail[j]])
+			j++
+		}
+	}
+	out = append(out, built[i:]...)
+	for _, from := range tail[j:] {
+		out = append(out, r.perm[from])
+	}
+	return out
+}
+
+// live yields b's members that are not retired, old number and new.
+func (r *remapper) live(b *roaring.Bitmap) iter.Seq2[uint32, uint32] {
+	return func(yield func(from, to uint32) bool) {
+		it := b.ManyIterator()
+		for {
+			n := it.NextMany(r.chunk[:])
+			if n == 0 {
+				return
+			}
+			for _, from := range r.chunk[:n] {
+				if to := r.perm[from]; to != retired && !yield(from, to) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// denseRemap is the share of all docs from which a bitmap is remapped
+// through a dense bitset (1/denseRemap of them or more).
+const denseRemap = 256
 
 // remap returns b's live members renumbered; nil stays nil.
 func (r *remapper) remap(b *roaring.Bitmap) *roaring.Bitmap {
 	if b == nil {
 		return nil
 	}
+	if b.GetCardinality() >= uint64(len(r.perm)/denseRemap) {
+		return r.remapDense(b)
+	}
 	r.head, r.tail = r.head[:0], r.tail[:0]
-	it := b.ManyIterator()
-	for {
-		n := it.NextMany(r.chunk[:])
-		if n == 0 {
-			break
-		}
-		for _, from := range r.chunk[:n] {
-			switch to := r.perm[from]; {
-			case to == retired:
-			case from < r.ordered:
-				r.head = append(r.head, to)
-			default:
-				r.tail = append(r.tail, to)
-			}
+	for from, to := range r.live(b) {
+		if from < r.ordered {
+			r.head = append(r.head, to)
+		} else {
+			r.tail = append(r.tail, to)
 		}
 	}
 	slices.Sort(r.tail)
@@ -147,5 +211,22 @@ func (r *remapper) remap(b *roaring.Bitmap) *roaring.Bitmap {
 	r.buf = append(append(r.buf, r.head[i:]...), r.tail[j:]...)
 	out := roaring.New()
 	out.AddMany(r.buf)
+	return out
+}
+
+// remapDense remaps a big bitmap by setting its new numbers in a bitset
+// and converting that, which sizes every container exactly from the
+// start. Adding sorted numbers grows each array container by appending,
+// and the discarded arrays, most of a rebuild's garbage, set its peak
+// memory; it also needs no sort of the tail.
+func (r *remapper) remapDense(b *roaring.Bitmap) *roaring.Bitmap {
+	if r.dense == nil {
+		r.dense = make([]uint64, (len(r.perm)+63)/64)
+	}
+	for _, to := range r.live(b) {
+		r.dense[to/64] |= 1 << (to % 64)
+	}
+	out := roaring.FromDense(r.dense, true)
+	clear(r.dense)
 	return out
 }

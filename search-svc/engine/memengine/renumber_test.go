@@ -14,13 +14,32 @@ import (
 // would make: every query, typo, prefix, facet and filter answers the same.
 func TestRenumberedAnswersAsAFreshBuild(t *testing.T) {
 	an := newAnalyzer()
+	ix := changedIndex(t, an)
+	renumbered, err := ix.renumbered()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := buildIndex(an, ix.liveMovies(), ix.cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if renumbered.cursor != fresh.cursor || renumbered.ordered != fresh.ordered || renumbered.tail() != 0 {
+		t.Fatalf("renumbered: cursor %d, %d ordered, tail %d; fresh build: cursor %d, %d ordered",
+			renumbered.cursor, renumbered.ordered, renumbered.tail(), fresh.cursor, fresh.ordered)
+	}
+	assertSameAnswers(t, renumbered, fresh)
+}
+
+// changedIndex is a build of half the reference movies followed by a tail
+// of new movies, updates of built ones and deletions, so a renumbering both
+// drops numbers and moves the tail in, and a snapshot holds both parts.
+func changedIndex(t *testing.T, an analyzer) *index {
+	t.Helper()
 	ref := catalogtest.ReferenceMovies()
 	ix, err := buildIndex(an, ref[:len(ref)/2], 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A tail of new movies, updates of built ones and deletions, so the
-	// permutation both drops numbers and moves the tail in.
 	r := rand.New(rand.NewPCG(3, 4))
 	for i, m := range ref[len(ref)/2:] {
 		ix.upsert(m)
@@ -34,24 +53,19 @@ func TestRenumberedAnswersAsAFreshBuild(t *testing.T) {
 		}
 	}
 	ix.cursor = 42
-	renumbered, err := ix.renumbered()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fresh, err := buildIndex(an, ix.liveMovies(), ix.cursor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if renumbered.cursor != fresh.cursor || renumbered.ordered != fresh.ordered || renumbered.tail() != 0 {
-		t.Fatalf("renumbered: cursor %d, %d ordered, tail %d; fresh build: cursor %d, %d ordered",
-			renumbered.cursor, renumbered.ordered, renumbered.tail(), fresh.cursor, fresh.ordered)
-	}
+	return ix
+}
+
+// assertSameAnswers runs queries of every kind (text, typo, prefix, facet,
+// director filter, none) on both indexes and compares the results.
+func assertSameAnswers(t *testing.T, got, want *index) {
+	t.Helper()
 	typos, err := newTypoAutomata()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var queries []contract.SearchQuery
-	for _, m := range ref[:40] {
+	for _, m := range catalogtest.ReferenceMovies()[:40] {
 		queries = append(queries,
 			contract.SearchQuery{Text: m.Name, Limit: 10, Facets: []string{contract.FacetGenre}},
 			contract.SearchQuery{Text: m.Name[:min(3, len(m.Name))], Limit: 20},
@@ -61,16 +75,16 @@ func TestRenumberedAnswersAsAFreshBuild(t *testing.T) {
 	}
 	queries = append(queries, contract.SearchQuery{Limit: 100, Facets: []string{contract.FacetGenre}})
 	for _, q := range queries {
-		got, err := renumbered.search(q, typos)
+		g, err := got.search(q, typos)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := fresh.search(q, typos)
+		w, err := want.search(q, typos)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s:\nrenumbered %v\nfresh build %v", fmt.Sprint(q), got, want)
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s:\ngot  %v\nwant %v", fmt.Sprint(q), g, w)
 		}
 	}
 }
