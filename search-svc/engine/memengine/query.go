@@ -5,68 +5,41 @@ import (
 	"container/heap"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/vellum"
-	"github.com/blevesearch/vellum/levenshtein"
 
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
 )
 
-const (
-	// maxCachedAutomata bounds the typo automata kept for reuse. Building
-	// one costs about as much as the rest of a term's matching (a tenth of
-	// search CPU in the 1M profile), while the words people type repeat;
-	// one is at most a few hundred KB (1 KB per state).
-	maxCachedAutomata = 128
-	// maxCachedExpansions bounds the term ids kept per index for a typo or
-	// a long prefix: walking the dictionary again finds the same ones until
-	// the next rebuild makes a new index.
-	maxCachedExpansions = 512
-)
+// maxCachedExpansions bounds the term ids kept per index for a typo or a
+// long prefix: walking the dictionary again finds the same ones until the
+// next rebuild makes a new index.
+const maxCachedExpansions = 512
 
-// typoAutomata builds Levenshtein automata for one and two typos, a
-// transposition counting as one typo as in Meilisearch, and keeps the
-// recently used ones: an automaton depends on the word only, never on the
-// index, so it outlives rebuilds.
+// typoAutomata hands out the typo matchers searches walk the dictionary
+// with. A matcher's arenas grow to a search's needs and are kept for the
+// next one, so typo matching allocates nothing once warm; the pool is the
+// engine's, not global, so engines share no state.
 type typoAutomata struct {
-	builders [3]*levenshtein.LevenshteinAutomatonBuilder
-	built    *lru[typoKey, *levenshtein.DFA]
-}
-
-type typoKey struct {
-	term  string
-	typos int
+	matchers sync.Pool // of *typoMatcher
 }
 
 func newTypoAutomata() (*typoAutomata, error) {
-	a := &typoAutomata{built: newLRU[typoKey, *levenshtein.DFA](maxCachedAutomata)}
-	for d := 1; d <= 2; d++ {
-		lab, err := levenshtein.NewLevenshteinAutomatonBuilder(uint8(d), true)
-		if err != nil {
-			return nil, err
-		}
-		a.builders[d] = lab
-	}
-	return a, nil
+	return &typoAutomata{matchers: sync.Pool{New: func() any { return new(typoMatcher) }}}, nil
 }
 
-// dfa is the automaton matching words within typos of t. A DFA is only read
-// once built, so searches share it.
-func (a *typoAutomata) dfa(t string, typos int) (*levenshtein.DFA, error) {
-	k := typoKey{t, typos}
-	if dfa, ok := a.built.get(k); ok {
-		return dfa, nil
-	}
-	dfa, err := a.builders[typos].BuildDfa(t, uint8(typos))
-	if err != nil {
-		return nil, err
-	}
-	a.built.put(k, dfa)
-	return dfa, nil
+// matcher is a matcher for words within typos of t; release it after.
+func (a *typoAutomata) matcher(t string, typos int) *typoMatcher {
+	m := a.matchers.Get().(*typoMatcher)
+	m.reset(t, typos)
+	return m
 }
+
+func (a *typoAutomata) release(m *typoMatcher) { a.matchers.Put(m) }
 
 // expansionKey names the dictionary terms a query term stands for: those
 // within its typo budget (by distance), or those it is a prefix of.
@@ -180,16 +153,14 @@ func (ix *index) match(t string, prefix bool, typos *typoAutomata) (termMatch, e
 		tm.level[0] = p
 	}
 	if budget := engine.Typos(t); budget > 0 {
-		dfa, err := typos.dfa(t, budget)
-		if err != nil {
-			return tm, err
-		}
-		ids, err := ix.typoExpansion(t, dfa)
+		m := typos.matcher(t, budget)
+		defer typos.release(m)
+		ids, err := ix.typoExpansion(t, m)
 		if err != nil {
 			return tm, err
 		}
 		for i, rt := range ix.recentTerms() {
-			if ok, d := dfa.MatchAndDistance(rt); ok && d > 0 {
+			if d, ok := m.distance(rt); ok && d > 0 {
 				ids[d] = append(slices.Clip(ids[d]), uint32(ix.dictLen+i))
 			}
 		}
@@ -232,18 +203,18 @@ func (ix *index) prefixMatch(t string) ([numFields]*roaring.Bitmap, error) {
 	return ix.union(ids), nil
 }
 
-// typoExpansion is the dictionary's terms within dfa's typos of t, by
+// typoExpansion is the dictionary's terms within m's typos of t, by
 // distance (exact matches left out).
-func (ix *index) typoExpansion(t string, dfa *levenshtein.DFA) (expansion, error) {
+func (ix *index) typoExpansion(t string, m *typoMatcher) (expansion, error) {
 	k := expansionKey{t, false}
 	if exp, ok := ix.expansions.get(k); ok || ix.dict == nil {
 		return exp, nil
 	}
 	var exp expansion
-	it, err := ix.dict.Search(dfa, nil, nil)
+	it, err := ix.dict.Search(m, nil, nil)
 	for err == nil {
 		k, v := it.Current()
-		if _, d := dfa.MatchAndDistance(string(k)); d > 0 {
+		if d, _ := m.distance(string(k)); d > 0 {
 			exp[d] = append(exp[d], uint32(v))
 		}
 		err = it.Next()
