@@ -118,6 +118,15 @@ func (a anyOf) and(x *roaring.Bitmap) *roaring.Bitmap {
 	return out
 }
 
+// merged is the docs of a: the bitmap itself when a has one, so the result
+// is read-only, else a new one.
+func (a anyOf) merged() *roaring.Bitmap {
+	if len(a) == 1 && a[0] != nil {
+		return a[0]
+	}
+	return a.union()
+}
+
 // union returns the docs of a as a new bitmap.
 func (a anyOf) union() *roaring.Bitmap {
 	var bs []*roaring.Bitmap
@@ -276,6 +285,22 @@ func (ix *index) search(q contract.SearchQuery, typos *typoAutomata) (contract.S
 		matches[i] = tm
 	}
 	cand := ix.candidates(q, matches)
+	res := contract.SearchResult{
+		Hits:           []contract.Movie{},
+		EstimatedTotal: int64(cand.GetCardinality()),
+		Offset:         q.Offset,
+		Limit:          q.Limit,
+	}
+	if slices.Contains(q.Facets, contract.FacetGenre) {
+		counts := map[string]int64{}
+		for gi, b := range ix.genreDocs {
+			if c := cand.AndCardinality(b); c > 0 {
+				counts[ix.genres[gi]] += int64(c)
+			}
+		}
+		res.Facets = map[string]map[string]int64{contract.FacetGenre: counts}
+	}
+	// Counted first: ranking by relevance reuses cand's storage.
 	need := q.Offset + q.Limit
 	var ranked []uint32
 	switch {
@@ -286,23 +311,8 @@ func (ix *index) search(q contract.SearchQuery, typos *typoAutomata) (contract.S
 	default:
 		ranked = ix.relevance(cand, matches, need)
 	}
-	res := contract.SearchResult{
-		Hits:           []contract.Movie{},
-		EstimatedTotal: int64(cand.GetCardinality()),
-		Offset:         q.Offset,
-		Limit:          q.Limit,
-	}
 	for _, n := range ranked[min(q.Offset, len(ranked)):] {
 		res.Hits = append(res.Hits, ix.movie(n))
-	}
-	if slices.Contains(q.Facets, contract.FacetGenre) {
-		counts := map[string]int64{}
-		for gi, b := range ix.genreDocs {
-			if c := cand.AndCardinality(b); c > 0 {
-				counts[ix.genres[gi]] += int64(c)
-			}
-		}
-		res.Facets = map[string]map[string]int64{contract.FacetGenre: counts}
 	}
 	return res, nil
 }
@@ -393,11 +403,21 @@ func (ix *index) inRanges(cand *roaring.Bitmap, score, pop contract.Range) *roar
 	return out
 }
 
-// relevance ranks cand and returns its first need docs.
+// relevance ranks cand and returns its first need docs. cand is the
+// caller's own, and spent: the docs left to rank after the exact ones are
+// made in its place rather than copied.
 func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) []uint32 {
 	out := make([]uint32, 0, need)
-	take := func(b *roaring.Bitmap) {
-		if len(out) < need && !b.IsEmpty() {
+	// take appends the first docs of b, less those of minus (if any), while
+	// the page is short: the difference is only made when it is needed.
+	take := func(b, minus *roaring.Bitmap) {
+		if len(out) >= need {
+			return
+		}
+		if minus != nil {
+			b = roaring.AndNot(b, minus)
+		}
+		if !b.IsEmpty() {
 			out = append(out, ix.byPopularity(b, need-len(out))...)
 		}
 	}
@@ -413,17 +433,18 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 		wordsInName = roaring.And(wordsInName, orNil(matches[i].exact[fieldName]))
 	}
 	isName := roaring.And(wordsInName, nameLen)
-	take(isName)
-	take(roaring.AndNot(wordsInName, isName))
-	take(roaring.AndNot(inName, wordsInName))
-	take(roaring.AndNot(exactly, inName))
+	take(isName, nil)
+	take(wordsInName, isName)
+	take(inName, wordsInName)
+	take(exactly, inName)
 	if len(out) >= need {
 		return out
 	}
 	// With typos: tiers by the total number of typos, each split by the
 	// attribute and exactness rules. A tier is only computed when the ones
 	// before it leave the page short, as Meilisearch ranks.
-	rest := roaring.AndNot(cand, exactly)
+	rest := cand
+	rest.AndNot(exactly)
 	if rest.IsEmpty() {
 		return out
 	}
@@ -434,9 +455,9 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 			continue
 		}
 		isName := roaring.And(name, nameLen)
-		take(isName)
-		take(roaring.AndNot(name, isName))
-		take(roaring.AndNot(all, name))
+		take(isName, nil)
+		take(name, isName)
+		take(all, name)
 	}
 	return out
 }
@@ -488,21 +509,34 @@ func (t *typoTiers) level(j, upTo int) {
 // tier returns the docs whose terms' typos add up to k: all of them, and
 // those matching every term in the name. It walks the terms' levels depth
 // first with the running intersections, so a branch ends as soon as it is
-// empty or over k.
+// empty or can no longer add up to k. The result is read-only: it may be
+// one of t's own bitmaps.
 func (t *typoTiers) tier(k int) (all, name *roaring.Bitmap) {
-	all, name = roaring.New(), roaring.New()
+	// The leaves are disjoint (a doc has one fewest typo count per term),
+	// so they are kept apart and merged once; a tier of one leaf, every
+	// one-term query's, is then used as it is instead of copied.
+	var alls, names anyOf
 	var walk func(j, typos int, docs, inName *roaring.Bitmap)
 	walk = func(j, typos int, docs, inName *roaring.Bitmap) {
 		if j == len(t.matches) {
-			if typos == k {
-				all.Or(docs)
-				name.Or(inName)
-			}
+			alls, names = append(alls, docs), append(names, inName)
 			return
 		}
-		t.level(j, min(k-typos, 2))
-		for d := 0; d <= min(k-typos, 2); d++ {
+		// Each later term adds at most two typos: fewer here than
+		// k-typos-later could never reach k, and the last term can only
+		// bring the total to exactly k.
+		later := 2 * (len(t.matches) - j - 1)
+		hi := min(k-typos, 2)
+		t.level(j, hi)
+		for d := max(0, k-typos-later); d <= hi; d++ {
 			if t.first[j][d] == nil {
+				continue
+			}
+			if j == 0 {
+				// The walk starts from rest, and first[0][d] and
+				// name[0][d] are subsets of it: the intersections are
+				// the sets themselves.
+				walk(1, d, t.first[0][d], t.name[0][d])
 				continue
 			}
 			a := roaring.And(docs, t.first[j][d])
@@ -513,7 +547,7 @@ func (t *typoTiers) tier(k int) (all, name *roaring.Bitmap) {
 		}
 	}
 	walk(0, 0, t.rest, t.rest)
-	return all, name
+	return alls.merged(), names.merged()
 }
 
 // byPopularity returns the first k docs of b by popularity (desc), then id.
