@@ -36,6 +36,7 @@ func searchbenchCmd(args []string) error {
 	batch := fs.Int("batch", 1000, "movies per Apply, as the indexer's feed pages")
 	queries := fs.Int("queries", 600, "distinct queries per phase")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := fs.String("memprofile", "", "write an allocation profile of the whole run to this file (pprof -focus Search for the searches')")
 	g, err := generator(fs, args)
 	if err != nil {
 		return err
@@ -56,6 +57,16 @@ func searchbenchCmd(args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		// Finer sampling than the default 512 KB: a search's allocations
+		// are many small containers.
+		runtime.MemProfileRate = 4096
+		defer func() {
+			if err := writeHeapProfile(*memProfile); err != nil {
+				fmt.Fprintln(os.Stderr, "searchbench:", err)
+			}
+		}()
 	}
 	path := filepath.Join(*dir, "index.snapshot")
 	_ = os.Remove(path)
@@ -228,6 +239,15 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("allocs").WriteTo(f, 0)
 }
 
 // totalAlloc is the bytes the process has allocated on the heap so far,
