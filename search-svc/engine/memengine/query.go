@@ -84,6 +84,36 @@ func (tm *termMatch) within(x *roaring.Bitmap, d int) *roaring.Bitmap {
 	return anyOf(tm.level[d][:]).and(x)
 }
 
+// narrow is x ∩ within(x, d), made in x's place when the term matches in
+// one field only at level d (x must be the caller's own to change).
+func (tm *termMatch) narrow(x *roaring.Bitmap, d int) *roaring.Bitmap {
+	var only *roaring.Bitmap
+	for _, b := range tm.level[d] {
+		if b != nil {
+			if only != nil {
+				return tm.within(x, d)
+			}
+			only = b
+		}
+	}
+	if only == nil {
+		return roaring.New()
+	}
+	x.And(only)
+	return x
+}
+
+// onlyInName reports whether the term matches at level d in the name and
+// no other field, so the docs matching it there all match in the name.
+func (tm *termMatch) onlyInName(d int) bool {
+	for f, b := range tm.level[d] {
+		if f != fieldName && b != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // anyOf is the docs in any of its bitmaps (nil ones hold none), kept
 // unmerged: intersecting each with a smaller set is cheaper than the union.
 type anyOf []*roaring.Bitmap
@@ -411,7 +441,7 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 	// take appends the first docs of b, less those of minus (if any), while
 	// the page is short: the difference is only made when it is needed.
 	take := func(b, minus *roaring.Bitmap) {
-		if len(out) >= need {
+		if len(out) >= need || b == minus {
 			return
 		}
 		if minus != nil {
@@ -423,9 +453,9 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 	}
 	nameLen := ix.nameWords[min(len(matches), maxNameWords)]
 	// No typo: every term matched exactly or as the typed prefix.
-	exactly := cand
-	for i := range matches {
-		exactly = matches[i].within(exactly, 0)
+	exactly := matches[0].within(cand, 0)
+	for i := 1; i < len(matches); i++ {
+		exactly = matches[i].narrow(exactly, 0)
 	}
 	inName, wordsInName := exactly, exactly
 	for i := range matches {
@@ -492,6 +522,11 @@ func (t *typoTiers) level(j, upTo int) {
 			continue
 		}
 		t.first[j][d] = lv
+		if tm.onlyInName(d) {
+			// Every doc of lv matches the term in the name: no copy.
+			t.name[j][d] = lv
+			continue
+		}
 		var name *roaring.Bitmap
 		for e := 0; e <= d; e++ {
 			if b := tm.level[e][fieldName]; b != nil {
@@ -543,7 +578,13 @@ func (t *typoTiers) tier(k int) (all, name *roaring.Bitmap) {
 			if a.IsEmpty() {
 				continue
 			}
-			walk(j+1, typos+d, a, roaring.And(inName, t.name[j][d]))
+			// Where every doc so far and of this level matches in the
+			// name, the two sets are one (shared by level and the walk).
+			aInName := a
+			if inName != docs || t.name[j][d] != t.first[j][d] {
+				aInName = roaring.And(inName, t.name[j][d])
+			}
+			walk(j+1, typos+d, a, aInName)
 		}
 	}
 	walk(0, 0, t.rest, t.rest)
