@@ -103,6 +103,15 @@ func (tm *termMatch) narrow(x *roaring.Bitmap, d int) *roaring.Bitmap {
 	return x
 }
 
+// namedUpTo is the docs matching the term in the name with at most d typos.
+func (tm *termMatch) namedUpTo(d int) anyOf {
+	named := make(anyOf, 0, 3)
+	for e := 0; e <= d; e++ {
+		named = append(named, tm.level[e][fieldName])
+	}
+	return named
+}
+
 // onlyInName reports whether the term matches at level d in the name and
 // no other field, so the docs matching it there all match in the name.
 func (tm *termMatch) onlyInName(d int) bool {
@@ -478,7 +487,7 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 	if rest.IsEmpty() {
 		return out
 	}
-	tiers := typoTiers{rest: rest, matches: matches, first: make([][3]*roaring.Bitmap, len(matches)), name: make([][3]*roaring.Bitmap, len(matches))}
+	tiers := typoTiers{rest: rest, matches: matches}
 	for k := 1; k <= 2*len(matches) && len(out) < need; k++ {
 		all, name := tiers.tier(k)
 		if all.IsEmpty() {
@@ -497,48 +506,66 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 type typoTiers struct {
 	rest    *roaring.Bitmap
 	matches []termMatch
-	// first[j][d]: docs of rest matching term j with d typos and not
-	// fewer; name[j][d]: those of them matching it in the name with ≤ d
-	// typos. Filled up to levels[j] as tiers need them.
-	first, name [][3]*roaring.Bitmap
-	levels      []int
+	// first[d]: docs of rest matching the first term with d typos and not
+	// fewer; name[d]: those of them matching it in the name with ≤ d
+	// typos. Filled up to levels as tiers need them: every tier's walk
+	// starts from them. Later terms narrow the walk's own, smaller sets
+	// instead (step), so no set as large as rest is made per term.
+	first, name [3]*roaring.Bitmap
+	levels      int
 }
 
-// level makes first[j][d] and name[j][d] for every d ≤ upTo.
-func (t *typoTiers) level(j, upTo int) {
-	if t.levels == nil {
-		t.levels = make([]int, len(t.matches))
-	}
-	tm := &t.matches[j]
-	for d := t.levels[j]; d <= upTo && d < 3; d++ {
+// level makes first[d] and name[d] for every d ≤ upTo.
+func (t *typoTiers) level(upTo int) {
+	tm := &t.matches[0]
+	for d := t.levels; d <= upTo && d < 3; d++ {
 		lv := tm.within(t.rest, d)
 		for e := range d {
-			if t.first[j][e] != nil {
-				lv.AndNot(t.first[j][e])
+			if t.first[e] != nil {
+				lv.AndNot(t.first[e])
 			}
 		}
-		t.levels[j] = d + 1
+		t.levels = d + 1
 		if lv.IsEmpty() {
 			continue
 		}
-		t.first[j][d] = lv
+		t.first[d] = lv
 		if tm.onlyInName(d) {
 			// Every doc of lv matches the term in the name: no copy.
-			t.name[j][d] = lv
+			t.name[d] = lv
 			continue
 		}
-		var name *roaring.Bitmap
-		for e := 0; e <= d; e++ {
-			if b := tm.level[e][fieldName]; b != nil {
-				if name == nil {
-					name = roaring.And(lv, b)
-				} else {
-					name.Or(roaring.And(lv, b))
-				}
+		t.name[d] = tm.namedUpTo(d).and(lv)
+	}
+}
+
+// step narrows docs, and inName (its docs matching every term so far in
+// the name), to those matching term j with d typos and not fewer. docs
+// are within rest, so the term's postings are intersected with them
+// directly. a is nil when no doc is left.
+func (t *typoTiers) step(j, d int, docs, inName *roaring.Bitmap) (a, aInName *roaring.Bitmap) {
+	tm := &t.matches[j]
+	a = tm.within(docs, d)
+	for e := range d {
+		for _, b := range tm.level[e] {
+			if b != nil {
+				a.AndNot(b)
 			}
 		}
-		t.name[j][d] = orNil(name)
 	}
+	if a.IsEmpty() {
+		return nil, nil
+	}
+	// Where every doc so far matches in the name, and so does every doc
+	// of this level, the two sets are one.
+	aInName = a
+	if inName != docs {
+		aInName = roaring.And(inName, a)
+	}
+	if !tm.onlyInName(d) {
+		aInName = tm.namedUpTo(d).and(aInName)
+	}
+	return a, aInName
 }
 
 // tier returns the docs whose terms' typos add up to k: all of them, and
@@ -562,29 +589,19 @@ func (t *typoTiers) tier(k int) (all, name *roaring.Bitmap) {
 		// bring the total to exactly k.
 		later := 2 * (len(t.matches) - j - 1)
 		hi := min(k-typos, 2)
-		t.level(j, hi)
+		if j == 0 {
+			t.level(hi)
+		}
 		for d := max(0, k-typos-later); d <= hi; d++ {
-			if t.first[j][d] == nil {
-				continue
-			}
 			if j == 0 {
-				// The walk starts from rest, and first[0][d] and
-				// name[0][d] are subsets of it: the intersections are
-				// the sets themselves.
-				walk(1, d, t.first[0][d], t.name[0][d])
+				if t.first[d] != nil {
+					walk(1, d, t.first[d], t.name[d])
+				}
 				continue
 			}
-			a := roaring.And(docs, t.first[j][d])
-			if a.IsEmpty() {
-				continue
+			if a, aInName := t.step(j, d, docs, inName); a != nil {
+				walk(j+1, typos+d, a, aInName)
 			}
-			// Where every doc so far and of this level matches in the
-			// name, the two sets are one (shared by level and the walk).
-			aInName := a
-			if inName != docs || t.name[j][d] != t.first[j][d] {
-				aInName = roaring.And(inName, t.name[j][d])
-			}
-			walk(j+1, typos+d, a, aInName)
 		}
 	}
 	walk(0, 0, t.rest, t.rest)
