@@ -624,12 +624,15 @@ func (ix *index) byPopularity(b *roaring.Bitmap, k int) []uint32 {
 	if uint64(ix.ordered) >= uint64(len(ix.docs)) {
 		return head
 	}
-	tail := b.Clone()
-	tail.RemoveRange(0, uint64(ix.ordered))
-	if tail.IsEmpty() {
+	// The tail's members are read off the iterator, not cut from a copy of
+	// b: b can be a whole match set, the tail's share of it is small.
+	var rest []uint32
+	for it.AdvanceIfNeeded(ix.ordered); it.HasNext(); {
+		rest = append(rest, it.Next())
+	}
+	if len(rest) == 0 {
 		return head
 	}
-	rest := tail.ToArray()
 	slices.SortFunc(rest, ix.popularityOrder)
 	merged := make([]uint32, 0, min(k, len(head)+len(rest)))
 	i, j := 0, 0
