@@ -346,7 +346,7 @@ func (ix *index) search(q contract.SearchQuery, typos *typoAutomata) (contract.S
 	case len(q.Sort) > 0:
 		ranked = ix.sorted(cand, q.Sort, need)
 	case len(terms) == 0:
-		ranked = ix.byPopularity(cand, need)
+		ranked = ix.byPopularity(cand, nil, need)
 	default:
 		ranked = ix.relevance(cand, matches, need)
 	}
@@ -448,16 +448,10 @@ func (ix *index) inRanges(cand *roaring.Bitmap, score, pop contract.Range) *roar
 func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) []uint32 {
 	out := make([]uint32, 0, need)
 	// take appends the first docs of b, less those of minus (if any), while
-	// the page is short: the difference is only made when it is needed.
+	// the page is short. minus is always a bucket taken before, whole.
 	take := func(b, minus *roaring.Bitmap) {
-		if len(out) >= need || b == minus {
-			return
-		}
-		if minus != nil {
-			b = roaring.AndNot(b, minus)
-		}
-		if !b.IsEmpty() {
-			out = append(out, ix.byPopularity(b, need-len(out))...)
+		if len(out) < need && b != minus {
+			out = append(out, ix.byPopularity(b, minus, need-len(out))...)
 		}
 	}
 	nameLen := ix.nameWords[min(len(matches), maxNameWords)]
@@ -608,10 +602,13 @@ func (t *typoTiers) tier(k int) (all, name *roaring.Bitmap) {
 	return alls.merged(), names.merged()
 }
 
-// byPopularity returns the first k docs of b by popularity (desc), then id.
-// The built part of the index is numbered in that order, so its first
-// members are the answer; the tail added since is sorted and merged in.
-func (ix *index) byPopularity(b *roaring.Bitmap, k int) []uint32 {
+// byPopularity returns the first k docs of b but not of minus (nil for
+// none) by popularity (desc), then id. The built part of the index is
+// numbered in that order, so its first members are the answer; the tail
+// added since is sorted and merged in. Ranking passes as minus a bucket it
+// has taken whole while the page stayed short, so minus holds fewer than a
+// page of docs: skipping them costs less than making b's difference.
+func (ix *index) byPopularity(b, minus *roaring.Bitmap, k int) []uint32 {
 	head := make([]uint32, 0, k)
 	it := b.Iterator()
 	for it.HasNext() && len(head) < k {
@@ -619,7 +616,10 @@ func (ix *index) byPopularity(b *roaring.Bitmap, k int) []uint32 {
 		if n >= ix.ordered {
 			break
 		}
-		head = append(head, it.Next())
+		it.Next()
+		if minus == nil || !minus.Contains(n) {
+			head = append(head, n)
+		}
 	}
 	if uint64(ix.ordered) >= uint64(len(ix.docs)) {
 		return head
@@ -628,7 +628,9 @@ func (ix *index) byPopularity(b *roaring.Bitmap, k int) []uint32 {
 	// b: b can be a whole match set, the tail's share of it is small.
 	var rest []uint32
 	for it.AdvanceIfNeeded(ix.ordered); it.HasNext(); {
-		rest = append(rest, it.Next())
+		if n := it.Next(); minus == nil || !minus.Contains(n) {
+			rest = append(rest, n)
+		}
 	}
 	if len(rest) == 0 {
 		return head
