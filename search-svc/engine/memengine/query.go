@@ -84,23 +84,10 @@ func (tm *termMatch) within(x *roaring.Bitmap, d int) *roaring.Bitmap {
 	return anyOf(tm.level[d][:]).and(x)
 }
 
-// narrow is x ∩ within(x, d), made in x's place when the term matches in
-// one field only at level d (x must be the caller's own to change).
-func (tm *termMatch) narrow(x *roaring.Bitmap, d int) *roaring.Bitmap {
-	var only *roaring.Bitmap
-	for _, b := range tm.level[d] {
-		if b != nil {
-			if only != nil {
-				return tm.within(x, d)
-			}
-			only = b
-		}
-	}
-	if only == nil {
-		return roaring.New()
-	}
-	x.And(only)
-	return x
+// narrow keeps in x, the caller's own, the docs matching the term at
+// level d in any field.
+func (tm *termMatch) narrow(x *roaring.Bitmap, d int) {
+	anyOf(tm.level[d][:]).narrow(x)
 }
 
 // namedUpTo is the docs matching the term in the name with at most d typos.
@@ -155,6 +142,23 @@ func (a anyOf) and(x *roaring.Bitmap) *roaring.Bitmap {
 		return roaring.New()
 	}
 	return out
+}
+
+// narrow keeps in x, the caller's own, the docs of a, in x's place:
+// roaring's AndAny ORs a key's containers in one reused scratch container,
+// where and makes a bitmap per member and a merged one.
+func (a anyOf) narrow(x *roaring.Bitmap) {
+	members := make([]*roaring.Bitmap, 0, len(a))
+	for _, b := range a {
+		if b != nil {
+			members = append(members, b)
+		}
+	}
+	if len(members) == 0 {
+		x.Clear()
+		return
+	}
+	x.AndAny(members...)
 }
 
 // merged is the docs of a: the bitmap itself when a has one, so the result
@@ -405,11 +409,7 @@ func (ix *index) candidates(q contract.SearchQuery, matches []termMatch) *roarin
 		if cand.IsEmpty() {
 			break
 		}
-		if len(s.docs) == 1 && s.docs[0] != nil {
-			cand.And(s.docs[0])
-		} else {
-			cand = s.docs.and(cand)
-		}
+		s.docs.narrow(cand)
 	}
 	return ix.inRanges(cand, q.IMDBScore, q.Popularity)
 }
@@ -458,7 +458,7 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 	// No typo: every term matched exactly or as the typed prefix.
 	exactly := matches[0].within(cand, 0)
 	for i := 1; i < len(matches); i++ {
-		exactly = matches[i].narrow(exactly, 0)
+		matches[i].narrow(exactly, 0)
 	}
 	inName, wordsInName := exactly, exactly
 	for i := range matches {
