@@ -12,9 +12,9 @@ import (
 // table, made only for the prefixes of the dictionary the walk reaches.
 //
 // It replaces vellum's levenshtein DFA, which is built whole for every new
-// word: a 256-entry transition table per state, ≈ 0.5 MB for a word with
-// two typos, and most of what a search allocated (people's typos rarely
-// repeat, so no cache holds them). The rows here live in arenas a search
+// word: a 256-entry transition table per state (1 KB), a few hundred KB
+// for a word with two typos, which was most of what a search allocated on
+// a small index (people's typos rarely repeat, so no cache holds them). The rows here live in arenas a search
 // reuses: walking the dictionary allocates nothing once they have grown.
 //
 // Distances count runes, not bytes; the dictionary feeds UTF-8 bytes, so a
