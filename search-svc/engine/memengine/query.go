@@ -84,6 +84,30 @@ func (tm *termMatch) within(x *roaring.Bitmap, d int) *roaring.Bitmap {
 	return anyOf(tm.level[d][:]).and(x)
 }
 
+// atLevel is the docs of x, a set of candidates, to take the term's lower
+// levels out of to leave those matching it with d typos and not fewer: x ∩
+// level d, or at the term's last level x itself (read-only), as every
+// candidate matches every term at some level; no intersection is made.
+func (tm *termMatch) atLevel(x *roaring.Bitmap, d int) *roaring.Bitmap {
+	for e := d + 1; e < len(tm.level); e++ {
+		if anyOf(tm.level[e][:]).members() > 0 {
+			return tm.within(x, d)
+		}
+	}
+	return x
+}
+
+// without is x less the docs of sub: in x's place when x is a set made
+// for the caller, or a new bitmap when x is shared (still the set it was
+// made from).
+func without(x, shared, sub *roaring.Bitmap) *roaring.Bitmap {
+	if x == shared {
+		return roaring.AndNot(x, sub)
+	}
+	x.AndNot(sub)
+	return x
+}
+
 // narrow keeps in x, the caller's own, the docs matching the term at
 // level d in any field.
 func (tm *termMatch) narrow(x *roaring.Bitmap, d int) {
@@ -532,10 +556,10 @@ type typoTiers struct {
 func (t *typoTiers) level(upTo int) {
 	tm := &t.matches[0]
 	for d := t.levels; d <= upTo && d < 3; d++ {
-		lv := tm.within(t.rest, d)
+		lv := tm.atLevel(t.rest, d)
 		for e := range d {
 			if t.first[e] != nil {
-				lv.AndNot(t.first[e])
+				lv = without(lv, t.rest, t.first[e])
 			}
 		}
 		t.levels = d + 1
@@ -558,11 +582,11 @@ func (t *typoTiers) level(upTo int) {
 // directly. a is nil when no doc is left.
 func (t *typoTiers) step(j, d int, docs, inName *roaring.Bitmap) (a, aInName *roaring.Bitmap) {
 	tm := &t.matches[j]
-	a = tm.within(docs, d)
+	a = tm.atLevel(docs, d)
 	for e := range d {
 		for _, b := range tm.level[e] {
 			if b != nil {
-				a.AndNot(b)
+				a = without(a, docs, b)
 			}
 		}
 	}
