@@ -19,8 +19,8 @@ import (
 	"github.com/moviesplatform/loadtest/procstat"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
-	"github.com/moviesplatform/search-svc/engine/relevance"
 	"github.com/moviesplatform/search-svc/engine/memengine"
+	"github.com/moviesplatform/search-svc/engine/relevance"
 )
 
 // searchbenchCmd measures the embedded memory engine on a generated catalog,
@@ -36,6 +36,7 @@ func searchbenchCmd(args []string) error {
 	batch := fs.Int("batch", 1000, "movies per Apply, as the indexer's feed pages")
 	queries := fs.Int("queries", 600, "distinct queries per phase")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := fs.String("memprofile", "", "write an allocation profile of the whole run to this file (pprof -focus Search for the searches')")
 	g, err := generator(fs, args)
 	if err != nil {
 		return err
@@ -56,6 +57,16 @@ func searchbenchCmd(args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		// Finer sampling than the default 512 KB: a search's allocations
+		// are many small containers.
+		runtime.MemProfileRate = 4096
+		defer func() {
+			if err := writeHeapProfile(*memProfile); err != nil {
+				fmt.Fprintln(os.Stderr, "searchbench:", err)
+			}
+		}()
 	}
 	path := filepath.Join(*dir, "index.snapshot")
 	_ = os.Remove(path)
@@ -188,10 +199,13 @@ func typedQueries(g *gen.Generator, r *rand.Rand, terms, n int) []string {
 	return out
 }
 
-// measureSearches runs qs one after the other and reports latency and the
-// process's CPU per search.
+// measureSearches runs qs one after the other and reports latency, the
+// process's CPU per search and the bytes allocated per search: what a search
+// allocates sets how often the collector runs under load, whose cycles
+// showed up as bursts of 503s in the average run (docs/performance.md).
 func measureSearches(ctx context.Context, e engine.Engine, what string, qs []string, say func(string, ...any)) error {
 	runtime.GC()
+	allocated := totalAlloc()
 	watch, stop := context.WithCancel(ctx)
 	usage := make(chan map[string]procstat.Usage, 1)
 	go func() { usage <- procstat.Watch(watch, map[string]int{"self": os.Getpid()}, 100*time.Millisecond) }()
@@ -208,11 +222,13 @@ func measureSearches(ctx context.Context, e engine.Engine, what string, qs []str
 		matches += res.EstimatedTotal
 	}
 	stop()
+	allocated = totalAlloc() - allocated
 	u := (<-usage)["self"]
 	slices.Sort(lat)
 	pct := func(p int) float64 { return float64(lat[min(len(lat)-1, len(lat)*p/100)].Microseconds()) / 1000 }
-	say("search %-32s %4d queries: p50 %.2f ms, p99 %.2f ms, max %.2f ms; CPU %.3f ms/search; %.0f matches/query",
-		what+":", len(qs), pct(50), pct(99), pct(100), 1000*u.CPUSeconds/float64(len(qs)), float64(matches)/float64(len(qs)))
+	say("search %-32s %4d queries: p50 %.2f ms, p99 %.2f ms, max %.2f ms; CPU %.3f ms/search; allocated %.1f KB/search; %.0f matches/query",
+		what+":", len(qs), pct(50), pct(99), pct(100), 1000*u.CPUSeconds/float64(len(qs)),
+		float64(allocated)/1024/float64(len(qs)), float64(matches)/float64(len(qs)))
 	return nil
 }
 
@@ -223,6 +239,23 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("allocs").WriteTo(f, 0)
+}
+
+// totalAlloc is the bytes the process has allocated on the heap so far,
+// freed or not (the collector's workload).
+func totalAlloc() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
 }
 
 func heapMB() float64 {

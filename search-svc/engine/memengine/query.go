@@ -5,68 +5,41 @@ import (
 	"container/heap"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/vellum"
-	"github.com/blevesearch/vellum/levenshtein"
 
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
 )
 
-const (
-	// maxCachedAutomata bounds the typo automata kept for reuse. Building
-	// one costs about as much as the rest of a term's matching (a tenth of
-	// search CPU in the 1M profile), while the words people type repeat;
-	// one is at most a few hundred KB (1 KB per state).
-	maxCachedAutomata = 128
-	// maxCachedExpansions bounds the term ids kept per index for a typo or
-	// a long prefix: walking the dictionary again finds the same ones until
-	// the next rebuild makes a new index.
-	maxCachedExpansions = 512
-)
+// maxCachedExpansions bounds the term ids kept per index for a typo or a
+// long prefix: walking the dictionary again finds the same ones until the
+// next rebuild makes a new index.
+const maxCachedExpansions = 512
 
-// typoAutomata builds Levenshtein automata for one and two typos, a
-// transposition counting as one typo as in Meilisearch, and keeps the
-// recently used ones: an automaton depends on the word only, never on the
-// index, so it outlives rebuilds.
+// typoAutomata hands out the typo matchers searches walk the dictionary
+// with. A matcher's arenas grow to a search's needs and are kept for the
+// next one, so typo matching allocates nothing once warm; the pool is the
+// engine's, not global, so engines share no state.
 type typoAutomata struct {
-	builders [3]*levenshtein.LevenshteinAutomatonBuilder
-	built    *lru[typoKey, *levenshtein.DFA]
-}
-
-type typoKey struct {
-	term  string
-	typos int
+	matchers sync.Pool // of *typoMatcher
 }
 
 func newTypoAutomata() (*typoAutomata, error) {
-	a := &typoAutomata{built: newLRU[typoKey, *levenshtein.DFA](maxCachedAutomata)}
-	for d := 1; d <= 2; d++ {
-		lab, err := levenshtein.NewLevenshteinAutomatonBuilder(uint8(d), true)
-		if err != nil {
-			return nil, err
-		}
-		a.builders[d] = lab
-	}
-	return a, nil
+	return &typoAutomata{matchers: sync.Pool{New: func() any { return new(typoMatcher) }}}, nil
 }
 
-// dfa is the automaton matching words within typos of t. A DFA is only read
-// once built, so searches share it.
-func (a *typoAutomata) dfa(t string, typos int) (*levenshtein.DFA, error) {
-	k := typoKey{t, typos}
-	if dfa, ok := a.built.get(k); ok {
-		return dfa, nil
-	}
-	dfa, err := a.builders[typos].BuildDfa(t, uint8(typos))
-	if err != nil {
-		return nil, err
-	}
-	a.built.put(k, dfa)
-	return dfa, nil
+// matcher is a matcher for words within typos of t; release it after.
+func (a *typoAutomata) matcher(t string, typos int) *typoMatcher {
+	m := a.matchers.Get().(*typoMatcher)
+	m.reset(t, typos)
+	return m
 }
+
+func (a *typoAutomata) release(m *typoMatcher) { a.matchers.Put(m) }
 
 // expansionKey names the dictionary terms a query term stands for: those
 // within its typo budget (by distance), or those it is a prefix of.
@@ -111,9 +84,70 @@ func (tm *termMatch) within(x *roaring.Bitmap, d int) *roaring.Bitmap {
 	return anyOf(tm.level[d][:]).and(x)
 }
 
+// atLevel is the docs of x, a set of candidates, to take the term's lower
+// levels out of to leave those matching it with d typos and not fewer: x ∩
+// level d, or at the term's last level x itself (read-only), as every
+// candidate matches every term at some level; no intersection is made.
+func (tm *termMatch) atLevel(x *roaring.Bitmap, d int) *roaring.Bitmap {
+	for e := d + 1; e < len(tm.level); e++ {
+		if anyOf(tm.level[e][:]).members() > 0 {
+			return tm.within(x, d)
+		}
+	}
+	return x
+}
+
+// without is x less the docs of sub: in x's place when x is a set made
+// for the caller, or a new bitmap when x is shared (still the set it was
+// made from).
+func without(x, shared, sub *roaring.Bitmap) *roaring.Bitmap {
+	if x == shared {
+		return roaring.AndNot(x, sub)
+	}
+	x.AndNot(sub)
+	return x
+}
+
+// narrow keeps in x, the caller's own, the docs matching the term at
+// level d in any field.
+func (tm *termMatch) narrow(x *roaring.Bitmap, d int) {
+	anyOf(tm.level[d][:]).narrow(x)
+}
+
+// namedUpTo is the docs matching the term in the name with at most d typos.
+func (tm *termMatch) namedUpTo(d int) anyOf {
+	named := make(anyOf, 0, 3)
+	for e := 0; e <= d; e++ {
+		named = append(named, tm.level[e][fieldName])
+	}
+	return named
+}
+
+// onlyInName reports whether the term matches at level d in the name and
+// no other field, so the docs matching it there all match in the name.
+func (tm *termMatch) onlyInName(d int) bool {
+	for f, b := range tm.level[d] {
+		if f != fieldName && b != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // anyOf is the docs in any of its bitmaps (nil ones hold none), kept
 // unmerged: intersecting each with a smaller set is cheaper than the union.
 type anyOf []*roaring.Bitmap
+
+// members is how many of a's bitmaps are not nil.
+func (a anyOf) members() int {
+	n := 0
+	for _, b := range a {
+		if b != nil {
+			n++
+		}
+	}
+	return n
+}
 
 // estimate is an upper bound of how many docs a holds.
 func (a anyOf) estimate() uint64 {
@@ -126,8 +160,16 @@ func (a anyOf) estimate() uint64 {
 	return n
 }
 
-// and returns x ∩ a as a new bitmap; x is left alone.
+// and returns x ∩ a as a new bitmap; x is left alone. With several
+// members that together hold at least as many docs as x, most of x likely
+// stays: x is copied and narrowed in place, which allocates x's size once
+// rather than a bitmap per member and their merge.
 func (a anyOf) and(x *roaring.Bitmap) *roaring.Bitmap {
+	if a.members() > 1 && a.estimate() >= x.GetCardinality() {
+		out := x.Clone()
+		a.narrow(out)
+		return out
+	}
 	var out *roaring.Bitmap
 	for _, b := range a {
 		if b == nil {
@@ -143,6 +185,32 @@ func (a anyOf) and(x *roaring.Bitmap) *roaring.Bitmap {
 		return roaring.New()
 	}
 	return out
+}
+
+// narrow keeps in x, the caller's own, the docs of a, in x's place:
+// roaring's AndAny ORs a key's containers in one reused scratch container,
+// where and makes a bitmap per member and a merged one.
+func (a anyOf) narrow(x *roaring.Bitmap) {
+	members := make([]*roaring.Bitmap, 0, len(a))
+	for _, b := range a {
+		if b != nil {
+			members = append(members, b)
+		}
+	}
+	if len(members) == 0 {
+		x.Clear()
+		return
+	}
+	x.AndAny(members...)
+}
+
+// merged is the docs of a: the bitmap itself when a has one, so the result
+// is read-only, else a new one.
+func (a anyOf) merged() *roaring.Bitmap {
+	if len(a) == 1 && a[0] != nil {
+		return a[0]
+	}
+	return a.union()
 }
 
 // union returns the docs of a as a new bitmap.
@@ -180,16 +248,14 @@ func (ix *index) match(t string, prefix bool, typos *typoAutomata) (termMatch, e
 		tm.level[0] = p
 	}
 	if budget := engine.Typos(t); budget > 0 {
-		dfa, err := typos.dfa(t, budget)
-		if err != nil {
-			return tm, err
-		}
-		ids, err := ix.typoExpansion(t, dfa)
+		m := typos.matcher(t, budget)
+		defer typos.release(m)
+		ids, err := ix.typoExpansion(t, m)
 		if err != nil {
 			return tm, err
 		}
 		for i, rt := range ix.recentTerms() {
-			if ok, d := dfa.MatchAndDistance(rt); ok && d > 0 {
+			if d, ok := m.distance(rt); ok && d > 0 {
 				ids[d] = append(slices.Clip(ids[d]), uint32(ix.dictLen+i))
 			}
 		}
@@ -232,18 +298,18 @@ func (ix *index) prefixMatch(t string) ([numFields]*roaring.Bitmap, error) {
 	return ix.union(ids), nil
 }
 
-// typoExpansion is the dictionary's terms within dfa's typos of t, by
+// typoExpansion is the dictionary's terms within m's typos of t, by
 // distance (exact matches left out).
-func (ix *index) typoExpansion(t string, dfa *levenshtein.DFA) (expansion, error) {
+func (ix *index) typoExpansion(t string, m *typoMatcher) (expansion, error) {
 	k := expansionKey{t, false}
 	if exp, ok := ix.expansions.get(k); ok || ix.dict == nil {
 		return exp, nil
 	}
 	var exp expansion
-	it, err := ix.dict.Search(dfa, nil, nil)
+	it, err := ix.dict.Search(m, nil, nil)
 	for err == nil {
 		k, v := it.Current()
-		if _, d := dfa.MatchAndDistance(string(k)); d > 0 {
+		if d, _ := m.distance(string(k)); d > 0 {
 			exp[d] = append(exp[d], uint32(v))
 		}
 		err = it.Next()
@@ -305,24 +371,11 @@ func (ix *index) search(q contract.SearchQuery, typos *typoAutomata) (contract.S
 		matches[i] = tm
 	}
 	cand := ix.candidates(q, matches)
-	need := q.Offset + q.Limit
-	var ranked []uint32
-	switch {
-	case len(q.Sort) > 0:
-		ranked = ix.sorted(cand, q.Sort, need)
-	case len(terms) == 0:
-		ranked = ix.byPopularity(cand, need)
-	default:
-		ranked = ix.relevance(cand, matches, need)
-	}
 	res := contract.SearchResult{
 		Hits:           []contract.Movie{},
 		EstimatedTotal: int64(cand.GetCardinality()),
 		Offset:         q.Offset,
 		Limit:          q.Limit,
-	}
-	for _, n := range ranked[min(q.Offset, len(ranked)):] {
-		res.Hits = append(res.Hits, ix.movie(n))
 	}
 	if slices.Contains(q.Facets, contract.FacetGenre) {
 		counts := map[string]int64{}
@@ -332,6 +385,20 @@ func (ix *index) search(q contract.SearchQuery, typos *typoAutomata) (contract.S
 			}
 		}
 		res.Facets = map[string]map[string]int64{contract.FacetGenre: counts}
+	}
+	// Counted first: ranking by relevance reuses cand's storage.
+	need := q.Offset + q.Limit
+	var ranked []uint32
+	switch {
+	case len(q.Sort) > 0:
+		ranked = ix.sorted(cand, q.Sort, need)
+	case len(terms) == 0:
+		ranked = ix.byPopularity(cand, nil, need)
+	default:
+		ranked = ix.relevance(cand, matches, need)
+	}
+	for _, n := range ranked[min(q.Offset, len(ranked)):] {
+		res.Hits = append(res.Hits, ix.movie(n))
 	}
 	return res, nil
 }
@@ -385,11 +452,7 @@ func (ix *index) candidates(q contract.SearchQuery, matches []termMatch) *roarin
 		if cand.IsEmpty() {
 			break
 		}
-		if len(s.docs) == 1 && s.docs[0] != nil {
-			cand.And(s.docs[0])
-		} else {
-			cand = s.docs.and(cand)
-		}
+		s.docs.narrow(cand)
 	}
 	return ix.inRanges(cand, q.IMDBScore, q.Popularity)
 }
@@ -422,19 +485,23 @@ func (ix *index) inRanges(cand *roaring.Bitmap, score, pop contract.Range) *roar
 	return out
 }
 
-// relevance ranks cand and returns its first need docs.
+// relevance ranks cand and returns its first need docs. cand is the
+// caller's own, and spent: the docs left to rank after the exact ones are
+// made in its place rather than copied.
 func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) []uint32 {
 	out := make([]uint32, 0, need)
-	take := func(b *roaring.Bitmap) {
-		if len(out) < need && !b.IsEmpty() {
-			out = append(out, ix.byPopularity(b, need-len(out))...)
+	// take appends the first docs of b, less those of minus (if any), while
+	// the page is short. minus is always a bucket taken before, whole.
+	take := func(b, minus *roaring.Bitmap) {
+		if len(out) < need && b != minus {
+			out = append(out, ix.byPopularity(b, minus, need-len(out))...)
 		}
 	}
 	nameLen := ix.nameWords[min(len(matches), maxNameWords)]
 	// No typo: every term matched exactly or as the typed prefix.
-	exactly := cand
-	for i := range matches {
-		exactly = matches[i].within(exactly, 0)
+	exactly := matches[0].within(cand, 0)
+	for i := 1; i < len(matches); i++ {
+		matches[i].narrow(exactly, 0)
 	}
 	inName, wordsInName := exactly, exactly
 	for i := range matches {
@@ -442,30 +509,31 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 		wordsInName = roaring.And(wordsInName, orNil(matches[i].exact[fieldName]))
 	}
 	isName := roaring.And(wordsInName, nameLen)
-	take(isName)
-	take(roaring.AndNot(wordsInName, isName))
-	take(roaring.AndNot(inName, wordsInName))
-	take(roaring.AndNot(exactly, inName))
+	take(isName, nil)
+	take(wordsInName, isName)
+	take(inName, wordsInName)
+	take(exactly, inName)
 	if len(out) >= need {
 		return out
 	}
 	// With typos: tiers by the total number of typos, each split by the
 	// attribute and exactness rules. A tier is only computed when the ones
 	// before it leave the page short, as Meilisearch ranks.
-	rest := roaring.AndNot(cand, exactly)
+	rest := cand
+	rest.AndNot(exactly)
 	if rest.IsEmpty() {
 		return out
 	}
-	tiers := typoTiers{rest: rest, matches: matches, first: make([][3]*roaring.Bitmap, len(matches)), name: make([][3]*roaring.Bitmap, len(matches))}
+	tiers := typoTiers{rest: rest, matches: matches}
 	for k := 1; k <= 2*len(matches) && len(out) < need; k++ {
 		all, name := tiers.tier(k)
 		if all.IsEmpty() {
 			continue
 		}
 		isName := roaring.And(name, nameLen)
-		take(isName)
-		take(roaring.AndNot(name, isName))
-		take(roaring.AndNot(all, name))
+		take(isName, nil)
+		take(name, isName)
+		take(all, name)
 	}
 	return out
 }
@@ -475,80 +543,115 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 type typoTiers struct {
 	rest    *roaring.Bitmap
 	matches []termMatch
-	// first[j][d]: docs of rest matching term j with d typos and not
-	// fewer; name[j][d]: those of them matching it in the name with ≤ d
-	// typos. Filled up to levels[j] as tiers need them.
-	first, name [][3]*roaring.Bitmap
-	levels      []int
+	// first[d]: docs of rest matching the first term with d typos and not
+	// fewer; name[d]: those of them matching it in the name with ≤ d
+	// typos. Filled up to levels as tiers need them: every tier's walk
+	// starts from them. Later terms narrow the walk's own, smaller sets
+	// instead (step), so no set as large as rest is made per term.
+	first, name [3]*roaring.Bitmap
+	levels      int
 }
 
-// level makes first[j][d] and name[j][d] for every d ≤ upTo.
-func (t *typoTiers) level(j, upTo int) {
-	if t.levels == nil {
-		t.levels = make([]int, len(t.matches))
-	}
-	tm := &t.matches[j]
-	for d := t.levels[j]; d <= upTo && d < 3; d++ {
-		lv := tm.within(t.rest, d)
+// level makes first[d] and name[d] for every d ≤ upTo.
+func (t *typoTiers) level(upTo int) {
+	tm := &t.matches[0]
+	for d := t.levels; d <= upTo && d < 3; d++ {
+		lv := tm.atLevel(t.rest, d)
 		for e := range d {
-			if t.first[j][e] != nil {
-				lv.AndNot(t.first[j][e])
+			if t.first[e] != nil {
+				lv = without(lv, t.rest, t.first[e])
 			}
 		}
-		t.levels[j] = d + 1
+		t.levels = d + 1
 		if lv.IsEmpty() {
 			continue
 		}
-		t.first[j][d] = lv
-		var name *roaring.Bitmap
-		for e := 0; e <= d; e++ {
-			if b := tm.level[e][fieldName]; b != nil {
-				if name == nil {
-					name = roaring.And(lv, b)
-				} else {
-					name.Or(roaring.And(lv, b))
-				}
+		t.first[d] = lv
+		if tm.onlyInName(d) {
+			// Every doc of lv matches the term in the name: no copy.
+			t.name[d] = lv
+			continue
+		}
+		t.name[d] = tm.namedUpTo(d).and(lv)
+	}
+}
+
+// step narrows docs, and inName (its docs matching every term so far in
+// the name), to those matching term j with d typos and not fewer. docs
+// are within rest, so the term's postings are intersected with them
+// directly. a is nil when no doc is left.
+func (t *typoTiers) step(j, d int, docs, inName *roaring.Bitmap) (a, aInName *roaring.Bitmap) {
+	tm := &t.matches[j]
+	a = tm.atLevel(docs, d)
+	for e := range d {
+		for _, b := range tm.level[e] {
+			if b != nil {
+				a = without(a, docs, b)
 			}
 		}
-		t.name[j][d] = orNil(name)
 	}
+	if a.IsEmpty() {
+		return nil, nil
+	}
+	// Where every doc so far matches in the name, and so does every doc
+	// of this level, the two sets are one.
+	aInName = a
+	if inName != docs {
+		aInName = roaring.And(inName, a)
+	}
+	if !tm.onlyInName(d) {
+		aInName = tm.namedUpTo(d).and(aInName)
+	}
+	return a, aInName
 }
 
 // tier returns the docs whose terms' typos add up to k: all of them, and
 // those matching every term in the name. It walks the terms' levels depth
 // first with the running intersections, so a branch ends as soon as it is
-// empty or over k.
+// empty or can no longer add up to k. The result is read-only: it may be
+// one of t's own bitmaps.
 func (t *typoTiers) tier(k int) (all, name *roaring.Bitmap) {
-	all, name = roaring.New(), roaring.New()
+	// The leaves are disjoint (a doc has one fewest typo count per term),
+	// so they are kept apart and merged once; a tier of one leaf, every
+	// one-term query's, is then used as it is instead of copied.
+	var alls, names anyOf
 	var walk func(j, typos int, docs, inName *roaring.Bitmap)
 	walk = func(j, typos int, docs, inName *roaring.Bitmap) {
 		if j == len(t.matches) {
-			if typos == k {
-				all.Or(docs)
-				name.Or(inName)
-			}
+			alls, names = append(alls, docs), append(names, inName)
 			return
 		}
-		t.level(j, min(k-typos, 2))
-		for d := 0; d <= min(k-typos, 2); d++ {
-			if t.first[j][d] == nil {
+		// Each later term adds at most two typos: fewer here than
+		// k-typos-later could never reach k, and the last term can only
+		// bring the total to exactly k.
+		later := 2 * (len(t.matches) - j - 1)
+		hi := min(k-typos, 2)
+		if j == 0 {
+			t.level(hi)
+		}
+		for d := max(0, k-typos-later); d <= hi; d++ {
+			if j == 0 {
+				if t.first[d] != nil {
+					walk(1, d, t.first[d], t.name[d])
+				}
 				continue
 			}
-			a := roaring.And(docs, t.first[j][d])
-			if a.IsEmpty() {
-				continue
+			if a, aInName := t.step(j, d, docs, inName); a != nil {
+				walk(j+1, typos+d, a, aInName)
 			}
-			walk(j+1, typos+d, a, roaring.And(inName, t.name[j][d]))
 		}
 	}
 	walk(0, 0, t.rest, t.rest)
-	return all, name
+	return alls.merged(), names.merged()
 }
 
-// byPopularity returns the first k docs of b by popularity (desc), then id.
-// The built part of the index is numbered in that order, so its first
-// members are the answer; the tail added since is sorted and merged in.
-func (ix *index) byPopularity(b *roaring.Bitmap, k int) []uint32 {
+// byPopularity returns the first k docs of b but not of minus (nil for
+// none) by popularity (desc), then id. The built part of the index is
+// numbered in that order, so its first members are the answer; the tail
+// added since is sorted and merged in. Ranking passes as minus a bucket it
+// has taken whole while the page stayed short, so minus holds fewer than a
+// page of docs: skipping them costs less than making b's difference.
+func (ix *index) byPopularity(b, minus *roaring.Bitmap, k int) []uint32 {
 	head := make([]uint32, 0, k)
 	it := b.Iterator()
 	for it.HasNext() && len(head) < k {
@@ -556,17 +659,25 @@ func (ix *index) byPopularity(b *roaring.Bitmap, k int) []uint32 {
 		if n >= ix.ordered {
 			break
 		}
-		head = append(head, it.Next())
+		it.Next()
+		if minus == nil || !minus.Contains(n) {
+			head = append(head, n)
+		}
 	}
 	if uint64(ix.ordered) >= uint64(len(ix.docs)) {
 		return head
 	}
-	tail := b.Clone()
-	tail.RemoveRange(0, uint64(ix.ordered))
-	if tail.IsEmpty() {
+	// The tail's members are read off the iterator, not cut from a copy of
+	// b: b can be a whole match set, the tail's share of it is small.
+	var rest []uint32
+	for it.AdvanceIfNeeded(ix.ordered); it.HasNext(); {
+		if n := it.Next(); minus == nil || !minus.Contains(n) {
+			rest = append(rest, n)
+		}
+	}
+	if len(rest) == 0 {
 		return head
 	}
-	rest := tail.ToArray()
 	slices.SortFunc(rest, ix.popularityOrder)
 	merged := make([]uint32, 0, min(k, len(head)+len(rest)))
 	i, j := 0, 0
