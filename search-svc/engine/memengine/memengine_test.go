@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/search-svc/engine"
 	"github.com/moviesplatform/search-svc/engine/enginetest"
 	"github.com/moviesplatform/search-svc/engine/memengine"
@@ -51,4 +52,33 @@ func TestRecallOfTitlesWithTypos(t *testing.T) {
 		}
 		return e
 	}, 20000)
+}
+
+// A name made of the query's words, the last still being typed, comes
+// before a more popular name that also holds them farther apart, as
+// Meilisearch's proximity rule ranks it.
+func TestNameOfTheTypedWordsFirst(t *testing.T) {
+	ctx := t.Context()
+	e, err := memengine.Open(memengine.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	movies := []contract.Movie{
+		{ID: 1, Name: "A Letter for the Bitter Snow", Director: "X", Popularity: 90, IMDBScore: 8},
+		{ID: 2, Name: "Bitter Letter", Director: "Y", Popularity: 10, IMDBScore: 6},
+		{ID: 3, Name: "Bitter Letters of the Sea", Director: "Z", Popularity: 95, IMDBScore: 7},
+	}
+	if err := e.Apply(ctx, engine.Batch{Upserts: movies, Cursor: 3}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"bitter lett", "bitter letter"} {
+		res, err := e.Search(ctx, contract.SearchQuery{Text: q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) != 3 || res.Hits[0].ID != 2 {
+			t.Errorf("%s: want Bitter Letter first of 3, got %v", q, res.Hits)
+		}
+	}
 }

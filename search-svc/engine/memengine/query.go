@@ -510,8 +510,19 @@ func (ix *index) relevance(cand *roaring.Bitmap, matches []termMatch, need int) 
 	}
 	isName := roaring.And(wordsInName, nameLen)
 	take(isName, nil)
-	take(wordsInName, isName)
-	take(inName, wordsInName)
+	// Then a name made of the query's words with the last one still being
+	// typed: "bitter lett" puts "Bitter Letter" before "A Letter for the
+	// Bitter Snow". Meilisearch's proximity rule ranks it so; word
+	// positions are not indexed here, and a name of as many words as the
+	// query is the closest its words can be.
+	if len(out) < need {
+		typedName := roaring.And(inName, nameLen) // holds isName, and no other doc of wordsInName
+		take(typedName, isName)
+		take(wordsInName, isName)
+		if len(out) < need {
+			take(inName, roaring.Or(wordsInName, typedName))
+		}
+	}
 	take(exactly, inName)
 	if len(out) >= need {
 		return out
