@@ -161,8 +161,16 @@ func Load(ctx context.Context, db *sql.DB, driver sqldb.Driver, src iter.Seq2[co
 	queues := make([]chan job, len(l.execs))
 	var wg sync.WaitGroup
 	errs := make(chan error, len(l.execs)+1)
+	// A connection's queue holds a whole transaction's batches and its
+	// end: the builder, which fills the connections' transactions in turn,
+	// can then start the next connection's while this one still loads,
+	// instead of waiting on it with the next connection idle.
+	depth := 4
+	if l.opt.TxMovies > 0 {
+		depth = max(depth, (l.opt.TxMovies+l.opt.BatchMovies-1)/l.opt.BatchMovies+1)
+	}
 	for i, e := range l.execs {
-		queues[i] = make(chan job, 4)
+		queues[i] = make(chan job, depth)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
