@@ -19,7 +19,10 @@
 // feed rows carry no payload (the store serves such an upsert with the
 // movie as it is: store.Changes). Into an empty MySQL catalog the movies
 // table's secondary indexes and movie_genres' sort-key indexes are dropped
-// for the load and built again at the end (see dropMovieIndexes).
+// for the load and built again at the end (see dropMovieIndexes), and the
+// change feed, which only names the loaded ids, is written then, beside the
+// builds (writeFeed): a feed reader still finds every movie and its links
+// in before its row.
 //
 // Loading holds the catalog's writer lock (the movie_changes_writer row the
 // store serializes writes on) from start to end: API writes wait, and the
