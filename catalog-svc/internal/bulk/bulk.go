@@ -19,10 +19,7 @@
 // feed rows carry no payload (the store serves such an upsert with the
 // movie as it is: store.Changes). Into an empty MySQL catalog the movies
 // table's secondary indexes and movie_genres' sort-key indexes are dropped
-// for the load and built again at the end (see dropMovieIndexes), and the
-// change feed, which only names the loaded ids, is written then, beside the
-// builds (writeFeed): a feed reader still finds every movie and its links
-// in before its row.
+// for the load and built again at the end (see dropMovieIndexes).
 //
 // Loading holds the catalog's writer lock (the movie_changes_writer row the
 // store serializes writes on) from start to end: API writes wait, and the
@@ -44,7 +41,6 @@ import (
 	"github.com/moviesplatform/catalog-svc/store"
 	"github.com/moviesplatform/platform/contract"
 	"github.com/moviesplatform/platform/sqldb"
-	"golang.org/x/sync/errgroup"
 )
 
 // Actor is who the change feed says made bulk-loaded changes.
@@ -104,8 +100,7 @@ type Result struct {
 	LastID  int64
 	Elapsed time.Duration
 	// IndexBuild and Analyze are the parts of Elapsed after the rows were
-	// in: building the dropped indexes again (the change feed is written
-	// meanwhile), and refreshing statistics.
+	// in: building the dropped indexes again, and refreshing statistics.
 	IndexBuild, Analyze time.Duration
 }
 
@@ -202,14 +197,6 @@ func Load(ctx context.Context, db *sql.DB, driver sqldb.Driver, src iter.Seq2[co
 	runErr := <-errs
 	if runErr == nil && buildErr == nil {
 		runErr = l.finish(ctx)
-	} else if l.feed != nil || l.dropped != nil {
-		// What did commit must stay indexed and reach the change feed; ctx
-		// may be what stopped the load. What did not is rolled back first:
-		// ALTER TABLE would commit it.
-		l.rollback()
-		if err := l.complete(context.Background()); err != nil {
-			runErr = errors.Join(runErr, err)
-		}
 	}
 	res := Result{Method: MethodInsert, Movies: l.loaded, Elapsed: time.Since(start), IndexBuild: l.indexBuild, Analyze: l.analyze}
 	if _, ok := l.rows.(loadRows); ok {
@@ -269,9 +256,6 @@ type loader struct {
 	genres *sql.Conn
 	// dropped are the movies indexes to build again when the load ends.
 	dropped []secondaryIndex
-	// feed, when set, writes the change feed after the movies and their
-	// links are in, while the dropped indexes are built (see writeFeed).
-	feed *executor
 	// sqliteIndexes are the CREATE INDEX statements of the indexes a load
 	// into an empty SQLite catalog dropped, run again before its commit.
 	sqliteIndexes []string
@@ -293,31 +277,25 @@ type executor struct {
 
 func newLoader(ctx context.Context, db *sql.DB, driver sqldb.Driver, opt Options) (*loader, error) {
 	l := &loader{driver: driver, opt: opt, now: time.Now().UTC()}
-	openConn := func() (*sql.Conn, error) {
-		conn, err := db.Conn(ctx)
-		if err != nil || driver != sqldb.MySQL {
-			return conn, err
-		}
-		// The loader gives fresh ids in order and writes each movie
-		// before its links: what these checks verify holds by
-		// construction.
-		if _, err := conn.ExecContext(ctx, "SET SESSION unique_checks = 0, foreign_key_checks = 0"); err != nil {
-			_ = conn.Close()
-			return nil, err
-		}
-		return conn, nil
-	}
 	l.turns.cond = sync.NewCond(&l.turns.mu)
 	fail := func(err error) (*loader, error) {
 		l.close()
 		return nil, fmt.Errorf("bulk: %w", err)
 	}
 	for range opt.Connections {
-		conn, err := openConn()
+		conn, err := db.Conn(ctx)
 		if err != nil {
 			return fail(err)
 		}
 		l.execs = append(l.execs, &executor{conn: conn})
+		if driver == sqldb.MySQL {
+			// The loader gives fresh ids in order and writes each movie
+			// before its links: what these checks verify holds by
+			// construction.
+			if _, err := conn.ExecContext(ctx, "SET SESSION unique_checks = 0, foreign_key_checks = 0"); err != nil {
+				return fail(err)
+			}
+		}
 	}
 	first := l.execs[0]
 	sqlMode := ""
@@ -341,13 +319,6 @@ func newLoader(ctx context.Context, db *sql.DB, driver sqldb.Driver, opt Options
 			if l.dropped, err = dropMovieIndexes(ctx, first.conn); err != nil {
 				return fail(err)
 			}
-		}
-		if l.dropped != nil {
-			conn, err := openConn()
-			if err != nil {
-				return fail(err)
-			}
-			l.feed = &executor{conn: conn}
 		}
 	}
 	l.rows = sqlRows{lit: newLiterals(driver, sqlMode)}
@@ -475,12 +446,17 @@ func (l *loader) commit(e *executor, unit int) error {
 	return nil
 }
 
-// finish rebuilds what the load dropped and writes the deferred change
-// feed (complete), refreshes statistics and releases the writer lock.
+// finish rebuilds what the load dropped, refreshes statistics and releases
+// the writer lock.
 func (l *loader) finish(ctx context.Context) error {
 	conn := l.execs[0].conn
-	if err := l.complete(ctx); err != nil {
-		return err
+	if l.dropped != nil {
+		began := time.Now()
+		err := addIndexes(ctx, l.conns(), l.dropped)
+		l.dropped, l.indexBuild = nil, time.Since(began)
+		if err != nil {
+			return fmt.Errorf("bulk: %w", err)
+		}
 	}
 	if l.driver == sqldb.MySQL {
 		// InnoDB refreshes its statistics in the background, some time after
@@ -501,77 +477,12 @@ func (l *loader) finish(ctx context.Context) error {
 	return nil
 }
 
-// complete builds the dropped indexes again and, at the same time on its
-// own connection, writes the change feed of the committed movies: the
-// builds are one thread each in the server, and the feed's rows would
-// otherwise wait for them or make them wait (docs/performance.md, *Bulk
-// load*).
-func (l *loader) complete(ctx context.Context) error {
-	began := time.Now()
-	var g errgroup.Group
-	if l.dropped != nil {
-		dropped := l.dropped
-		l.dropped = nil // built or failed: close does not try again
-		g.Go(func() error { return addIndexes(ctx, l.conns(), dropped) })
-	}
-	if l.feed != nil {
-		g.Go(func() error { return l.writeFeed(ctx) })
-	}
-	err := g.Wait()
-	l.indexBuild = time.Since(began)
-	if err != nil {
-		return fmt.Errorf("bulk: %w", err)
-	}
-	return nil
-}
-
-// writeFeed writes the change feed rows of the movies the load committed,
-// which a load that dropped the indexes leaves out of its transactions: in
-// seq order on one connection, committed every TxMovies, so a feed reader
-// sees them in order, after the movies and links they name.
-func (l *loader) writeFeed(ctx context.Context) error {
-	e := l.feed
-	written := int64(0)
-	fail := func(err error) error {
-		return fmt.Errorf("movies %d..%d are in the catalog but only %d of them in the change feed: %w",
-			l.firstID, l.firstID+l.loaded-1, written, err)
-	}
-	for written < l.loaded {
-		if e.tx == nil {
-			var err error
-			if e.tx, err = e.conn.BeginTx(ctx, nil); err != nil {
-				return fail(err)
-			}
-		}
-		n := min(int64(l.opt.BatchMovies), l.loaded-e.inTx-written)
-		rows := l.rows.begin(feedTable)
-		for i := range n {
-			k := written + e.inTx + i
-			rows = l.appendFeedRow(rows, i == 0, l.firstSeq+k, l.firstID+k)
-		}
-		var err error
-		if _, ok := l.rows.(loadRows); ok {
-			err = l.loadData(ctx, e.tx, tableLoad{t: feedTable, rows: rows})
-		} else {
-			_, err = e.tx.ExecContext(ctx, string(rows))
-		}
-		if err != nil {
-			return fail(err)
-		}
-		e.inTx += n
-		if written+e.inTx == l.loaded || l.opt.TxMovies > 0 && e.inTx >= int64(l.opt.TxMovies) {
-			if err := e.tx.Commit(); err != nil {
-				e.tx = nil
-				return fail(err)
-			}
-			e.tx, written, e.inTx = nil, written+e.inTx, 0
-		}
-	}
-	return nil
-}
-
 func (l *loader) close() {
-	l.rollback()
+	for _, e := range l.execs {
+		if e.tx != nil {
+			_ = e.tx.Rollback()
+		}
+	}
 	if l.lock != nil {
 		_ = l.lock.Rollback()
 	}
@@ -581,7 +492,7 @@ func (l *loader) close() {
 	if l.dropped != nil { // a failed load: what did commit must stay indexed
 		_ = addIndexes(context.Background(), l.conns(), l.dropped)
 	}
-	for _, e := range l.executors() {
+	for _, e := range l.execs {
 		if l.driver == sqldb.MySQL {
 			// The connection goes back to the pool: restore its checks.
 			_, _ = e.conn.ExecContext(context.Background(), "SET SESSION unique_checks = 1, foreign_key_checks = 1")
@@ -590,24 +501,6 @@ func (l *loader) close() {
 		}
 		_ = e.conn.Close()
 	}
-}
-
-// rollback ends the transactions the load left open.
-func (l *loader) rollback() {
-	for _, e := range l.executors() {
-		if e.tx != nil {
-			_ = e.tx.Rollback()
-			e.tx = nil
-		}
-	}
-}
-
-// executors are the load's connections and the feed's, if any.
-func (l *loader) executors() []*executor {
-	if l.feed == nil {
-		return l.execs
-	}
-	return append(l.execs[:len(l.execs):len(l.execs)], l.feed)
 }
 
 func (l *loader) conns() []*sql.Conn {
@@ -811,29 +704,21 @@ func (b *batch) add(m contract.Movie, seq int64) {
 	s = appendFloat(s, float64(m.IMDBScore))
 	b.moviesSQL = f.end(s)
 
-	if b.l.feed == nil {
-		b.log = b.l.appendFeedRow(b.log, first, seq, m.ID)
-	}
-}
-
-// appendFeedRow appends movie id's upsert row of the change feed. No
-// payload: the store serves a payload-less upsert with the movie as it is
-// (store.Changes), so the row is ~60 bytes, not ~300.
-func (l *loader) appendFeedRow(b []byte, first bool, seq, id int64) []byte {
-	f := l.rows
-	b = f.row(b, first)
-	b = appendInt(b, seq)
-	b = f.field(b)
-	b = appendInt(b, id)
-	b = f.field(b)
-	b = f.str(b, string(contract.OpUpsert))
-	b = f.field(b)
-	b = f.null(b)
-	b = f.field(b)
-	b = f.str(b, l.opt.Actor)
-	b = f.field(b)
-	b = f.time(b, l.now)
-	return f.end(b)
+	// No payload: the store serves a payload-less upsert with the movie as
+	// it is (store.Changes), so the feed row is ~60 bytes, not ~300.
+	c := f.row(b.log, first)
+	c = appendInt(c, seq)
+	c = f.field(c)
+	c = appendInt(c, m.ID)
+	c = f.field(c)
+	c = f.str(c, string(contract.OpUpsert))
+	c = f.field(c)
+	c = f.null(c)
+	c = f.field(c)
+	c = f.str(c, b.l.opt.Actor)
+	c = f.field(c)
+	c = f.time(c, b.l.now)
+	b.log = f.end(c)
 }
 
 func (b *batch) job() job {
@@ -844,9 +729,6 @@ func (b *batch) job() job {
 	}{{moviesTable, b.moviesSQL}, {linksTable, b.links}, {feedTable, b.log}}
 	for _, p := range parts {
 		if p.t == linksTable && b.nlinks == 0 { // a batch whose movies have no genres has no links
-			continue
-		}
-		if p.t == feedTable && b.l.feed != nil { // written after the rows (writeFeed)
 			continue
 		}
 		if _, ok := b.f.(loadRows); ok {
