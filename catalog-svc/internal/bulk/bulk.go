@@ -57,7 +57,7 @@ type Options struct {
 	// one transaction, its writer lock.
 	TxMovies int
 	// Connections is how many connections load in parallel on MySQL
-	// (default 2), each its own transactions, committed in id order so the
+	// (default 3), each its own transactions, committed in id order so the
 	// change feed never shows a later row before an earlier one. SQLite
 	// always uses one.
 	Connections int
@@ -140,7 +140,10 @@ func Load(ctx context.Context, db *sql.DB, driver sqldb.Driver, src iter.Seq2[co
 		opt.Actor = Actor
 	}
 	if opt.Connections <= 0 {
-		opt.Connections = 2
+		// Three, not one per core: a connection waiting for its turn to
+		// commit leaves the other two loading (docs/performance.md, *Bulk
+		// load*).
+		opt.Connections = 3
 	}
 	if driver == sqldb.SQLite || opt.TxMovies == 0 {
 		opt.Connections = 1 // one transaction: one connection
