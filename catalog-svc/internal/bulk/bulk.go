@@ -57,7 +57,7 @@ type Options struct {
 	// one transaction, its writer lock.
 	TxMovies int
 	// Connections is how many connections load in parallel on MySQL
-	// (default 2), each its own transactions, committed in id order so the
+	// (default 3), each its own transactions, committed in id order so the
 	// change feed never shows a later row before an earlier one. SQLite
 	// always uses one.
 	Connections int
@@ -140,7 +140,10 @@ func Load(ctx context.Context, db *sql.DB, driver sqldb.Driver, src iter.Seq2[co
 		opt.Actor = Actor
 	}
 	if opt.Connections <= 0 {
-		opt.Connections = 2
+		// Three, not one per core: a connection waiting for its turn to
+		// commit leaves the other two loading (docs/performance.md, *Bulk
+		// load*).
+		opt.Connections = 3
 	}
 	if driver == sqldb.SQLite || opt.TxMovies == 0 {
 		opt.Connections = 1 // one transaction: one connection
@@ -159,8 +162,16 @@ func Load(ctx context.Context, db *sql.DB, driver sqldb.Driver, src iter.Seq2[co
 	queues := make([]chan job, len(l.execs))
 	var wg sync.WaitGroup
 	errs := make(chan error, len(l.execs)+1)
+	// A connection's queue holds a whole transaction's batches and its
+	// end: the builder, which fills the connections' transactions in turn,
+	// can then start the next connection's while this one still loads,
+	// instead of waiting on it with the next connection idle.
+	depth := 4
+	if l.opt.TxMovies > 0 {
+		depth = max(depth, (l.opt.TxMovies+l.opt.BatchMovies-1)/l.opt.BatchMovies+1)
+	}
 	for i, e := range l.execs {
-		queues[i] = make(chan job, 4)
+		queues[i] = make(chan job, depth)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
