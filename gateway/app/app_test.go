@@ -404,7 +404,8 @@ func TestTrustedProxiesAndHopsAreExclusive(t *testing.T) {
 	newApp(t, cfg, deps)
 }
 
-// blockingCatalog holds every fetch of movie 1 until release is closed.
+// blockingCatalog holds every fetch of movies 1 and 3 until release is
+// closed.
 type blockingCatalog struct {
 	*catalogtest.Catalog
 	started chan struct{}
@@ -412,7 +413,7 @@ type blockingCatalog struct {
 }
 
 func (c blockingCatalog) Get(ctx context.Context, id int64) (contract.Movie, error) {
-	if id == 1 {
+	if id == 1 || id == 3 {
 		c.started <- struct{}{}
 		<-c.release
 	}
@@ -421,10 +422,18 @@ func (c blockingCatalog) Get(ctx context.Context, id int64) (contract.Movie, err
 
 // TestOneClientCannotTakeEveryInFlightSlot has one client fill its share
 // of the catalog's calls in flight: its next call is a 429 with
-// Retry-After, counted as over_share, while another client is served.
+// Retry-After, counted as over_share, while another client is served. With
+// the answer cache on, the client is named only on a miss, where the call
+// is made.
 func TestOneClientCannotTakeEveryInFlightSlot(t *testing.T) {
+	for name, ttl := range map[string]time.Duration{"uncached": 0, "cached": time.Minute} {
+		t.Run(name, func(t *testing.T) { testOneClientShare(t, ttl) })
+	}
+}
+
+func testOneClientShare(t *testing.T, cacheTTL time.Duration) {
 	cfg := defaults(t)
-	cfg.RateLimit, cfg.CacheTTL = false, 0
+	cfg.RateLimit, cfg.CacheTTL = false, cacheTTL
 	cfg.UpstreamMaxInFlight, cfg.UpstreamClientShare = 4, 2
 	cat := blockingCatalog{catalogtest.NewCatalog(catalogtest.Seed(3)...), make(chan struct{}, 2), make(chan struct{})}
 	reg := server.NewRegistry()
@@ -441,8 +450,8 @@ func TestOneClientCannotTakeEveryInFlightSlot(t *testing.T) {
 		return w
 	}
 	held := make(chan int, 2)
-	for range 2 {
-		go func() { held <- get("192.0.2.1", "/api/movie/1/").Code }()
+	for _, path := range []string{"/api/movie/1/", "/api/movie/3/"} { // two answers, two calls
+		go func() { held <- get("192.0.2.1", path).Code }()
 	}
 	for range 2 {
 		<-cat.started

@@ -74,6 +74,9 @@ func movieKey(r *http.Request) (answerKey, bool) {
 func (g *Gateway) cached(key cacheKey, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		anonymous := r.Header.Get("Authorization") == ""
+		if !anonymous {
+			r = g.withClient(r) // readsAsAnyone asks auth about the token
+		}
 		ak, ok := key(r)
 		k, about := ak.Key, ak.About
 		if !ok || g.cache == nil || !anonymous && !g.readsAsAnyone(r) {

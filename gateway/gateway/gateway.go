@@ -161,7 +161,7 @@ func New(o Options) *Gateway {
 	}
 	g.routes()
 	mws := []httpx.Middleware{httpx.WithRequestID, httpx.Recover(g.log), httpx.AccessLog(g.log), CORS,
-		httpx.LimitBody(httpx.MaxBodyBytes, httpx.DrainBytes), g.withClient}
+		httpx.LimitBody(httpx.MaxBodyBytes, httpx.DrainBytes)}
 	if o.RateLimit != nil {
 		// Inside CORS, so that a browser can read a 429 and its headers.
 		mws = append(mws, o.RateLimit)
@@ -173,13 +173,16 @@ func New(o Options) *Gateway {
 // withClient names the request's client in its context, so that every call
 // made for it counts against that client's share of the upstream's bound
 // (upstream.Settings.ClientShare): its token when it presents one, else its
-// address.
-func (g *Gateway) withClient(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, _ := authn.TokenFromRequest(r) // a malformed header is the handler's 401
-		ctx := upstream.WithClient(r.Context(), upstream.Client{Token: token, Addr: g.clientAddr(r)})
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+// address. It is called where a request may first reach an upstream (its
+// handler, and the token check before a cache lookup), not as middleware:
+// an anonymous cache hit calls none, and naming costs a context and a copy
+// of the request.
+func (g *Gateway) withClient(r *http.Request) *http.Request {
+	if upstream.HasClient(r.Context()) {
+		return r
+	}
+	token, _ := authn.TokenFromRequest(r) // a malformed header is the handler's 401
+	return r.WithContext(upstream.WithClient(r.Context(), upstream.Client{Token: token, Addr: g.clientAddr(r)}))
 }
 
 // The route table. Every path is also served without its trailing slash;
@@ -234,6 +237,7 @@ func (g *Gateway) Routes() map[string][]string { return g.router.Routes() }
 // the gateway is overloaded.
 func (g *Gateway) handle(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = g.withClient(r)
 		err := h(w, r)
 		if err == nil {
 			return

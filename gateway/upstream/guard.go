@@ -200,6 +200,12 @@ func WithClient(ctx context.Context, c Client) context.Context {
 	return context.WithValue(ctx, clientKey{}, c)
 }
 
+// HasClient says whether ctx already names its client.
+func HasClient(ctx context.Context) bool {
+	_, ok := ctx.Value(clientKey{}).(Client)
+	return ok
+}
+
 // shares counts each client's calls in flight. A key lives only while its
 // client has a call under way, so the map holds at most MaxInFlight keys
 // (with the tokens in it only as long as their calls last).
