@@ -15,7 +15,6 @@ package memengine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -75,11 +74,8 @@ func Open(cfg Config) (*Engine, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	typos, err := newTypoAutomata()
-	if err != nil {
-		return nil, fmt.Errorf("memengine: %w", err)
-	}
-	e := &Engine{cfg: cfg, an: newAnalyzer(), typos: typos, snap: &snapshotter{path: cfg.Path}, stop: make(chan struct{}), done: make(chan struct{})}
+	e := &Engine{cfg: cfg, an: newAnalyzer(), typos: newTypoAutomata(), snap: &snapshotter{path: cfg.Path}, stop: make(chan struct{}), done: make(chan struct{})}
+	var err error
 	e.live, err = e.snap.load(e.an)
 	if err != nil {
 		// Starting empty makes the indexer replay the whole feed: slower

@@ -28,8 +28,8 @@ type typoAutomata struct {
 	matchers sync.Pool // of *typoMatcher
 }
 
-func newTypoAutomata() (*typoAutomata, error) {
-	return &typoAutomata{matchers: sync.Pool{New: func() any { return new(typoMatcher) }}}, nil
+func newTypoAutomata() *typoAutomata {
+	return &typoAutomata{matchers: sync.Pool{New: func() any { return new(typoMatcher) }}}
 }
 
 // matcher is a matcher for words within typos of t; release it after.

@@ -60,10 +60,7 @@ func changedIndex(t *testing.T, an analyzer) *index {
 // director filter, none) on both indexes and compares the results.
 func assertSameAnswers(t *testing.T, got, want *index) {
 	t.Helper()
-	typos, err := newTypoAutomata()
-	if err != nil {
-		t.Fatal(err)
-	}
+	typos := newTypoAutomata()
 	var queries []contract.SearchQuery
 	for _, m := range catalogtest.ReferenceMovies()[:40] {
 		queries = append(queries,

@@ -29,7 +29,9 @@ import (
 // The file is snapshotMagic, the payload, and a CRC-32C of both. A file
 // that is not this version, or fails its checksum (a crash mid-write
 // cannot leave one, see save, but a disk can), is set aside: the engine
-// starts empty and the indexer reindexes from the feed.
+// starts empty and the indexer reindexes from the feed. The file holds
+// analysed terms, so a change to the analyzer (analyze.go) must change the
+// version too, or a reload would mix old terms with new queries.
 var snapshotMagic = []byte("memengine snapshot 2\n")
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)

@@ -104,10 +104,11 @@ func (m *typoMatcher) Accept(s int, b byte) int {
 	cur, prev := m.rowAt(row), m.rowAt(st.row)
 	cur[0] = m.capped(int(prev[0]) + 1)
 	for j := 1; j < len(cur); j++ {
-		d := min(int(prev[j])+1, int(cur[j-1])+1, int(prev[j-1]))
+		substitution := 0
 		if r != m.query[j-1] {
-			d = min(int(prev[j])+1, int(cur[j-1])+1, int(prev[j-1])+1)
+			substitution = 1
 		}
+		d := min(int(prev[j])+1, int(cur[j-1])+1, int(prev[j-1])+substitution)
 		if j >= 2 && st.prevRow >= 0 && r == m.query[j-2] && st.last == m.query[j-1] {
 			d = min(d, int(m.rowAt(st.prevRow)[j-2])+1)
 		}
